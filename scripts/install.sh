@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything berth needs on a Debian 12 host, builds it, and puts its programs on PATH.
+# Idempotent: safe to run again (CI runs it on every clean clone).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+log() { printf 'install: %s\n' "$*" >&2; }
+
+# System packages: the C toolchain and libseccomp for the native programs, busybox-static for the
+# built-in default image, iproute2 for network namespaces, zstd for zstd-compressed layers.
+pkgs=(build-essential pkg-config libseccomp-dev busybox-static iproute2 zstd)
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Node dependencies (better-sqlite3 builds from source here: no prebuilt download is reachable).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm dependencies"
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null
+fi
+
+log "build: TypeScript"
+npx tsc -p .
+log "build: native"
+make -s -C native
+
+# Programs on PATH: small wrappers so that the installed commands always run this checkout.
+libexec=/usr/local/libexec/berth
+mkdir -p "$libexec"
+install -m 0755 native/build/berth-shim native/build/berth-seccomp "$libexec/"
+for cmd in berth berthd berth-runtime; do
+  js="$top/dist/src/bin/$cmd.js"
+  [ -f "$js" ] || continue
+  printf '#!/bin/sh\nexec node --enable-source-maps=false %s "$@"\n' "$js" > "/usr/local/bin/$cmd"
+  chmod 0755 "/usr/local/bin/$cmd"
+done
+log "done"
