@@ -1,0 +1,34 @@
+import type { Resources } from "../../oci/runtime.js";
+
+/**
+ * One interface over cgroup v1 (one hierarchy per controller) and v2 (unified). Paths are
+ * cgroup paths relative to the hierarchy root, as OCI `linux.cgroupsPath` ("/berth/<id>").
+ * Every method takes the filesystem root it works on (constructor), so tests use temp trees.
+ */
+export interface CgroupStats {
+  memory?: { usage: number; limit: number; maxUsage?: number; cache?: number; rss?: number; swap?: number; oomKills: number; failcnt?: number };
+  cpu?: { usageNs: number; userNs: number; systemNs: number; periods?: number; throttledPeriods?: number; throttledNs?: number; perCpuNs?: number[] };
+  pids?: { current: number; limit?: number };
+  io?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+}
+
+export type FreezerState = "thawed" | "freezing" | "frozen";
+
+export interface CgroupManager {
+  readonly version: 1 | 2;
+  /** Creates the cgroup(s) and applies `resources`; returns the cgroup.procs files to join. */
+  create(path: string, resources?: Resources): Promise<{ procsFiles: string[] }>;
+  /** Applies new resource values to an existing cgroup (docker update). */
+  update(path: string, resources: Resources): Promise<void>;
+  freeze(path: string): Promise<void>;
+  thaw(path: string): Promise<void>;
+  freezerState(path: string): Promise<FreezerState>;
+  /** Pids of every process in the cgroup (and below). */
+  pids(path: string): Promise<number[]>;
+  stats(path: string): Promise<CgroupStats>;
+  /** Sends `signal` to every process in the cgroup (thawing first if frozen, so it is delivered). */
+  killAll(path: string, signal: NodeJS.Signals | number): Promise<void>;
+  /** Removes the cgroup(s); processes must be gone (retries briefly while the kernel lets go). Missing is success. */
+  destroy(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+}
