@@ -32,6 +32,42 @@ export interface ContentIngester {
   write(expected: Pick<Descriptor, "digest" | "size">, data: Buffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<ContentInfo>;
   /** Stores a blob whose digest is computed while writing (e.g. a config or a fresh layer). */
   writeUnverified(data: Buffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<ContentInfo>;
+  /**
+   * Opens (or resumes) a named ingest for a blob that arrives in pieces, e.g. a registry download
+   * that may be interrupted: the writer reports how many bytes are already kept (`offset`), so
+   * the caller can ask for a Range from there. Optional: a store without it only has `write`.
+   */
+  ingest?(ref: string, expected: Pick<Descriptor, "digest" | "size">): Promise<IngestWriter>;
+  /** Deletes a kept partial ingest (no error if there is none). */
+  abortIngest?(ref: string): Promise<void>;
+  /** Partial ingests currently kept (for clean-up and progress reporting). */
+  listIngests?(): Promise<IngestStatus[]>;
+}
+
+export interface IngestStatus {
+  ref: string;
+  expected: Pick<Descriptor, "digest" | "size">;
+  /** Bytes kept so far. */
+  offset: number;
+  /** Last write, ms since the epoch. */
+  updatedAt: number;
+}
+
+/** A resumable writer for one blob (one user at a time per ref: a second open is a Conflict). */
+export interface IngestWriter {
+  readonly ref: string;
+  /** Bytes already written (kept from an earlier attempt, plus this one's writes). */
+  readonly offset: number;
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Verifies size and digest, fsyncs, renames into the blob store, fsyncs the directory; the
+   * ingest is gone afterwards. A mismatch throws InvalidArgument and discards the partial data.
+   */
+  commit(): Promise<ContentInfo>;
+  /** Stops writing but keeps the partial data for a later `ingest(ref)` to resume. */
+  close(): Promise<void>;
+  /** Stops writing and deletes the partial data. */
+  abort(): Promise<void>;
 }
 
 export interface ContentManager {
