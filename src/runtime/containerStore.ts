@@ -1,0 +1,78 @@
+import { mkdir, readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Hook, Process } from "../oci/runtime.js";
+import { atomicWrite } from "../util/atomicWrite.js";
+import { validateId } from "../util/ids.js";
+import { notFound, internal } from "../errors/EngineError.js";
+
+/** What berth records about a container in its state directory (state.json). */
+export interface ContainerRecord {
+  id: string;
+  ociVersion: string;
+  bundle: string;
+  rootfs: string;
+  /** Container init pid in the host pid namespace (0 while creating). */
+  pid: number;
+  /** /proc/PID/stat start time of the init, to tell it from a later process with the same pid. */
+  pidStartTime: string;
+  shimPid: number;
+  shimStartTime: string;
+  /** Cgroup path given to the manager; "" if the container has none. */
+  cgroupsPath: string;
+  /** Set once `start` saw execve succeed. */
+  started: boolean;
+  created: string;
+  annotations?: Record<string, string>;
+  /** Hooks run by TypeScript, kept here so `delete` does not depend on the bundle still existing. */
+  poststart?: Hook[];
+  poststop?: Hook[];
+  /** Seccomp program, so `exec` confines joining processes the same way. */
+  seccompPath?: string;
+  /** Namespaces of the container as plan names ("net", "mnt", ...): `exec` joins these. */
+  namespaces: string[];
+  /** The container's cgroup.procs files, so `exec` puts its process in the same cgroup. */
+  procsFiles: string[];
+  /** The spec's process: the template `exec` starts from (runc keeps the config likewise). */
+  process?: Process;
+}
+
+export function containerDir(root: string, id: string): string {
+  return join(root, validateId(id));
+}
+
+export const RECORD_FILE = "state.json";
+
+export async function readRecord(root: string, id: string): Promise<ContainerRecord> {
+  const dir = containerDir(root, id);
+  let text: string;
+  try {
+    text = await readFile(join(dir, RECORD_FILE), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`container ${id}: does not exist`);
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as ContainerRecord;
+  } catch (e) {
+    throw internal(`container ${id}: corrupt ${join(dir, RECORD_FILE)}`, { cause: e });
+  }
+}
+
+export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
+  await atomicWrite(join(containerDir(root, rec.id), RECORD_FILE), JSON.stringify(rec, null, 1) + "\n", 0o600);
+}
+
+/** Ids of every container directory under root (a missing root is an empty list). */
+export async function listIds(root: string): Promise<string[]> {
+  try {
+    const names = await readdir(root, { withFileTypes: true });
+    return names.filter((d) => d.isDirectory() && !d.name.startsWith(".")).map((d) => d.name).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+}
+
+export async function ensureRoot(root: string): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o711 });
+}

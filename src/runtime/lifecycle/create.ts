@@ -1,0 +1,173 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Resources, Spec } from "../../oci/runtime.js";
+import type { ShimStdio } from "../../sys/Sys.js";
+import { alreadyExists, invalidArgument } from "../../errors/EngineError.js";
+import { validateId } from "../../util/ids.js";
+import { atomicWrite } from "../../util/atomicWrite.js";
+import { planText } from "../planLines.js";
+import { buildPlan } from "../plan.js";
+import { NAMESPACE_PLAN_NAMES, namespaceSet } from "../namespaces.js";
+import { deviceCgroupRules } from "../devices.js";
+import type { CgroupPlanInfo } from "../cgroupMounts.js";
+import { containerDir, ensureRoot, writeRecord, type ContainerRecord } from "../containerStore.js";
+import { readBundle } from "../readBundle.js";
+import { Rollback } from "../rollback.js";
+import { parseShimReply } from "../shimReply.js";
+import { waitForExit } from "../waitExit.js";
+import { notImplemented } from "../errorsLocal.js";
+import type { RuntimeContext } from "../RuntimeContext.js";
+
+export interface ShimLogOptions {
+  path: string;
+  maxSize: number;
+  maxFiles: number;
+}
+
+export interface CreateOptions {
+  id: string;
+  /** Bundle directory holding config.json. */
+  bundle: string;
+  pidFile?: string;
+  /** Unix socket that receives the pty master (runc protocol); needs process.terminal. */
+  consoleSocket?: string;
+  /** The container's stdio when no log is kept: passed through the shim (default "inherit"). */
+  stdio?: ShimStdio;
+  /** Shim holds the container's stdio and writes this log instead of passing stdio through. */
+  log?: ShimLogOptions;
+  /** runc's --no-pivot (MS_MOVE instead of pivot_root): not implemented by berth-shim. */
+  noPivot?: boolean;
+}
+
+export interface CreateResult {
+  id: string;
+  pid: number;
+  shimPid: number;
+}
+
+/** Bound on waiting for a killed container's shim during rollback. */
+const ROLLBACK_WAIT_MS = 10_000;
+
+/**
+ * `create`: validate the bundle, make the cgroup, compile seccomp (cached), write the plan,
+ * spawn the shim with a sync pipe and read its `ok`/`error`, record the container. The
+ * container then waits for `start`. Any failure undoes everything made so far.
+ */
+export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<CreateResult> {
+  const id = validateId(opts.id);
+  if (opts.noPivot) throw notImplemented("create: --no-pivot is not supported by berth (the shim always uses pivot_root)");
+  const { bundle, spec, rootfs } = await readBundle(opts.bundle);
+  checkTerminal(spec, opts);
+  const cgroupsPath = cgroupPathOf(spec, id);
+  const resources = cgroupResources(spec);
+  if (!ctx.cgroups && spec.linux?.resources) throw invalidArgument("create: linux.resources: this runtime has no cgroup manager");
+  if (!ctx.seccomp && spec.linux?.seccomp) throw invalidArgument("create: linux.seccomp: this runtime has no seccomp compiler");
+  // Every semantic error of the spec surfaces here, before anything exists.
+  const dryCgroup: CgroupPlanInfo | undefined = ctx.cgroups ? { version: ctx.cgroups.version, procsFiles: [], hierarchies: [] } : undefined;
+  buildPlan(spec, { id, bundle, cgroup: dryCgroup, seccompPath: spec.linux?.seccomp ? "/dry-run" : undefined });
+
+  await ensureRoot(ctx.root);
+  const dir = containerDir(ctx.root, id);
+  if (join(dir, "ctl.sock").length > 107) throw invalidArgument(`create: state directory ${dir} is too long for a unix socket path (use a shorter --root or id)`);
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw alreadyExists(`create: container ${id} already exists`);
+    throw e;
+  }
+  const rb = new Rollback();
+  rb.add(`remove state directory ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  try {
+    let cgroup: CgroupPlanInfo | undefined;
+    if (ctx.cgroups) {
+      const cg = ctx.cgroups;
+      const made = await cg.create(cgroupsPath, resources);
+      rb.add(`remove cgroup ${cgroupsPath}`, async () => {
+        await cg.killAll(cgroupsPath, 9).catch(() => {});
+        await cg.destroy(cgroupsPath);
+      });
+      const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
+      cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
+    }
+    let seccompPath: string | undefined;
+    if (spec.linux?.seccomp && ctx.seccomp) {
+      seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
+    }
+    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath });
+    const planFile = join(dir, "plan");
+    await writeFile(planFile, planText(plan), { mode: 0o600 });
+
+    const rec: ContainerRecord = {
+      id,
+      ociVersion: spec.ociVersion,
+      bundle,
+      rootfs,
+      pid: 0,
+      pidStartTime: "",
+      shimPid: 0,
+      shimStartTime: "",
+      cgroupsPath: ctx.cgroups ? cgroupsPath : "",
+      started: false,
+      created: new Date().toISOString(),
+      annotations: spec.annotations,
+      poststart: spec.hooks?.poststart,
+      poststop: spec.hooks?.poststop,
+      seccompPath,
+      namespaces: [...namespaceSet(spec.linux?.namespaces).byType.keys()].map((t) => NAMESPACE_PLAN_NAMES[t]),
+      procsFiles: cgroup?.procsFiles ?? [],
+      process: spec.process,
+    };
+    await writeRecord(ctx.root, rec);
+
+    const args = ["create", "--state-dir", dir, "--plan", planFile, "--sync-fd", "3"];
+    if (opts.log) args.push("--stdio", "pipes", "--log", opts.log.path, "--log-max-size", String(opts.log.maxSize), "--log-max-files", String(opts.log.maxFiles));
+    else args.push("--stdio", "inherit");
+    if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
+    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit") });
+    const reply = parseShimReply(spawned.syncLine, `create ${id}`);
+    if (!reply.ok) {
+      await spawned.exited.catch(() => {});
+      throw reply.error;
+    }
+    const [pidText, shimPidText] = reply.fields;
+    rec.pid = Number(pidText);
+    rec.shimPid = Number(shimPidText);
+    if (!(rec.pid > 0) || !(rec.shimPid > 0)) throw invalidArgument(`create ${id}: shim reported bad pids ${JSON.stringify(reply.fields)}`);
+    const [cst, sst] = await Promise.all([ctx.sys.procStat(rec.pid), ctx.sys.procStat(rec.shimPid)]);
+    rec.pidStartTime = cst?.startTime ?? "";
+    rec.shimStartTime = sst?.startTime ?? "";
+    rb.add(`kill container ${id} (pid ${rec.pid})`, async () => {
+      try {
+        ctx.sys.kill(rec.pid, 9);
+      } catch {
+        /* already gone */
+      }
+      await waitForExit(ctx.sys, { dir, shimPid: rec.shimPid, shimStartTime: rec.shimStartTime }, { timeoutMs: ROLLBACK_WAIT_MS });
+    });
+    await writeRecord(ctx.root, rec);
+    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(rec.pid));
+    await spawned.exited.catch(() => {});
+    rb.commit();
+    return { id, pid: rec.pid, shimPid: rec.shimPid };
+  } catch (e) {
+    return rb.run(e, `create ${id}`);
+  }
+}
+
+export function cgroupPathOf(spec: Spec, id: string): string {
+  const p = spec.linux?.cgroupsPath || `/berth/${id}`;
+  if (p.split("/").includes("..")) throw invalidArgument(`create: linux.cgroupsPath: must not contain "..", got ${JSON.stringify(p)}`);
+  return p;
+}
+
+/** The resources to apply, with the default device rules always appended (runc). */
+function cgroupResources(spec: Spec): Resources {
+  const r = spec.linux?.resources;
+  return { ...(r ?? {}), devices: deviceCgroupRules(r?.devices, spec.linux?.devices) };
+}
+
+function checkTerminal(spec: Spec, opts: CreateOptions): void {
+  const terminal = spec.process?.terminal === true;
+  if (opts.consoleSocket && !terminal) throw invalidArgument("create: --console-socket given but process.terminal is false");
+  if (terminal && !opts.consoleSocket && !opts.log) throw invalidArgument("create: process.terminal is true: a --console-socket is needed to receive the terminal (or set terminal to false)");
+}

@@ -1,0 +1,61 @@
+import { rm } from "node:fs/promises";
+import { conflict, wrapError } from "../../errors/EngineError.js";
+import { validateId } from "../../util/ids.js";
+import { containerDir, readRecord } from "../containerStore.js";
+import { runHooksCollectingFailures } from "../hooks.js";
+import { canDelete } from "../state.js";
+import { deriveStatus, isSameProcessAlive, ociState } from "../status.js";
+import { waitForExit } from "../waitExit.js";
+import type { RuntimeContext } from "../RuntimeContext.js";
+
+export interface DeleteOptions {
+  /** Kill a running or paused container first (SIGKILL to its whole cgroup). */
+  force?: boolean;
+}
+
+export interface DeleteResult {
+  warnings: string[];
+}
+
+const KILL_WAIT_MS = 10_000;
+
+/**
+ * `delete`: (with force, or for a never-started container) kill it and wait for the shim's exit
+ * record, run poststop hooks, destroy the cgroup, remove the state directory.
+ */
+export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+  const id = validateId(idArg);
+  const rec = await readRecord(ctx.root, id);
+  const status = await deriveStatus(ctx, rec);
+  if (!canDelete(status) && !opts.force) throw conflict(`delete ${id}: cannot delete a container that is ${status} (stop it first or use --force)`);
+  const dir = containerDir(ctx.root, id);
+  const warnings: string[] = [];
+  if (status !== "stopped" && status !== "creating") {
+    if (ctx.cgroups && rec.cgroupsPath) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
+    else {
+      try {
+        ctx.sys.kill(rec.pid, 9);
+      } catch {
+        /* raced with its exit */
+      }
+    }
+  }
+  // The shim writes `exit` and drains output before it leaves: wait for it, so the directory
+  // is not pulled from under it. A shim that died without a record is also finished.
+  if (rec.shimPid > 0 && (await isSameProcessAlive(ctx.sys, rec.shimPid, rec.shimStartTime))) {
+    try {
+      await waitForExit(ctx.sys, { dir, shimPid: rec.shimPid, shimStartTime: rec.shimStartTime }, { timeoutMs: KILL_WAIT_MS });
+    } catch (e) {
+      throw wrapError(e, `delete ${id}`);
+    }
+  }
+  warnings.push(...(await runHooksCollectingFailures(ctx.sys, rec.poststop, ociState({ record: rec, status: "stopped" }), "poststop")));
+  if (ctx.cgroups && rec.cgroupsPath) {
+    // Detached exec processes live in the same cgroup; a stopped init leaves them orphaned.
+    const left = await ctx.cgroups.pids(rec.cgroupsPath).catch(() => []);
+    if (left.length) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
+    await ctx.cgroups.destroy(rec.cgroupsPath);
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { warnings };
+}

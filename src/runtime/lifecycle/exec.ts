@@ -1,0 +1,116 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Process } from "../../oci/runtime.js";
+import type { ShimStdio } from "../../sys/Sys.js";
+import { conflict, invalidArgument } from "../../errors/EngineError.js";
+import { validateId } from "../../util/ids.js";
+import { atomicWrite } from "../../util/atomicWrite.js";
+import { validateProcess } from "../../oci/validate.js";
+import { containerDir, type ContainerRecord } from "../containerStore.js";
+import { processLines } from "../planProcess.js";
+import { planText, type PlanLine } from "../planLines.js";
+import { parseShimReply } from "../shimReply.js";
+import { canExec } from "../state.js";
+import { loadContainer } from "../status.js";
+import { exitStatusCode, readExitRecord, type ExitRecord } from "../exitRecord.js";
+import { Rollback } from "../rollback.js";
+import type { RuntimeContext } from "../RuntimeContext.js";
+
+export interface ExecOptions {
+  /** A whole process (runc `exec --process FILE`); otherwise built from `args` and the overrides over the container's own process. */
+  process?: Process;
+  args?: string[];
+  cwd?: string;
+  /** Extra KEY=VALUE entries, added after (so overriding) the container's env. */
+  env?: string[];
+  user?: { uid: number; gid: number };
+  additionalGids?: number[];
+  terminal?: boolean;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  stdio?: ShimStdio;
+}
+
+export interface ExecResult {
+  pid: number;
+  /** Foreground only: how the process ended, and its shell-style code (128+signal). */
+  exit?: ExitRecord | null;
+  exitCode?: number;
+}
+
+/** The process an exec runs: explicit, or the container's process with args and overrides (runc's rules). */
+export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
+  if (opts.process) return validateProcess(opts.process, "exec process");
+  if (!opts.args || opts.args.length === 0) throw invalidArgument("exec: no command given (args or a process file)");
+  const base: Process = rec.process ?? { user: { uid: 0, gid: 0 }, cwd: "/" };
+  const p: Process = {
+    ...base,
+    args: [...opts.args],
+    env: [...(base.env ?? []), ...(opts.env ?? [])],
+    cwd: opts.cwd ?? base.cwd,
+    terminal: opts.terminal ?? false,
+    user: opts.user ? { ...base.user, uid: opts.user.uid, gid: opts.user.gid } : { ...base.user },
+  };
+  if (opts.additionalGids) p.user.additionalGids = opts.additionalGids;
+  delete p.consoleSize;
+  return validateProcess(p, "exec process");
+}
+
+/** Plan for `berth-shim exec`: join the container's namespaces and cgroup, then the process part. */
+export function execPlan(rec: ContainerRecord, p: Process): PlanLine[] {
+  const lines: PlanLine[] = [["version", 1], ["id", rec.id]];
+  const order = ["user", "pid", "net", "ipc", "uts", "mnt", "cgroup", "time"];
+  for (const name of order) if (rec.namespaces.includes(name)) lines.push(["ns", name, `/proc/${rec.pid}/ns/${name}`]);
+  for (const f of rec.procsFiles) lines.push(["cgroup_procs", f]);
+  lines.push(...processLines(p, { seccompPath: rec.seccompPath }));
+  return lines;
+}
+
+/**
+ * `exec`: run another process in a created or running container through `berth-shim exec`.
+ * Foreground: waits and returns its exit; detached: returns once it started. Each exec has its
+ * own directory under the container's (exec/<random>/) for its plan and exit record.
+ */
+export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: ExecOptions): Promise<ExecResult> {
+  const id = validateId(idArg);
+  const v = await loadContainer(ctx, id);
+  if (!canExec(v.status)) throw conflict(`exec ${id}: cannot exec in a container that is ${v.status}`);
+  const proc = execProcess(v.record, opts);
+  if (proc.terminal && !opts.consoleSocket) throw invalidArgument("exec: a terminal needs a --console-socket");
+  if (!proc.terminal && opts.consoleSocket) throw invalidArgument("exec: --console-socket given without a terminal (-t)");
+  const plan = execPlan(v.record, proc);
+  const dir = join(containerDir(ctx.root, id), "exec", randomBytes(6).toString("hex"));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const rb = new Rollback();
+  rb.add(`remove exec directory ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  try {
+    const planFile = join(dir, "plan");
+    await writeFile(planFile, planText(plan), { mode: 0o600 });
+    const args = ["exec", "--state-dir", dir, "--plan", planFile, "--target-pid", String(v.record.pid), "--stdio", "inherit", "--sync-fd", "3"];
+    if (opts.detach) args.push("--detach");
+    if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
+    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.stdio ?? "inherit" });
+    const reply = parseShimReply(spawned.syncLine, `exec ${id}`);
+    if (!reply.ok) {
+      await spawned.exited.catch(() => {});
+      throw reply.error;
+    }
+    const pid = Number(reply.fields[0]);
+    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(pid));
+    if (opts.detach) {
+      await spawned.exited.catch(() => {});
+      rb.commit();
+      return { pid };
+    }
+    const shimExit = await spawned.exited;
+    const exit = await readExitRecord(dir);
+    rb.commit();
+    await rm(dir, { recursive: true, force: true });
+    const exitCode = exit ? exitStatusCode(exit) : shimExit.code ?? 255;
+    return { pid, exit, exitCode };
+  } catch (e) {
+    return rb.run(e, `exec ${id}`);
+  }
+}

@@ -1,0 +1,52 @@
+import type { Hook } from "../oci/runtime.js";
+
+/**
+ * The OS seam of the runtime: everything that starts or signals processes or reads /proc goes
+ * through this interface, so lifecycle logic is unit-tested against RecordingSys (youki's
+ * syscall trait). File work in state directories uses node:fs directly on a root the caller
+ * passes (tests use a temp dir).
+ */
+export interface ProcStat {
+  pid: number;
+  /** One-letter state from /proc/PID/stat (R S D Z T t X I ...). */
+  state: string;
+  /** Field 22: start time in clock ticks after boot; defeats pid reuse. */
+  startTime: string;
+}
+
+export type ShimStdio =
+  | "inherit"
+  | "ignore"
+  /** Explicit fds for the shim's 0, 1, 2 ("ignore" = /dev/null). */
+  | { stdin: number | "ignore"; stdout: number | "ignore"; stderr: number | "ignore" };
+
+export interface ShimSpawnRequest {
+  shimPath: string;
+  /** Arguments after the program name; the sync pipe is fd 3 (pass `--sync-fd 3`). */
+  args: string[];
+  stdio: ShimStdio;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ShimSpawnResult {
+  /** Pid of the spawned (foreground) shim process. */
+  pid: number;
+  /** First line written on the sync pipe, without its newline; "" if it closed without one. */
+  syncLine: string;
+  /** Resolves when the spawned process exits (after reporting for `create`; at the end for foreground `exec`). */
+  exited: Promise<ProcessExit>;
+}
+
+export interface Sys {
+  spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult>;
+  /** kill(2); throws an ErrnoException (ESRCH when gone). */
+  kill(pid: number, signal: number): void;
+  /** Parsed /proc/PID/stat, or null if there is no such process. */
+  procStat(pid: number): Promise<ProcStat | null>;
+  /** Runs an OCI hook with the state JSON on stdin; rejects on non-zero exit or timeout. */
+  runHook(hook: Hook, stateJson: string): Promise<void>;
+}

@@ -1,0 +1,92 @@
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import type { Hook } from "../oci/runtime.js";
+import { parseProcStat } from "./procStat.js";
+import type { ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+
+/** Sys on the real kernel. */
+export class LinuxSys implements Sys {
+  async spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult> {
+    const fds = req.stdio === "inherit" ? ["inherit", "inherit", "inherit"] : req.stdio === "ignore" ? ["ignore", "ignore", "ignore"] : [req.stdio.stdin, req.stdio.stdout, req.stdio.stderr];
+    const child = spawn(req.shimPath, req.args, { stdio: [...(fds as ("inherit" | "ignore" | number)[]), "pipe"] });
+    const exited = new Promise<ProcessExit>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", reject);
+    });
+    await spawned;
+    const syncLine = await readFirstLine(child.stdio[3] as Readable);
+    return { pid: child.pid!, syncLine, exited };
+  }
+
+  kill(pid: number, signal: number): void {
+    process.kill(pid, signal);
+  }
+
+  async procStat(pid: number): Promise<ProcStat | null> {
+    try {
+      return parseProcStat(pid, await readFile(`/proc/${pid}/stat`, "utf8"));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ESRCH") return null;
+      throw e;
+    }
+  }
+
+  runHook(hook: Hook, stateJson: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const args = hook.args && hook.args.length ? hook.args : [hook.path];
+      const env: Record<string, string> = {};
+      for (const kv of hook.env ?? []) {
+        const i = kv.indexOf("=");
+        if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ["pipe", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+        if (stderr.length < 4096) stderr += d;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      if (hook.timeout) {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(new Error(`hook ${hook.path}: timed out after ${hook.timeout}s`));
+        }, hook.timeout * 1000);
+      }
+      child.once("error", (e) => {
+        clearTimeout(timer);
+        reject(new Error(`hook ${hook.path}: ${e.message}`));
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`hook ${hook.path}: ${signal ? `killed by ${signal}` : `exit status ${code}`}${stderr ? `: ${stderr.trim()}` : ""}`));
+      });
+      child.stdin!.on("error", () => {});
+      child.stdin!.end(stateJson);
+    });
+  }
+}
+
+/** Reads up to the first newline, then stops reading (the shim daemon may keep its end open). */
+function readFirstLine(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const done = (line: string) => {
+      stream.removeAllListeners("data");
+      stream.destroy();
+      resolve(line);
+    };
+    stream.setEncoding("utf8");
+    stream.on("data", (d: string) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) done(buf.slice(0, nl));
+    });
+    stream.once("end", () => done(buf));
+    stream.once("error", (e) => reject(e));
+  });
+}
