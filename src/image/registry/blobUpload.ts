@@ -1,0 +1,102 @@
+import { Readable } from "node:stream";
+import { EngineError } from "../../errors/EngineError.js";
+import type { Descriptor } from "../../oci/image.js";
+import type { ContentProvider } from "../content/ContentStore.js";
+import type { RegistryClient, Scope } from "./RegistryClient.js";
+import { headerString } from "./RegistryClient.js";
+import type { RegistryOperation } from "./registryErrors.js";
+
+/**
+ * Uploads one blob (distribution spec "pushing blobs"): an existing blob is skipped (HEAD);
+ * a blob known to live in another repository of the same registry is mounted from there;
+ * otherwise an upload session is opened and the bytes sent in one PUT (small blobs) or as
+ * PATCH chunks followed by a closing PUT (large ones).
+ */
+export type UploadOutcome = { kind: "exists" } | { kind: "mounted"; from: string } | { kind: "pushed" };
+
+export interface UploadOptions {
+  mountFrom?: string;
+  /** Blobs up to this size go in one PUT (default 8 MiB). */
+  monolithicMax?: number;
+  /** PATCH chunk size for larger blobs (default 8 MiB). */
+  chunkSize?: number;
+  onBytes?: (current: number) => void;
+}
+
+export async function uploadBlob(client: RegistryClient, provider: ContentProvider, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, opts: UploadOptions = {}): Promise<UploadOutcome> {
+  const pushScope: Scope[] = [{ repository, actions: ["pull", "push"] }];
+  if ((await client.headBlob(repository, desc.digest, op, ["pull", "push"])) !== undefined) return { kind: "exists" };
+
+  let location: string;
+  if (opts.mountFrom && opts.mountFrom !== repository) {
+    const from = opts.mountFrom;
+    const res = await client.request({
+      method: "POST", path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`,
+      headers: { "Content-Length": "0" }, scopes: [...pushScope, { repository: from, actions: ["pull"] }], op, what: `mount blob ${desc.digest} from ${from}`,
+    });
+    res.body.resume();
+    if (res.status === 201) return { kind: "mounted", from };
+    location = requireLocation(res.headers.location, op, desc.digest); // 202: the registry opened a normal upload instead
+  } else {
+    const res = await client.request({ method: "POST", path: `/v2/${repository}/blobs/uploads/`, headers: { "Content-Length": "0" }, scopes: pushScope, op, what: `start upload of ${desc.digest}` });
+    res.body.resume();
+    location = requireLocation(res.headers.location, op, desc.digest);
+  }
+
+  const monolithicMax = opts.monolithicMax ?? 8 * 1024 * 1024;
+  if (desc.size <= monolithicMax) {
+    const url = withDigest(location, desc.digest, client.baseUrl);
+    const res = await client.request({
+      method: "PUT", path: url, headers: { "Content-Type": "application/octet-stream", "Content-Length": String(desc.size) },
+      body: async () => Readable.from(await provider.openRead(desc.digest) as AsyncIterable<Buffer>), scopes: pushScope, op, what: `upload blob ${desc.digest}`,
+    });
+    res.body.resume();
+    opts.onBytes?.(desc.size);
+    return { kind: "pushed" };
+  }
+
+  const chunk = opts.chunkSize ?? 8 * 1024 * 1024;
+  let offset = 0;
+  while (offset < desc.size) {
+    const end = Math.min(desc.size, offset + chunk);
+    const start = offset;
+    const res = await client.request({
+      method: "PATCH", path: location,
+      headers: { "Content-Type": "application/octet-stream", "Content-Length": String(end - start), "Content-Range": `${start}-${end - 1}` },
+      body: async () => Readable.from(limit(await provider.openRead(desc.digest, start) as AsyncIterable<Buffer>, end - start)),
+      scopes: pushScope, op, what: `upload chunk ${start}-${end - 1} of ${desc.digest}`,
+    });
+    res.body.resume();
+    location = requireLocation(res.headers.location, op, desc.digest);
+    const range = headerString(res.headers.range);
+    const m = range ? /^(?:bytes=)?0-(\d+)$/.exec(range) : null;
+    if (m && Number(m[1]) !== end - 1) throw new EngineError("Unavailable", `push ${op.name}: blob ${desc.digest}: registry holds bytes ${range} after a chunk ending at ${end - 1}`);
+    offset = end;
+    opts.onBytes?.(offset);
+  }
+  const res = await client.request({ method: "PUT", path: withDigest(location, desc.digest, client.baseUrl), headers: { "Content-Length": "0" }, scopes: pushScope, op, what: `finish upload of ${desc.digest}` });
+  res.body.resume();
+  return { kind: "pushed" };
+}
+
+function requireLocation(loc: string | undefined, op: RegistryOperation, digest: string): string {
+  if (!loc) throw new EngineError("Unavailable", `push ${op.name}: blob ${digest}: registry sent no upload Location`);
+  return loc;
+}
+
+function withDigest(location: string, digest: string, base: string): string {
+  const u = new URL(location, base + "/");
+  u.searchParams.set("digest", digest);
+  return u.href;
+}
+
+async function* limit(src: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let left = n;
+  for await (const c of src) {
+    if (left <= 0) break;
+    const piece = c.length > left ? c.subarray(0, left) : c;
+    left -= piece.length;
+    yield piece;
+    if (left <= 0) break;
+  }
+}

@@ -1,0 +1,85 @@
+import { invalidArgument } from "../../errors/EngineError.js";
+import type { Descriptor, Index, Manifest } from "../../oci/image.js";
+import type { ContentProvider } from "../content/ContentStore.js";
+import { parseManifestOrIndex } from "../manifest.js";
+import type { Reference } from "../reference.js";
+import { familiarName } from "../reference.js";
+import { uploadBlob } from "./blobUpload.js";
+import { runBounded } from "./bounded.js";
+import type { ProgressListener } from "./progress.js";
+import { shortId } from "./progress.js";
+import type { RegistryClient } from "./RegistryClient.js";
+import type { RegistryOperation } from "./registryErrors.js";
+
+/**
+ * `docker push` from the content store: the blobs of the manifest (or of every manifest of an
+ * index whose children are all present), then the manifests by digest, then the top one by tag.
+ * Bytes are pushed exactly as stored, so the digest at the registry equals the local one.
+ */
+export interface PushOptions {
+  onProgress?: ProgressListener;
+  concurrency?: number;
+  /** digest → repository (same registry) the blob is known to come from: mounted, not uploaded. */
+  mountFrom?: ReadonlyMap<string, string> | Record<string, string>;
+  monolithicMax?: number;
+  chunkSize?: number;
+}
+
+export interface PushResult {
+  /** Descriptor of what the tag now points to. */
+  descriptor: Descriptor;
+}
+
+export async function pushImage(client: RegistryClient, provider: ContentProvider, ref: Reference, top: Descriptor, opts: PushOptions = {}): Promise<PushResult> {
+  const emit = opts.onProgress ?? (() => {});
+  const name = familiarName(ref);
+  const op: RegistryOperation = { op: "push", name };
+  const tag = ref.tag ?? "latest";
+  emit({ status: "The push refers to repository", detail: `[${name}]` });
+  const mountFrom = opts.mountFrom instanceof Map ? opts.mountFrom : new Map(Object.entries(opts.mountFrom ?? {}));
+
+  const topBytes = await provider.readBlob(top.digest);
+  const parsed = parseManifestOrIndex(topBytes, top.mediaType);
+  const manifests: { desc: Descriptor; bytes: Buffer; manifest: Manifest }[] = [];
+  if (parsed.kind === "index") {
+    for (const child of (parsed.index as Index).manifests) {
+      const bytes = await provider.readBlob(child.digest).catch((e) => {
+        throw invalidArgument(`push ${name}: index ${top.digest} lists ${child.digest}, which is not in the local store (a partial multi-platform image cannot be pushed as an index)`, { cause: e });
+      });
+      const p = parseManifestOrIndex(bytes, child.mediaType);
+      if (p.kind !== "manifest") throw invalidArgument(`push ${name}: nested index ${child.digest} is not supported`);
+      manifests.push({ desc: child, bytes, manifest: p.manifest });
+    }
+  } else {
+    manifests.push({ desc: top, bytes: topBytes, manifest: parsed.manifest });
+  }
+
+  const blobs = new Map<string, Descriptor>();
+  for (const m of manifests) for (const b of [...m.manifest.layers, m.manifest.config]) blobs.set(b.digest, b);
+  const list = [...blobs.values()];
+  for (const b of list) emit({ id: shortId(b.digest), status: "Preparing" });
+  for (const b of list) emit({ id: shortId(b.digest), status: "Waiting" });
+  await runBounded(list, opts.concurrency ?? 3, async (b) => {
+    const id = shortId(b.digest);
+    const info = await provider.info(b.digest).catch((e) => {
+      throw invalidArgument(`push ${name}: blob ${b.digest} is not in the local store`, { cause: e });
+    });
+    if (info.size !== b.size) throw invalidArgument(`push ${name}: blob ${b.digest} is ${info.size} bytes locally, the manifest says ${b.size}`);
+    const outcome = await uploadBlob(client, provider, ref.path, b, op, {
+      mountFrom: mountFrom.get(b.digest), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
+      onBytes: (current) => emit({ id, status: "Pushing", current, total: b.size }),
+    });
+    if (outcome.kind === "exists") emit({ id, status: "Layer already exists" });
+    else if (outcome.kind === "mounted") emit({ id, status: "Mounted from", detail: outcome.from });
+    else emit({ id, status: "Pushed" });
+  });
+
+  if (parsed.kind === "index") {
+    for (const m of manifests) await client.putManifest(ref.path, m.desc.digest, m.bytes, m.desc.mediaType, op);
+  }
+  const mediaType = top.mediaType;
+  const digest = await client.putManifest(ref.path, tag, topBytes, mediaType, op);
+  if (digest !== top.digest) throw invalidArgument(`push ${name}: registry stored the manifest as ${digest}, expected ${top.digest}`);
+  emit({ status: "Digest", detail: `${tag}: digest: ${top.digest} size: ${topBytes.length}` });
+  return { descriptor: { mediaType, digest: top.digest, size: topBytes.length } };
+}
