@@ -131,7 +131,7 @@ scmp_filter_ctx filter_build(const struct lines *profile, char *err, size_t errl
     if (def_line) { snprintf(err, errlen, "line %d: second default line", l->lineno); return NULL; }
     def_line = l;
   }
-  if (!def_line) { snprintf(err, errlen, "profile: no default line"); return NULL; }
+  if (!def_line) { snprintf(err, errlen, "no default line"); return NULL; }
   if (def_line->nfields > 3) { snprintf(err, errlen, "line %d: default takes an action and an optional number", def_line->lineno); return NULL; }
   uint32_t def;
   if (parse_action(def_line->fields[1] ? def_line->fields[1] : "", def_line->nfields > 2 ? def_line->fields[2] : NULL, &def, err, errlen, def_line->lineno) < 0)
