@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openTestDatabase } from "../metadata/testDatabase.js";
+import { MOUNT_DATA_LIMIT, OverlaySnapshotter } from "./OverlaySnapshotter.js";
+import { runSnapshotterConformance } from "./Snapshotter.conformance.js";
+
+async function fixture(rootName = "") {
+  const base = await mkdtemp(join(tmpdir(), "berth-test-snap-"));
+  const root = rootName ? join(base, rootName) : base;
+  await mkdir(root, { recursive: true });
+  const db = openTestDatabase();
+  const snapshotter = new OverlaySnapshotter(root, db);
+  return {
+    snapshotter,
+    root,
+    cleanup: async () => {
+      db.close();
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+runSnapshotterConformance("OverlaySnapshotter", () => fixture());
+
+test("OverlaySnapshotter: overlay mount descriptors, top layer first", async () => {
+  const f = await fixture();
+  try {
+    const s = f.snapshotter;
+    await s.prepare("x1");
+    await s.commit("L1", "x1");
+    await s.prepare("x2", "L1");
+    await s.commit("L2", "x2");
+    const [m] = await s.prepare("c", "L2");
+    assert.equal(m!.type, "overlay");
+    assert.equal(m!.cwd, undefined);
+    const d = (id: number, sub = "fs") => join(f.root, "snapshots", String(id), sub);
+    assert.deepEqual(m!.options, ["index=off", `lowerdir=${d(2)}:${d(1)}`, `upperdir=${d(3)}`, `workdir=${d(3, "work")}`]);
+    const [v] = await s.view("v", "L2");
+    assert.deepEqual(v!.options, ["index=off", `lowerdir=${d(2)}:${d(1)}`]);
+    assert.deepEqual((await readdir(join(f.root, "snapshots", "1"))).sort(), ["fs"], "commit drops the work dir");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test("OverlaySnapshotter: deep stacks switch to relative lowerdirs with cwd, within one page", async () => {
+  const f = await fixture("a-rather-long-directory-name-to-push-the-absolute-paths-over-the-limit".repeat(2));
+  try {
+    const s = f.snapshotter;
+    let parent: string | undefined;
+    for (let i = 0; i < 70; i++) {
+      await s.prepare(`x${i}`, parent);
+      await s.commit(`L${i}`, `x${i}`);
+      parent = `L${i}`;
+    }
+    const [m] = await s.prepare("c", parent);
+    assert.equal(m!.cwd, join(f.root, "snapshots"));
+    const data = m!.options.join(",");
+    assert.ok(data.length <= MOUNT_DATA_LIMIT);
+    assert.match(data, /lowerdir=70\/fs:69\/fs:/);
+    assert.match(data, /upperdir=71\/fs,workdir=71\/work$/);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test("OverlaySnapshotter: cleanupOrphans removes directories without metadata", async () => {
+  const f = await fixture();
+  try {
+    await f.snapshotter.prepare("keep");
+    await mkdir(join(f.root, "snapshots", "99", "fs"), { recursive: true });
+    await mkdir(join(f.root, "snapshots", "rm-7"), { recursive: true });
+    assert.deepEqual((await f.snapshotter.cleanupOrphans()).sort(), ["99", "rm-7"]);
+    assert.deepEqual(await readdir(join(f.root, "snapshots")), ["1"]);
+  } finally {
+    await f.cleanup();
+  }
+});

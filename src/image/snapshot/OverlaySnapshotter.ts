@@ -1,0 +1,151 @@
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { invalidArgument } from "../../errors/EngineError.js";
+import type { SqliteDatabase } from "../metadata/sqlite.js";
+import { SnapshotMetadata, type SnapshotRow } from "./SnapshotMetadata.js";
+import type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage, Snapshotter } from "./Snapshotter.js";
+import { directoryUsage } from "./usage.js";
+
+/**
+ * Overlayfs snapshots under `<root>/snapshots/<id>/{fs,work}` (id: a small integer).
+ *
+ * Mount data is limited to one page (4096 bytes) by mount(2). With short numeric directory names
+ * 60+ layers fit as absolute paths under an ordinary root; when they would not (very deep images
+ * or a long root path), the lowerdirs are given relative to `<root>/snapshots` and the Mount
+ * carries `cwd` — the mounter must chdir there first (podman's `l/` short-link idea, without the
+ * links). Either way a mount never gets truncated options.
+ */
+export const MOUNT_DATA_LIMIT = 4095;
+
+export class OverlaySnapshotter implements Snapshotter {
+  readonly dir: string;
+  private readonly meta: SnapshotMetadata;
+
+  constructor(root: string, db: SqliteDatabase) {
+    this.dir = join(root, "snapshots");
+    // overlay options are comma- and colon-separated; such a root could not be expressed.
+    if (/[,:]/.test(this.dir)) throw invalidArgument(`open snapshotter: root ${JSON.stringify(root)} must not contain ',' or ':'`);
+    this.meta = new SnapshotMetadata(db);
+  }
+
+  private fsDir(id: number): string {
+    return join(this.dir, String(id), "fs");
+  }
+
+  /** Removes directories left by a crash between a metadata change and the filesystem. */
+  async cleanupOrphans(): Promise<string[]> {
+    await mkdir(this.dir, { recursive: true });
+    const known = this.meta.ids();
+    const removed: string[] = [];
+    for (const n of await readdir(this.dir)) {
+      if (/^\d+$/.test(n) && known.has(Number(n))) continue;
+      await rm(join(this.dir, n), { recursive: true, force: true });
+      removed.push(n);
+    }
+    return removed;
+  }
+
+  private async createDirs(row: SnapshotRow): Promise<void> {
+    try {
+      await mkdir(join(this.dir, String(row.id), "fs"), { recursive: true, mode: 0o755 });
+      if (row.kind === "active") await mkdir(join(this.dir, String(row.id), "work"), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      this.meta.remove(row.key);
+      await rm(join(this.dir, String(row.id)), { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  async prepare(key: string, parent?: string, opts: SnapshotOptions = {}): Promise<SnapshotMount[]> {
+    const row = this.meta.create(key, "active", parent, opts.labels ?? {});
+    await this.createDirs(row);
+    return this.mountsOf(row);
+  }
+
+  async view(key: string, parent?: string, opts: SnapshotOptions = {}): Promise<SnapshotMount[]> {
+    const row = this.meta.create(key, "view", parent, opts.labels ?? {});
+    await this.createDirs(row);
+    return this.mountsOf(row);
+  }
+
+  async mounts(key: string): Promise<SnapshotMount[]> {
+    const row = this.meta.mustGet(key, "snapshot mounts");
+    if (row.kind === "committed") throw invalidArgument(`snapshot mounts: ${JSON.stringify(key)} is committed; make a view of it`);
+    return this.mountsOf(row);
+  }
+
+  /** Mounts for `row`: a bind for a single directory, else an overlay (read-only for views). */
+  private mountsOf(row: SnapshotRow): SnapshotMount[] {
+    const parents = row.parent === undefined ? [] : this.meta.chain(row.parent).map((r) => r.id);
+    if (row.kind === "active") {
+      if (parents.length === 0) return [{ type: "bind", source: this.fsDir(row.id), options: ["rbind", "rw"] }];
+      return [this.overlay(parents, row.id)];
+    }
+    // view: read-only, no upper dir.
+    if (parents.length === 0) return [{ type: "bind", source: this.fsDir(row.id), options: ["rbind", "ro"] }];
+    if (parents.length === 1) return [{ type: "bind", source: this.fsDir(parents[0]!), options: ["rbind", "ro"] }];
+    return [this.overlay(parents)];
+  }
+
+  /** Read-only overlay of an arbitrary stack of snapshot dirs, top first (used for exports). */
+  readOnlyMountsOf(keys: string[]): SnapshotMount[] {
+    const ids = keys.map((k) => this.meta.mustGet(k, "read-only mounts").id);
+    if (ids.length === 1) return [{ type: "bind", source: this.fsDir(ids[0]!), options: ["rbind", "ro"] }];
+    return [this.overlay(ids)];
+  }
+
+  private overlay(lowerIds: number[], upperId?: number): SnapshotMount {
+    const build = (path: (id: number) => string) => {
+      const opts = ["index=off", `lowerdir=${lowerIds.map(path).join(":")}`];
+      if (upperId !== undefined) opts.push(`upperdir=${path(upperId)}`, `workdir=${path(upperId).replace(/fs$/, "work")}`);
+      return opts;
+    };
+    const absolute = build((id) => this.fsDir(id));
+    if (absolute.join(",").length <= MOUNT_DATA_LIMIT) return { type: "overlay", source: "overlay", options: absolute };
+    const relative = build((id) => `${id}/fs`);
+    if (relative.join(",").length > MOUNT_DATA_LIMIT) {
+      throw invalidArgument(`snapshot mounts: ${lowerIds.length} layers do not fit in one page of mount options`);
+    }
+    return { type: "overlay", source: "overlay", options: relative, cwd: this.dir };
+  }
+
+  async commit(name: string, key: string, opts: SnapshotOptions = {}): Promise<void> {
+    const row = this.meta.commit(name, key, opts.labels);
+    // The work dir only matters while mounted read-write; a committed layer never is.
+    await rm(join(this.dir, String(row.id), "work"), { recursive: true, force: true });
+  }
+
+  async remove(key: string): Promise<void> {
+    const row = this.meta.remove(key);
+    // Rename first so a crash mid-delete leaves an orphan cleanupOrphans recognises.
+    const doomed = join(this.dir, `rm-${row.id}`);
+    await rename(join(this.dir, String(row.id)), doomed).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  async stat(key: string): Promise<SnapshotInfo> {
+    const { id: _id, ...info } = this.meta.mustGet(key, "stat snapshot");
+    return info;
+  }
+
+  async list(): Promise<SnapshotInfo[]> {
+    return this.meta.list().map(({ id: _id, ...info }) => info);
+  }
+
+  async usage(key: string): Promise<SnapshotUsage> {
+    return directoryUsage(this.fsDir(this.meta.mustGet(key, "snapshot usage").id));
+  }
+
+  async writableDir(key: string): Promise<string> {
+    const row = this.meta.mustGet(key, "snapshot writable dir");
+    if (row.kind !== "active") throw invalidArgument(`snapshot writable dir: ${JSON.stringify(key)} is ${row.kind}, not active`);
+    return this.fsDir(row.id);
+  }
+
+  /** Directory of a committed or active snapshot's own files (for diffs and usage). */
+  async ownDir(key: string): Promise<string> {
+    return this.fsDir(this.meta.mustGet(key, "snapshot dir").id);
+  }
+}
