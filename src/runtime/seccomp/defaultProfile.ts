@@ -1,5 +1,6 @@
 import { release } from "node:os";
 import type { Seccomp, SeccompAction } from "../../oci/runtime.js";
+import { DOCKER_DEFAULT_CAPABILITIES } from "../../oci/defaults.js";
 import type { DockerSeccompFilter, DockerSeccompProfile, DockerSeccompRule } from "./dockerProfile.js";
 import { resolveDockerProfile } from "./dockerProfile.js";
 
@@ -153,15 +154,6 @@ export const DOCKER_DEFAULT_PROFILE: DockerSeccompProfile = {
   ],
 };
 
-/**
- * Docker's default capability set (moby oci/caps/defaults.go). Only membership of the
- * capabilities the profile tests matters here (CAP_SYS_CHROOT among them).
- */
-const DOCKER_DEFAULT_CAPS = words(`
-  CAP_CHOWN CAP_DAC_OVERRIDE CAP_FSETID CAP_FOWNER CAP_MKNOD CAP_NET_RAW CAP_SETGID CAP_SETUID
-  CAP_SETFCAP CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_SYS_CHROOT CAP_KILL CAP_AUDIT_WRITE
-`);
-
 export interface DefaultSeccompOptions {
   /** The container's bounding set; Docker's default set when omitted. */
   capabilities?: readonly string[];
@@ -174,7 +166,7 @@ export interface DefaultSeccompOptions {
 /** Docker's default profile resolved for one container: its capabilities, the host arch. */
 export function defaultSeccompProfile(opts: DefaultSeccompOptions = {}): Seccomp {
   const resolved = resolveDockerProfile(DOCKER_DEFAULT_PROFILE, {
-    capabilities: opts.capabilities ?? DOCKER_DEFAULT_CAPS,
+    capabilities: opts.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
     arch: opts.arch ?? process.arch,
     kernelRelease: opts.kernelRelease ?? release(),
   });
