@@ -160,7 +160,8 @@ export class RegistryClient {
       return true;
     }
     if (challenges.some((c) => c.scheme === "basic")) {
-      if (!this.credentials || this.basic) return false;
+      // Parallel requests may all meet the challenge; each retries once (authRetried bounds it).
+      if (!this.credentials) return false;
       this.basic = true;
       return true;
     }

@@ -17,7 +17,8 @@ export interface BlobFetchHooks {
   onRetry?: (offset: number, reason: string, attempt: number) => void;
 }
 
-export async function* fetchBlob(client: RegistryClient, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, hooks: BlobFetchHooks = {}, startOffset = 0, maxAttempts = 5, retryDelayMs = 200): AsyncGenerator<Buffer> {
+export async function* fetchBlob(client: RegistryClient, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, hooks: BlobFetchHooks = {}, startOffset = 0, maxAttempts: number | undefined = 5, retryDelayMs = 200): AsyncGenerator<Buffer> {
+  maxAttempts ??= 5;
   let offset = startOffset;
   if (offset >= desc.size) return;
   for (let attempt = 1; ; attempt++) {

@@ -29,6 +29,8 @@ export interface PullOptions {
   onProgress?: ProgressListener;
   /** Blobs downloaded at once (default 3, as Docker). */
   concurrency?: number;
+  /** Connections tried per blob before the pull fails (default 5); partial bytes are resumed. */
+  blobAttempts?: number;
 }
 
 export interface PullResult {
@@ -105,7 +107,7 @@ export async function pullImage(client: RegistryClient, store: ContentStore, ref
       },
       onRetry: (offset, reason, attempt) => emit({ id, status: "Retrying", current: offset, total: b.size, detail: `attempt ${attempt + 1} from byte ${offset}: ${reason}` }),
       onResume: (offset) => layer && emit({ id, status: "Downloading", current: offset, total: b.size, detail: `resuming from byte ${offset}` }),
-    });
+    }, opts.blobAttempts);
     if (layer) {
       emit({ id, status: "Verifying Checksum" });
       emit({ id, status: "Download complete" });

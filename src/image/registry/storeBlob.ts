@@ -12,7 +12,7 @@ import type { RegistryOperation } from "./registryErrors.js";
  * attempt asks the registry only for the rest; a digest mismatch discards them. Without
  * ingests, `write` streams into a temporary file that the store deletes on any failure.
  */
-export async function storeBlob(client: RegistryClient, store: ContentStore, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, hooks: BlobFetchHooks & { onResume?: (offset: number) => void } = {}): Promise<void> {
+export async function storeBlob(client: RegistryClient, store: ContentStore, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, hooks: BlobFetchHooks & { onResume?: (offset: number) => void } = {}, attempts?: number): Promise<void> {
   if (store.ingest) {
     const ref = `pull:${client.host.name}/${repository}@${desc.digest}`;
     let writer;
@@ -25,7 +25,7 @@ export async function storeBlob(client: RegistryClient, store: ContentStore, rep
     if (writer) {
       if (writer.offset > 0) hooks.onResume?.(writer.offset);
       try {
-        for await (const chunk of fetchBlob(client, repository, desc, op, hooks, writer.offset)) await writer.write(chunk);
+        for await (const chunk of fetchBlob(client, repository, desc, op, hooks, writer.offset, attempts)) await writer.write(chunk);
       } catch (e) {
         // Keep what arrived for a later attempt, unless the bytes themselves were wrong.
         if (isEngineError(e, "InvalidArgument")) await writer.abort().catch(() => {});
@@ -41,7 +41,7 @@ export async function storeBlob(client: RegistryClient, store: ContentStore, rep
     }
   }
   try {
-    await store.write(desc, fetchBlob(client, repository, desc, op, hooks));
+    await store.write(desc, fetchBlob(client, repository, desc, op, hooks, 0, attempts));
   } catch (e) {
     throw mismatch(e, op, desc);
   }
