@@ -6,16 +6,19 @@ import type { Resources } from "../../oci/runtime.js";
  * Every method takes the filesystem root it works on (constructor), so tests use temp trees.
  */
 export interface CgroupStats {
-  memory?: { usage: number; limit: number; maxUsage?: number; cache?: number; rss?: number; swap?: number; oomKills: number; failcnt?: number };
+  /** `limit` is Infinity when unlimited. `stat` is the raw memory.stat (docker stats derives usage minus inactive_file from it). */
+  memory?: { usage: number; limit: number; maxUsage?: number; cache?: number; rss?: number; swap?: number; oomKills: number; failcnt?: number; stat?: Record<string, number> };
   cpu?: { usageNs: number; userNs: number; systemNs: number; periods?: number; throttledPeriods?: number; throttledNs?: number; perCpuNs?: number[] };
   pids?: { current: number; limit?: number };
-  io?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+  io?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number; devices?: { major: number; minor: number; readBytes: number; writeBytes: number; readOps: number; writeOps: number }[] };
 }
 
 export type FreezerState = "thawed" | "freezing" | "frozen";
 
 export interface CgroupManager {
   readonly version: 1 | 2;
+  /** False when `resources.devices` cannot be enforced (cgroup v2 needs an eBPF program, not implemented): rules are then ignored. */
+  readonly enforcesDeviceRules?: boolean;
   /** Creates the cgroup(s) and applies `resources`; returns the cgroup.procs files to join. */
   create(path: string, resources?: Resources): Promise<{ procsFiles: string[] }>;
   /** Applies new resource values to an existing cgroup (docker update). */
