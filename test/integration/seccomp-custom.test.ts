@@ -12,6 +12,7 @@ import type { Seccomp } from "../../src/oci/runtime.js";
 import { isEngineError } from "../../src/errors/EngineError.js";
 import { compileSeccomp } from "../../src/runtime/seccomp/compile.js";
 import { defaultSeccompProfile } from "../../src/runtime/seccomp/defaultProfile.js";
+import { seccompFilterFlags } from "../../src/runtime/seccomp/flatten.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const compiler = join(repo, "native/build/berth-seccomp");
@@ -162,4 +163,21 @@ test("berth-seccomp refuses a bad flat profile with one line and leaves no file"
   const missing = run(compiler, [join(outDir, "no-such-input"), join(outDir, "x.bpf")]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^berth-seccomp: read profile: open .*no-such-input: No such file or directory\n$/);
+});
+
+test("concurrent compiles with the real compiler agree and leave only the program", { skip }, async () => {
+  const cacheDir = await mkdtemp(join(dir, "concurrent-"));
+  const p = defaultSeccompProfile({ arch: "x86_64", capabilities: ["CAP_SYS_PTRACE"] });
+  const paths = await Promise.all(Array.from({ length: 4 }, () => compileSeccomp(p, { cacheDir, compiler })));
+  assert.equal(new Set(paths).size, 1);
+  assert.deepEqual(await readdir(cacheDir), [paths[0]!.slice(cacheDir.length + 1)]);
+  assert.equal(run(seccompExec, [paths[0]!, busybox, "true"]).code, 0);
+});
+
+test("filter flags from the profile are accepted by the kernel when loading", { skip }, async () => {
+  const p: Seccomp = { ...defaultSeccompProfile({ arch: "x86_64" }), flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"] };
+  const bpf = await compile(p);
+  const r = run(seccompExec, ["--flags", String(seccompFilterFlags(p)), bpf, busybox, "sh", "-c", "echo loaded"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "loaded\n");
 });
