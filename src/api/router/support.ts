@@ -1,0 +1,31 @@
+/** Small helpers shared by the route files. */
+import { EngineError } from "../../errors/EngineError.js";
+import type { Handler, RequestContext } from "../context.js";
+import type { Router } from "../router.js";
+
+export type ApiRouter = Router<Handler>;
+
+/**
+ * The backend for a resource, or a 501 when the daemon was started without it: a route that
+ * exists on the wire but has nothing behind it says so rather than pretending.
+ */
+export function need<T>(backend: T | undefined, what: string): T {
+  if (backend === undefined) throw new EngineError("NotImplemented", `${what} are not supported by this daemon`);
+  return backend;
+}
+
+export function param(ctx: RequestContext, name: string): string {
+  const v = ctx.params[name];
+  if (v === undefined) throw new Error(`route: missing parameter ${name}`);
+  return v;
+}
+
+/** Registers the same handler for several methods (GET and HEAD of /_ping). */
+export function addAll(router: ApiRouter, methods: readonly string[], pattern: string, handler: Handler): void {
+  for (const m of methods) router.add(m, pattern, handler);
+}
+
+/** Docker's registry auth header, passed through undecoded (the engine owns credentials). */
+export function registryAuth(ctx: RequestContext): string | undefined {
+  return ctx.header("x-registry-auth") || undefined;
+}

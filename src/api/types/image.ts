@@ -1,0 +1,87 @@
+/** Wire types of the image routes (moby api/types/image). */
+import type { ContainerConfig, GraphDriverData } from "./container.js";
+
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  /** Deprecated: always -1... kept for old clients (moby omits it from 1.44 on). */
+  VirtualSize?: number;
+  Labels: Record<string, string>;
+  Containers: number;
+  Manifests?: unknown[];
+  Descriptor?: unknown;
+}
+
+export interface ImageInspect {
+  Id: string;
+  Descriptor?: unknown;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Parent: string;
+  Comment: string;
+  Created: string;
+  DockerVersion: string;
+  Author: string;
+  Config: ContainerConfig | null;
+  Architecture: string;
+  Variant?: string;
+  Os: string;
+  OsVersion?: string;
+  Size: number;
+  GraphDriver: GraphDriverData;
+  RootFS: { Type: string; Layers?: string[] };
+  Metadata: { LastTagTime?: string };
+}
+
+export interface ImageHistoryItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+/** DELETE /images/{name} response element: one of the two keys. */
+export interface ImageDeleteResponseItem { Untagged?: string; Deleted?: string }
+
+export interface ImagePruneResponse { ImagesDeleted: ImageDeleteResponseItem[] | null; SpaceReclaimed: number }
+
+export interface ImageListOptions {
+  all: boolean;
+  filters: ReadonlyMap<string, ReadonlySet<string>>;
+  sharedSize: boolean;
+  digests: boolean;
+  manifests: boolean;
+}
+
+/** POST /images/create when pulling (fromImage). */
+export interface ImagePullOptions {
+  fromImage: string;
+  tag?: string;
+  platform?: string;
+  /** Base64url JSON AuthConfig from X-Registry-Auth, undecoded (the backend owns credentials). */
+  registryAuth?: string;
+}
+
+/** POST /images/create when importing a tarball (fromSrc). */
+export interface ImageImportOptions {
+  fromSrc: string;
+  repo?: string;
+  tag?: string;
+  message?: string;
+  changes: string[];
+  platform?: string;
+}
+
+export interface ImagePushOptions {
+  name: string;
+  tag?: string;
+  platform?: string;
+  registryAuth?: string;
+}
