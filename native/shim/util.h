@@ -1,0 +1,40 @@
+/* Small helpers shared by the shim: error records, full reads/writes, files, numbers. */
+#ifndef BERTH_SHIM_UTIL_H
+#define BERTH_SHIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* An error as reported on --sync-fd and the control socket: stage, errno, message. */
+struct shim_err {
+  char stage[32];
+  int err;
+  char msg[480];
+};
+
+/* Fills e (stage, errno value, printf message) and returns -1 so callers can `return fail(...)`. */
+int fail(struct shim_err *e, const char *stage, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Formats e as the wire line `error\t<stage>\t<errno>\t<message>\n` (tabs/newlines in the
+ * message become spaces). Returns the length. */
+size_t err_format(const struct shim_err *e, char *buf, size_t len);
+/* Parses a wire error line (without the leading "error\t") back into e. */
+void err_parse(const char *line, struct shim_err *e);
+
+/* write(2) until everything is written (EINTR-safe). Returns 0 or -1 with errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* read(2) once, retrying on EINTR. */
+ssize_t read_retry(int fd, void *buf, size_t len);
+/* Writes a string to an existing file (O_WRONLY, no create). Returns 0 or -1 with errno. */
+int write_file(const char *path, const char *text);
+/* Writes content to dir/name atomically: name.tmp, fsync, rename, fsync dir. */
+int write_file_atomic(int dirfd, const char *name, const char *text, size_t len);
+int set_nonblock(int fd, int on);
+/* Strict decimal/hex parsing of a whole string. Return 0 or -1. */
+int parse_u64(const char *s, int base, uint64_t *out);
+int parse_i64(const char *s, int64_t *out);
+/* CLOCK_REALTIME in nanoseconds. */
+uint64_t now_ns(void);
+
+#endif
