@@ -50,6 +50,10 @@ export class RecordingSys implements Sys {
     return this.procs.get(pid) ?? null;
   }
 
+  async procCmdline(pid: number): Promise<string[] | null> {
+    return this.procs.has(pid) ? [`proc-${pid}`] : null;
+  }
+
   async runHook(hook: Hook, stateJson: string): Promise<void> {
     this.calls.push({ op: "runHook", hook, stateJson });
     const f = this.hookFailures.get(hook.path);

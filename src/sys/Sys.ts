@@ -47,6 +47,8 @@ export interface Sys {
   kill(pid: number, signal: number): void;
   /** Parsed /proc/PID/stat, or null if there is no such process. */
   procStat(pid: number): Promise<ProcStat | null>;
+  /** argv of a process from /proc/PID/cmdline, or null if there is no such process. */
+  procCmdline(pid: number): Promise<string[] | null>;
   /** Runs an OCI hook with the state JSON on stdin; rejects on non-zero exit or timeout. */
   runHook(hook: Hook, stateJson: string): Promise<void>;
 }

@@ -36,6 +36,16 @@ export class LinuxSys implements Sys {
     }
   }
 
+  async procCmdline(pid: number): Promise<string[] | null> {
+    try {
+      const text = await readFile(`/proc/${pid}/cmdline`, "utf8");
+      return text.split("\0").filter((a, i, all) => a !== "" || i < all.length - 1);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ESRCH") return null;
+      throw e;
+    }
+  }
+
   runHook(hook: Hook, stateJson: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const args = hook.args && hook.args.length ? hook.args : [hook.path];

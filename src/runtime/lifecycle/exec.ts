@@ -31,6 +31,8 @@ export interface ExecOptions {
   pidFile?: string;
   consoleSocket?: string;
   stdio?: ShimStdio;
+  /** Called with the process's host pid once it runs (the CLI forwards signals to it). */
+  onStarted?: (pid: number) => void;
 }
 
 export interface ExecResult {
@@ -98,6 +100,7 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
       throw reply.error;
     }
     const pid = Number(reply.fields[0]);
+    opts.onStarted?.(pid);
     if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(pid));
     if (opts.detach) {
       await spawned.exited.catch(() => {});

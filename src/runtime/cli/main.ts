@@ -1,0 +1,103 @@
+import { appendFileSync } from "node:fs";
+import { EngineError, invalidArgument } from "../../errors/EngineError.js";
+import type { RuntimeContext } from "../RuntimeContext.js";
+import { DEFAULT_RUNTIME_ROOT } from "../RuntimeContext.js";
+import { parseArgs, str, bool } from "./args.js";
+import type { CliIo, Command } from "./io.js";
+import { createCommand } from "./create.js";
+import { startCommand } from "./start.js";
+import { stateCommand } from "./state.js";
+import { killCommand } from "./kill.js";
+import { deleteCommand } from "./delete.js";
+import { runCommand } from "./run.js";
+import { execCommand } from "./exec.js";
+import { psCommand } from "./ps.js";
+import { listCommand } from "./list.js";
+import { pauseCommand } from "./pause.js";
+import { resumeCommand } from "./resume.js";
+import { specCommand } from "./spec.js";
+import { featuresCommand } from "./features.js";
+import { notImplemented } from "../errorsLocal.js";
+
+export const COMMANDS: Record<string, Command> = {
+  create: createCommand,
+  start: startCommand,
+  state: stateCommand,
+  kill: killCommand,
+  delete: deleteCommand,
+  run: runCommand,
+  exec: execCommand,
+  ps: psCommand,
+  list: listCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  spec: specCommand,
+  features: featuresCommand,
+};
+
+const GLOBAL_FLAGS = {
+  "--root": { key: "root", value: true },
+  "--log": { key: "log", value: true },
+  "--log-format": { key: "logFormat", value: true },
+  "--debug": { key: "debug" },
+  "--systemd-cgroup": { key: "systemdCgroup" },
+  "--rootless": { key: "rootless", value: true },
+  "--help": { key: "help" },
+  "-h": { key: "help" },
+  "--version": { key: "version" },
+  "-v": { key: "version" },
+};
+
+export const USAGE = `usage: berth-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]
+commands: ${Object.keys(COMMANDS).join(", ")}
+`;
+
+export interface MainDeps {
+  /** Builds the runtime for a state root (the composition root decides the implementations). */
+  makeContext(root: string): RuntimeContext;
+  io: CliIo;
+  /** One-line error output. */
+  error(line: string): void;
+}
+
+/**
+ * runc's interface: global flags, then a subcommand. Returns the exit code: 0, 1 on any error
+ * (printed as one line, and appended to --log if given), or the container's code for
+ * foreground run/exec.
+ */
+export async function main(argv: string[], deps: MainDeps): Promise<number> {
+  let logFile: string | undefined;
+  let logJson = false;
+  try {
+    const { options: g, positionals } = parseArgs(argv, GLOBAL_FLAGS, { command: "global flags", stopAtPositional: true });
+    logFile = str(g.log);
+    logJson = str(g.logFormat) === "json";
+    if (g.logFormat !== undefined && !["text", "json"].includes(str(g.logFormat)!)) throw invalidArgument(`global flags: --log-format: expected text or json, got ${JSON.stringify(g.logFormat)}`);
+    if (bool(g.systemdCgroup)) throw notImplemented("global flags: --systemd-cgroup is not supported (cgroupfs only)");
+    if (bool(g.version)) {
+      deps.io.out("berth-runtime version 0.1.0\nspec: 1.0.2\n");
+      return 0;
+    }
+    const [name, ...rest] = positionals;
+    if (bool(g.help) || !name) {
+      deps.io.out(USAGE);
+      return name || bool(g.help) ? 0 : 1;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw invalidArgument(`unknown command ${JSON.stringify(name)}`);
+    return await cmd({ ctx: deps.makeContext(str(g.root) ?? DEFAULT_RUNTIME_ROOT), io: deps.io }, rest);
+  } catch (e) {
+    const msg = e instanceof EngineError ? e.fullMessage() : e instanceof Error ? e.message : String(e);
+    const line = msg.replace(/\n/g, " ");
+    deps.error(line);
+    if (logFile) {
+      const time = new Date().toISOString();
+      try {
+        appendFileSync(logFile, logJson ? JSON.stringify({ level: "error", msg: line, time }) + "\n" : `time="${time}" level=error msg=${JSON.stringify(line)}\n`);
+      } catch {
+        /* the log is best effort: the error already went to stderr */
+      }
+    }
+    return 1;
+  }
+}
