@@ -2,6 +2,7 @@
  * the raw BPF program berth-shim loads. IN may be "-" for stdin. OUT is replaced atomically
  * (temp file in the same directory, fsync, rename, fsync of the directory), so concurrent
  * compilers of the same profile and readers of OUT never see a torn program.
+ * In front of libseccomp's program goes runc's ENOSYS prologue (enosys.c).
  * Errors: one line "berth-seccomp: <what>: <detail>" on stderr, exit status 1. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "enosys.h"
 #include "filter.h"
 #include "lines.h"
 
 /* The kernel refuses longer programs (BPF_MAXINSNS); say so here rather than at container start. */
 #define MAX_INSNS 4096
-#define BPF_INSN_SIZE 8 /* sizeof(struct sock_filter) */
 
 static int fail(const char *what, const char *detail) {
   fprintf(stderr, "berth-seccomp: %s: %s\n", what, detail);
@@ -45,10 +46,39 @@ static int read_stdin(struct lines *out, char *err, size_t errlen) {
   return 0;
 }
 
-/* Writes the program next to out and renames it into place. */
-static int export_atomic(scmp_filter_ctx ctx, const char *out, char *err, size_t errlen) {
+/* libseccomp's program, read back from the file it was exported to. */
+static int export_program(scmp_filter_ctx ctx, int fd, struct sock_filter **prog, size_t *n, char *err, size_t errlen) {
+  int rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) { snprintf(err, errlen, "seccomp_export_bpf: %s", strerror(-rc)); return -1; }
+  struct stat st;
+  if (fstat(fd, &st) < 0) { snprintf(err, errlen, "stat exported program: %s", strerror(errno)); return -1; }
+  if (st.st_size == 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0) {
+    snprintf(err, errlen, "libseccomp wrote %lld bytes, not a whole number of instructions", (long long)st.st_size); return -1;
+  }
+  *prog = malloc((size_t)st.st_size);
+  if (!*prog) { snprintf(err, errlen, "out of memory"); return -1; }
+  if (pread(fd, *prog, (size_t)st.st_size, 0) != st.st_size) { snprintf(err, errlen, "read back exported program failed"); return -1; }
+  *n = (size_t)st.st_size / sizeof(struct sock_filter);
+  return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t w = pwrite(fd, p, len, off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w; len -= (size_t)w; off += w;
+  }
+  return 0;
+}
+
+/* Writes prologue + libseccomp's program to a temp file next to out and renames it into place. */
+static int export_atomic(scmp_filter_ctx ctx, const struct sock_filter *stub, size_t nstub, const char *out, char *err, size_t errlen) {
   char *d = strdup(out), *b = strdup(out);
   char tmp[4096], dirpath[4096];
+  struct sock_filter *prog = NULL;
+  size_t nprog = 0;
   int fd = -1, rc = -1;
   if (!d || !b) { snprintf(err, errlen, "out of memory"); goto done; }
   snprintf(dirpath, sizeof dirpath, "%s", dirname(d));
@@ -57,15 +87,15 @@ static int export_atomic(scmp_filter_ctx ctx, const char *out, char *err, size_t
   }
   fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) { snprintf(err, errlen, "create temp file in %s: %s", dirpath, strerror(errno)); goto done; }
-  int erc = seccomp_export_bpf(ctx, fd);
-  if (erc < 0) { snprintf(err, errlen, "seccomp_export_bpf: %s", strerror(-erc)); goto unlink_tmp; }
-  struct stat st;
-  if (fstat(fd, &st) < 0) { snprintf(err, errlen, "stat %s: %s", tmp, strerror(errno)); goto unlink_tmp; }
-  if (st.st_size == 0 || st.st_size % BPF_INSN_SIZE != 0) {
-    snprintf(err, errlen, "libseccomp wrote %lld bytes, not a whole number of instructions", (long long)st.st_size); goto unlink_tmp;
+  if (export_program(ctx, fd, &prog, &nprog, err, errlen) < 0) goto unlink_tmp;
+  if (nstub + nprog > MAX_INSNS) {
+    snprintf(err, errlen, "program has %zu instructions, the kernel allows %d", nstub + nprog, MAX_INSNS); goto unlink_tmp;
   }
-  if (st.st_size / BPF_INSN_SIZE > MAX_INSNS) {
-    snprintf(err, errlen, "program has %lld instructions, the kernel allows %d", (long long)(st.st_size / BPF_INSN_SIZE), MAX_INSNS); goto unlink_tmp;
+  if (nstub > 0) {
+    off_t at = (off_t)(nstub * sizeof *stub);
+    if (write_all(fd, stub, nstub * sizeof *stub, 0) < 0 || write_all(fd, prog, nprog * sizeof *prog, at) < 0) {
+      snprintf(err, errlen, "write %s: %s", tmp, strerror(errno)); goto unlink_tmp;
+    }
   }
   if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) { snprintf(err, errlen, "write %s: %s", tmp, strerror(errno)); goto unlink_tmp; }
   if (close(fd) < 0) { fd = -1; snprintf(err, errlen, "close %s: %s", tmp, strerror(errno)); goto unlink_tmp; }
@@ -84,6 +114,7 @@ unlink_tmp:
   unlink(tmp);
 done:
   if (fd >= 0) close(fd);
+  free(prog);
   free(d);
   free(b);
   return rc;
@@ -100,10 +131,15 @@ int main(int argc, char **argv) {
   struct lines profile;
   int r = strcmp(argv[1], "-") == 0 ? read_stdin(&profile, err, sizeof err) : lines_read_file(argv[1], &profile, err, sizeof err);
   if (r < 0) return fail("read profile", err);
-  scmp_filter_ctx ctx = filter_build(&profile, err, sizeof err);
+  uint32_t def_action;
+  scmp_filter_ctx ctx = filter_build(&profile, &def_action, err, sizeof err);
+  if (!ctx) { lines_free(&profile); return fail("profile", err); }
+  struct sock_filter stub[ENOSYS_STUB_MAX];
+  size_t nstub;
+  r = enosys_stub(&profile, def_action, stub, &nstub, err, sizeof err);
   lines_free(&profile);
-  if (!ctx) return fail("profile", err);
-  r = export_atomic(ctx, argv[2], err, sizeof err);
+  if (r < 0) { seccomp_release(ctx); return fail("profile", err); }
+  r = export_atomic(ctx, stub, nstub, argv[2], err, sizeof err);
   seccomp_release(ctx);
   if (r < 0) return fail("write program", err);
   return 0;

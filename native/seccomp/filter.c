@@ -123,7 +123,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, const struct line *l, cha
   return 0;
 }
 
-scmp_filter_ctx filter_build(const struct lines *profile, char *err, size_t errlen) {
+scmp_filter_ctx filter_build(const struct lines *profile, uint32_t *def_action, char *err, size_t errlen) {
   const struct line *def_line = NULL;
   for (size_t i = 0; i < profile->nlines; i++) {
     const struct line *l = &profile->items[i];
@@ -136,6 +136,7 @@ scmp_filter_ctx filter_build(const struct lines *profile, char *err, size_t errl
   uint32_t def;
   if (parse_action(def_line->fields[1] ? def_line->fields[1] : "", def_line->nfields > 2 ? def_line->fields[2] : NULL, &def, err, errlen, def_line->lineno) < 0)
     return NULL;
+  *def_action = def;
 
   scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx) { snprintf(err, errlen, "seccomp_init: default action not supported by this libseccomp or kernel"); return NULL; }

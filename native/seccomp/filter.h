@@ -4,12 +4,13 @@
 
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lines.h"
 
-/* Builds a filter from the parsed profile. Returns the filter, or NULL with a one-line reason
+/* Builds a filter from the parsed profile (and reports its default action). Returns the filter, or NULL with a one-line reason
  * ("<what>: <detail>") in err. Rules for syscalls this libseccomp does not know, and rules
  * whose action equals the default action, are skipped (as runc and crun do). */
-scmp_filter_ctx filter_build(const struct lines *profile, char *err, size_t errlen);
+scmp_filter_ctx filter_build(const struct lines *profile, uint32_t *def_action, char *err, size_t errlen);
 
 #endif

@@ -82,6 +82,15 @@ test("without the filter the same calls are not refused, so the filter is what r
   for (const [n, r] of Object.entries(got)) assert.notEqual(r, EPERM, `${n} baseline`);
 });
 
+test("syscalls newer than the profile answer ENOSYS so libc falls back (runc's prologue)", { skip }, async () => {
+  // fchmodat2 (Linux 6.6) is newer than every syscall the default profile names.
+  assert.deepEqual(trySyscalls("-", ["fchmodat2"]), { fchmodat2: 2 /* ENOENT: the kernel has it */ });
+  assert.deepEqual(trySyscalls(defaultBpf, ["fchmodat2", "nr_1000", "keyctl"]), { fchmodat2: ENOSYS, nr_1000: ENOSYS, keyctl: EPERM });
+  // As in runc, the prologue covers the architectures the profile lists; none listed, none added.
+  const bare = await compileSeccomp({ ...defaultSeccompProfile({ arch: "x86_64" }), architectures: [] }, { cacheDir, compiler });
+  assert.deepEqual(trySyscalls(bare, ["fchmodat2", "keyctl"]), { fchmodat2: EPERM, keyctl: EPERM });
+});
+
 test("ordinary programs run unaffected", { skip }, () => {
   const r = run([defaultBpf, busybox, "sh", "-c", "echo hi; ls / >/dev/null; cat /proc/self/status; date >/dev/null; sleep 0; id -u"]);
   assert.equal(r.code, 0, r.stderr);
