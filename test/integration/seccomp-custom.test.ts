@@ -181,3 +181,19 @@ test("filter flags from the profile are accepted by the kernel when loading", { 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "loaded\n");
 });
+
+test("a profile too large for the kernel is refused at compile time, leaving nothing", { skip }, async () => {
+  const cacheDir = await mkdtemp(join(dir, "too-large-"));
+  const huge: Seccomp = {
+    defaultAction: "SCMP_ACT_ALLOW",
+    syscalls: Array.from({ length: 6000 }, (_, i) => ({
+      names: ["ioctl"],
+      action: "SCMP_ACT_ERRNO" as const,
+      args: [{ index: 1, value: i + 1, op: "SCMP_CMP_EQ" as const }],
+    })),
+  };
+  await assert.rejects(compileSeccomp(huge, { cacheDir, compiler }), (e: unknown) =>
+    isEngineError(e, "InvalidArgument") && /program has \d+ instructions, the kernel allows 4096/.test(e.message),
+  );
+  assert.deepEqual(await readdir(cacheDir), []);
+});
