@@ -61,6 +61,11 @@ test("conflicting or missing fields are refused with the field named", () => {
   bad({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ name: "a", names: ["b"], action: "SCMP_ACT_ERRNO" }] }, /syscalls\[0\]: 'name' and 'names'/);
   bad({ defaultAction: "", syscalls: [{ names: ["a"], action: "SCMP_ACT_ERRNO" }] }, /defaultAction: missing/);
   bad({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["a"], action: "SCMP_ACT_ERRNO", includes: { minKernel: "new" } }] }, /syscalls\[0\]\.includes\.minKernel/);
+  bad({ defaultAction: "SCMP_ACT_ALLOW", syscalls: { names: ["a"] } }, /syscalls: not a list/);
+  bad({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: "read", action: "SCMP_ACT_ERRNO" }] }, /syscalls\[0\]\.names: not a list of strings/);
+  bad({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["a"], action: "SCMP_ACT_ERRNO", includes: { caps: "CAP_X" } }] }, /syscalls\[0\]\.includes\.caps/);
+  bad({ defaultAction: "SCMP_ACT_ALLOW", archMap: [{ architecture: 5 }] }, /archMap\[0\]\.architecture/);
+  bad([] as unknown as object, /profile: not a JSON object/);
   assert.throws(() => resolveDockerProfile(profile, { ...base, arch: "vax" }), (e: unknown) => isEngineError(e, "InvalidArgument") && /vax/.test(e.message));
 });
 

@@ -87,6 +87,38 @@ function kernelAtLeast(release: string, min: string, field: string): boolean {
   return have[0] !== want[0] ? have[0] > want[0] : have[1] >= want[1];
 }
 
+const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === "string");
+
+/** Shape checks for a profile read from a user's JSON file, so a typo is an InvalidArgument naming the field. */
+function checkShape(profile: DockerSeccompProfile): void {
+  const bad = (field: string, what: string) => invalidArgument(`seccomp profile: ${field}: ${what}`);
+  if (!profile || typeof profile !== "object" || Array.isArray(profile)) throw bad("profile", "not a JSON object");
+  if (profile.defaultAction !== undefined && typeof profile.defaultAction !== "string") throw bad("defaultAction", "not a string");
+  if (profile.architectures != null && !isStringList(profile.architectures)) throw bad("architectures", "not a list of strings");
+  if (profile.archMap != null) {
+    if (!Array.isArray(profile.archMap)) throw bad("archMap", "not a list");
+    profile.archMap.forEach((a, i) => {
+      if (!a || typeof a.architecture !== "string") throw bad(`archMap[${i}].architecture`, "not a string");
+      if (a.subArchitectures != null && !isStringList(a.subArchitectures)) throw bad(`archMap[${i}].subArchitectures`, "not a list of strings");
+    });
+  }
+  if (profile.syscalls != null && !Array.isArray(profile.syscalls)) throw bad("syscalls", "not a list");
+  (profile.syscalls ?? []).forEach((r, i) => {
+    if (!r || typeof r !== "object") throw bad(`syscalls[${i}]`, "not an object");
+    if (r.names != null && !isStringList(r.names)) throw bad(`syscalls[${i}].names`, "not a list of strings");
+    if (r.name != null && typeof r.name !== "string") throw bad(`syscalls[${i}].name`, "not a string");
+    if (r.args != null && !Array.isArray(r.args)) throw bad(`syscalls[${i}].args`, "not a list");
+    for (const key of ["includes", "excludes"] as const) {
+      const f = r[key];
+      if (f == null) continue;
+      if (typeof f !== "object") throw bad(`syscalls[${i}].${key}`, "not an object");
+      if (f.caps != null && !isStringList(f.caps)) throw bad(`syscalls[${i}].${key}.caps`, "not a list of strings");
+      if (f.arches != null && !isStringList(f.arches)) throw bad(`syscalls[${i}].${key}.arches`, "not a list of strings");
+      if (f.minKernel != null && typeof f.minKernel !== "string") throw bad(`syscalls[${i}].${key}.minKernel`, "not a string");
+    }
+  });
+}
+
 /** Whether a rule applies to this container, with moby's semantics (excludes first, then includes). */
 function ruleApplies(rule: DockerSeccompRule, i: number, arch: string, caps: ReadonlySet<string>, kernel: string): boolean {
   const ex = rule.excludes ?? {};
@@ -107,6 +139,7 @@ function ruleApplies(rule: DockerSeccompRule, i: number, arch: string, caps: Rea
  * (returns undefined), as in Docker.
  */
 export function resolveDockerProfile(profile: DockerSeccompProfile, opts: ResolveOptions): Seccomp | undefined {
+  checkShape(profile);
   if (!profile.defaultAction && !profile.syscalls?.length) return undefined;
   if (!profile.defaultAction) throw invalidArgument("seccomp profile: defaultAction: missing");
   if (profile.architectures?.length && profile.archMap?.length) {
