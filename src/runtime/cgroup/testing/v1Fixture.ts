@@ -81,8 +81,8 @@ export async function makeV1Fixture(mountinfo = HYBRID_MOUNTINFO): Promise<V1Fix
     onMkdir: (dir) => filesFor(hierarchyOf(root, dir), false),
     onWrite: async (path, data, self) => {
       const dir = dirname(path);
-      const read = async (f: string) => (await self.readFile(join(dir, f))).trim();
-      const num = (s: string) => (s === "-1" ? Infinity : Number(s));
+      const read = async (f: string) => (await self.readFile(join(dir, f)).catch(() => "-1")).trim();
+      const num = (s: string) => (s === "-1" || Number(s) >= 2 ** 62 ? Infinity : Number(s));
       switch (basename(path)) {
         // The kernel keeps memsw >= limit, and refuses a limit it cannot reclaim down to.
         case "memory.limit_in_bytes": {
