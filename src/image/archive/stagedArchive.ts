@@ -1,0 +1,96 @@
+import { posix } from "node:path";
+import { invalidArgument } from "../../errors/EngineError.js";
+import type { ContentIngester, ContentProvider } from "../content/ContentStore.js";
+import { decompressed } from "./compression.js";
+import { readEntryBody, readTar } from "./tarReader.js";
+
+/**
+ * An image archive (docker save / OCI layout tar) read in one pass: every blob-like file is
+ * streamed straight into the content store (files under `blobs/<alg>/<hex>` are verified against
+ * their name), small metadata files are kept in memory, symlinks are remembered. Nothing is
+ * recorded anywhere else, so a failure part-way leaves only unreferenced blobs, which GC removes.
+ */
+export type StagedFile =
+  | { kind: "memory"; data: Buffer }
+  | { kind: "stored"; digest: string; size: number };
+
+export interface StagedArchive {
+  files: Map<string, StagedFile>;
+  links: Map<string, string>;
+}
+
+/** Metadata files above this size are refused (a manifest.json of 16 MiB is not an image). */
+const METADATA_LIMIT = 16 * 1024 * 1024;
+const BLOB_PATH = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/;
+
+export function normalizeArchivePath(p: string): string {
+  const n = posix.normalize(p.replace(/^\.?\/+/, "")).replace(/\/+$/, "");
+  if (n === ".." || n.startsWith("../") || posix.isAbsolute(n)) throw invalidArgument(`read image archive: entry ${JSON.stringify(p)} escapes the archive`);
+  return n;
+}
+
+function isBlobLike(path: string): boolean {
+  return BLOB_PATH.test(path) || path.endsWith(".tar") || path.endsWith(".tar.gz") || path.endsWith("/layer.tar");
+}
+
+export async function stageArchive(source: AsyncIterable<Uint8Array>, store: ContentIngester): Promise<StagedArchive> {
+  const files = new Map<string, StagedFile>();
+  const links = new Map<string, string>();
+  const plain = await decompressed(source, "image archive");
+  let entries = 0;
+  for await (const entry of readTar(plain)) {
+    entries++;
+    const path = normalizeArchivePath(entry.path);
+    if (entry.type === "SymbolicLink" || entry.type === "Link") {
+      if (!entry.linkpath) throw invalidArgument(`read image archive: link ${path} has no target`);
+      // Hard links in tars name the target from the archive root; symlinks from their directory.
+      const target = entry.type === "Link" ? entry.linkpath : posix.join(posix.dirname(path), entry.linkpath);
+      links.set(path, normalizeArchivePath(target));
+      continue;
+    }
+    if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") continue;
+    const m = BLOB_PATH.exec(path);
+    if (m) {
+      const digest = `${m[1]}:${m[2]}`;
+      const info = await store.write({ digest, size: entry.size }, entry.body).catch((e) => {
+        throw invalidArgument(`read image archive: ${path}: ${(e as Error).message}`, { cause: e });
+      });
+      files.set(path, { kind: "stored", digest: info.digest, size: info.size });
+    } else if (isBlobLike(path) || entry.size > METADATA_LIMIT) {
+      const info = await store.writeUnverified(entry.body);
+      if (info.size !== entry.size) throw invalidArgument(`read image archive: ${path}: stored ${info.size} bytes of ${entry.size}`);
+      files.set(path, { kind: "stored", digest: info.digest, size: info.size });
+    } else {
+      files.set(path, { kind: "memory", data: await readEntryBody(entry, METADATA_LIMIT) });
+    }
+  }
+  if (entries === 0) throw invalidArgument("read image archive: the archive is empty");
+  return { files, links };
+}
+
+/** Follows links (up to 16 hops) to the file an archive path names. */
+export function resolveStaged(a: StagedArchive, path: string): StagedFile | undefined {
+  let p = normalizeArchivePath(path);
+  for (let hop = 0; hop < 16; hop++) {
+    const f = a.files.get(p);
+    if (f) return f;
+    const next = a.links.get(p);
+    if (next === undefined) return undefined;
+    p = next;
+  }
+  return undefined;
+}
+
+export async function stagedBytes(a: StagedArchive, path: string, store: ContentProvider, what: string): Promise<Buffer> {
+  const f = resolveStaged(a, path);
+  if (!f) throw invalidArgument(`load image archive: ${what} ${JSON.stringify(path)} is missing from the archive`);
+  return f.kind === "memory" ? f.data : store.readBlob(f.digest);
+}
+
+export function parseJsonFile<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as T;
+  } catch (e) {
+    throw invalidArgument(`load image archive: ${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}
