@@ -55,7 +55,8 @@ static int run_fail(struct run *r, const struct shim_err *e) {
   if (r->s.listen_fd >= 0) { close(r->s.listen_fd); unlinkat(r->s.dirfd, "ctl.sock", 0); }
   if (r->shimpid_written) unlinkat(r->s.dirfd, "shim.pid", 0);
   if (r->pidfile_written) unlink(o->pid_file);
-  sync_report_err(r->report, e);
+  /* Without --sync-fd a foreground exec reports errors on stderr. */
+  sync_report_err(r->report >= 0 ? r->report : 2, e);
   if (r->s.dirfd >= 0) close(r->s.dirfd);
   if (r->plan_loaded) plan_free(&r->plan);
   return 1;
@@ -145,10 +146,9 @@ int run_exec(const struct options *o) {
   struct shim_err e = {0};
   if (common_start(r, &e) < 0) return run_fail(r, &e);
   if (ns_open_target(o->target_pid, r->l.ns_fds, &e) < 0) return run_fail(r, &e);
-  if (o->detach) {
-    if (sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
-    if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
-  }
+  if (o->detach && sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
+  /* ctl.sock is bound by a relative name (sun_path is short). */
+  if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   r->s.foreground = !o->detach;
   if (setup_signals(r, !o->detach, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||
       ns_join_target_early(r->l.ns_fds, &e) < 0 || spawn_exec(&r->l, &e) < 0 || publish(r, &e) < 0)

@@ -217,7 +217,7 @@ static int readonly_path(const char *path, struct shim_err *e) {
     if (errno == ENOENT) return 0;
     return fail(e, "mount", errno, "readonly %s: bind: %s", path, strerror(errno));
   }
-  if (remount_bind(path, MS_RDONLY | MS_REC) < 0) return fail(e, "mount", errno, "readonly %s: remount: %s", path, strerror(errno));
+  if (remount_bind(path, MS_RDONLY | MS_REC | locked_flags(path)) < 0) return fail(e, "mount", errno, "readonly %s: remount: %s", path, strerror(errno));
   return 0;
 }
 
@@ -241,7 +241,7 @@ int mounts_finalize(const struct plan *p, struct shim_err *e) {
     if (readonly_path(p->readonly[i], e) < 0) return -1;
   for (size_t i = 0; i < p->n_masked; i++)
     if (masked_path(p->masked[i], e) < 0) return -1;
-  if (p->readonly_root && remount_bind("/", MS_RDONLY) < 0)
+  if (p->readonly_root && remount_bind("/", MS_RDONLY | locked_flags("/")) < 0)
     return fail(e, "mount", errno, "remount / read-only: %s", strerror(errno));
   return 0;
 }

@@ -210,8 +210,13 @@ static int parse_line(struct ctx *c) {
   } else if (!strcmp(tag, "cgroup_procs")) {
     return path_list(c, &p->cgroup_procs, &p->n_cgroup_procs);
   } else if (!strcmp(tag, "seccomp")) {
-    if (need(c, 1) < 0) return -1;
+    if (l->nfields != 2 && need(c, 2) < 0) return -1;
     p->seccomp = f[1];
+    if (l->nfields == 3) {
+      if (u64f(c, 2, 10, &v, "flags") < 0) return -1;
+      if (v > 0xffff) return bad(c, "flags out of range");
+      p->seccomp_flags = (unsigned)v;
+    }
   } else if (!strcmp(tag, "no_new_privs")) {
     return flag01(c, &p->no_new_privs);
   } else if (!strcmp(tag, "caps")) {

@@ -68,6 +68,7 @@ struct plan {
   int has_oom_score_adj; int oom_score_adj;
   const char **cgroup_procs; size_t n_cgroup_procs;
   const char *seccomp;
+  unsigned seccomp_flags; /* seccomp(2) flags (SECCOMP_FILTER_FLAG_*) */
   int no_new_privs;
   int has_caps; /* any caps line: then unlisted sets are empty */
   uint64_t caps[CAP_SETS];

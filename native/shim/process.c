@@ -72,7 +72,7 @@ int proc_seccomp(const struct plan *p, struct shim_err *e) {
   }
   close(fd);
   struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = insns};
-  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog);
   int err = errno;
   free(insns);
   if (r < 0)
