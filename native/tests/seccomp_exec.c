@@ -21,8 +21,9 @@
 #include <unistd.h>
 
 #define MISSING "/nonexistent-berth-test"
-/* Newer than the default profile (Linux 6.6); the same number on every architecture. */
-#define NR_FCHMODAT2 452
+/* Same numbers on every architecture (the unified table above 424). */
+#define NR_FCHMODAT2 452    /* Linux 6.6, in the default profile */
+#define NR_OPEN_TREE_ATTR 467 /* Linux 6.15, newer than every syscall the default profile names */
 
 static void load(const char *path, unsigned flags) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -84,6 +85,8 @@ static long try_one(const char *name, int *known) {
   if (!strcmp(name, "socket_unix")) return close_if_fd(syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0));
   if (!strcmp(name, "getppid")) return syscall(SYS_getppid);
   if (!strcmp(name, "fchmodat2")) return syscall(NR_FCHMODAT2, AT_FDCWD, MISSING, 0, 0);
+  if (!strcmp(name, "open_tree_attr")) return close_if_fd(syscall(NR_OPEN_TREE_ATTR, -1, NULL, 0, NULL, 0));
+  if (!strcmp(name, "io_uring_setup")) return close_if_fd(syscall(SYS_io_uring_setup, 0, NULL)); /* 0 entries: EINVAL */
   if (!strcmp(name, "nr_1000")) return syscall(1000); /* no such syscall anywhere */
   if (!strcmp(name, "mkdir")) return syscall(SYS_mkdirat, AT_FDCWD, MISSING "/x", 0700);
   *known = 0;

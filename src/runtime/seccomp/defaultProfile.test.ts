@@ -12,8 +12,11 @@ const unconditional = (p: Seccomp) =>
   new Set(p.syscalls!.filter((s) => s.action === "SCMP_ACT_ALLOW" && !s.args?.length).flatMap((s) => s.names));
 const rulesFor = (p: Seccomp, name: string): SeccompSyscall[] => p.syscalls!.filter((s) => s.names.includes(name));
 
-const NEVER = ["keyctl", "add_key", "request_key", "kexec_load", "kexec_file_load", "swapon", "swapoff", "userfaultfd", "uselib", "pivot_root", "nfsservctl"];
-const SYS_ADMIN_ONLY = ["unshare", "mount", "umount2", "setns", "bpf", "clone3", "fsopen", "open_tree", "sethostname", "perf_event_open"];
+const NEVER = [
+  "keyctl", "add_key", "request_key", "kexec_load", "kexec_file_load", "swapon", "swapoff", "userfaultfd", "uselib",
+  "pivot_root", "nfsservctl", "io_uring_setup", "io_uring_enter", "io_uring_register",
+];
+const SYS_ADMIN_ONLY = ["unshare", "mount", "umount2", "setns", "bpf", "clone3", "fsopen", "open_tree", "sethostname", "perf_event_open", "lsm_set_self_attr"];
 
 test("denies by default with EPERM and covers x86_64's sub-architectures", () => {
   const p = defaultSeccompProfile(host);
@@ -27,7 +30,7 @@ test("with Docker's default capabilities, namespace, mount, key and module sysca
   for (const n of [...NEVER, ...SYS_ADMIN_ONLY, "reboot", "init_module", "finit_module", "open_by_handle_at", "acct", "settimeofday", "clone", "socket", "personality"]) {
     assert.ok(!allowed.has(n), `${n} must not be allowed unconditionally`);
   }
-  for (const n of ["read", "write", "execve", "openat", "mmap", "futex", "wait4", "chroot", "ptrace", "arch_prctl", "modify_ldt", "getdents64", "statx", "faccessat2"]) {
+  for (const n of ["read", "write", "execve", "openat", "mmap", "futex", "wait4", "chroot", "ptrace", "arch_prctl", "modify_ldt", "getdents64", "statx", "faccessat2", "fchmodat2", "cachestat", "futex_wait", "mseal"]) {
     assert.ok(allowed.has(n), `${n} must be allowed`);
   }
 });
