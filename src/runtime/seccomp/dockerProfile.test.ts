@@ -2,7 +2,7 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { isEngineError } from "../../errors/EngineError.js";
 import type { DockerSeccompProfile } from "./dockerProfile.js";
-import { parseKernelVersion, resolveDockerProfile } from "./dockerProfile.js";
+import { loadDockerProfile, parseKernelVersion, resolveDockerProfile } from "./dockerProfile.js";
 
 const base = { capabilities: ["CAP_CHOWN"], arch: "x86_64", kernelRelease: "6.1.0-18-amd64" };
 
@@ -77,4 +77,10 @@ test("parseKernelVersion", () => {
   assert.deepEqual(parseKernelVersion("6.18.44-fc-v657"), [6, 18]);
   assert.deepEqual(parseKernelVersion("4.8"), [4, 8]);
   assert.equal(parseKernelVersion("x"), null);
+});
+
+test("loadDockerProfile decodes a profile file and resolves it", () => {
+  const p = loadDockerProfile(JSON.stringify(profile), base)!;
+  assert.deepEqual(p, resolveDockerProfile(profile, base));
+  assert.throws(() => loadDockerProfile("{nope", base), (e: unknown) => isEngineError(e, "InvalidArgument") && /^Decoding seccomp profile failed: /.test(e.message));
 });

@@ -174,3 +174,17 @@ export function resolveDockerProfile(profile: DockerSeccompProfile, opts: Resolv
   if (profile.listenerMetadata !== undefined) out.listenerMetadata = profile.listenerMetadata;
   return out;
 }
+
+/**
+ * `docker run --security-opt seccomp=<file>`: the file's text, decoded and resolved for one
+ * container. A JSON error is an InvalidArgument worded as Docker's.
+ */
+export function loadDockerProfile(text: string, opts: ResolveOptions): Seccomp | undefined {
+  let profile: DockerSeccompProfile;
+  try {
+    profile = JSON.parse(text) as DockerSeccompProfile;
+  } catch (e) {
+    throw invalidArgument(`Decoding seccomp profile failed: ${(e as Error).message}`, { cause: e });
+  }
+  return resolveDockerProfile(profile, opts);
+}
