@@ -81,6 +81,8 @@ test("rejects bad argument conditions, names and numbers", () => {
   rejects({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [], action: "SCMP_ACT_ERRNO" }] }, "InvalidArgument", /syscalls\[0\]\.names: must list/);
   rejects({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["ok", "bad\tname"], action: "SCMP_ACT_ERRNO" }] }, "InvalidArgument", /syscalls\[0\]\.names\[1\]: bad syscall name/);
   rejects({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [null] }, "InvalidArgument", /syscalls\[0\]: not an object/);
+  rejects(rule({ args: { index: 0 } }), "InvalidArgument", /syscalls\[0\]\.args: not a list/);
+  rejects(rule({ args: [7] }), "InvalidArgument", /syscalls\[0\]\.args\[0\]: not an object/);
 });
 
 test("user-space notification is reported as not implemented, not ignored", () => {

@@ -118,6 +118,7 @@ export function flattenSeccomp(profile: Seccomp): string {
     if (!Array.isArray(sc.names) || sc.names.length === 0) {
       throw invalidArgument(`seccomp profile: ${field}.names: must list at least one syscall`);
     }
+    if (sc.args != null && !Array.isArray(sc.args)) throw invalidArgument(`seccomp profile: ${field}.args: not a list`);
     const args = (sc.args ?? []).map((a, j) => argField(a, `${field}.args[${j}]`));
     sc.names.forEach((name, j) => {
       if (typeof name !== "string" || !SYSCALL_NAME.test(name)) {
