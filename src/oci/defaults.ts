@@ -80,8 +80,9 @@ export const DEFAULT_MOUNTS: readonly SpecMount[] = [
 
 export const DEFAULT_ENV: readonly string[] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"];
 
+/** Bounding, effective and permitted (current runc spec; an ambient set would need inheritable too). */
 function caps(list: readonly string[]): Capabilities {
-  return { bounding: [...list], effective: [...list], permitted: [...list], ambient: [...list] };
+  return { bounding: [...list], effective: [...list], permitted: [...list] };
 }
 
 export interface DefaultSpecOptions {

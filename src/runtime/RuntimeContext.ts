@@ -19,7 +19,7 @@ export interface RuntimeContext {
   cgroupHierarchies?: () => Promise<CgroupHierarchy[]>;
   shimPath: string;
   /** Absent: a spec with linux.seccomp is refused (never silently unconfined). */
-  seccomp?: { compile: SeccompCompiler; cacheDir: string; compiler?: string };
+  seccomp?: { compile: SeccompCompiler; cacheDir: string; compiler?: string; filterFlags?: (profile: Seccomp) => number };
 }
 
 export const DEFAULT_RUNTIME_ROOT = "/run/berth/runtime";

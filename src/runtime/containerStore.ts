@@ -28,6 +28,7 @@ export interface ContainerRecord {
   poststop?: Hook[];
   /** Seccomp program, so `exec` confines joining processes the same way. */
   seccompPath?: string;
+  seccompFlags?: number;
   /** Namespaces of the container as plan names ("net", "mnt", ...): `exec` joins these. */
   namespaces: string[];
   /** The container's cgroup.procs files, so `exec` puts its process in the same cgroup. */

@@ -5,6 +5,7 @@ import { LinuxSys } from "../sys/linuxSys.js";
 import { readCgroupHierarchies } from "../sys/cgroupHierarchies.js";
 import { detectCgroupManager } from "./cgroup/detect.js";
 import { compileSeccomp, defaultSeccompCompiler } from "./seccomp/compile.js";
+import { seccompFilterFlags } from "./seccomp/flatten.js";
 import { DEFAULT_RUNTIME_ROOT, type RuntimeContext } from "./RuntimeContext.js";
 
 const INSTALLED_SHIM = "/usr/local/libexec/berth/berth-shim";
@@ -38,6 +39,6 @@ export function linuxRuntimeContext(opts: LinuxContextOptions = {}): RuntimeCont
     cgroups: detectCgroupManager("/"),
     cgroupHierarchies: () => readCgroupHierarchies(),
     shimPath: opts.shimPath ?? defaultShimPath(),
-    seccomp: { compile: compileSeccomp, cacheDir: opts.seccompCacheDir ?? join(root, ".seccomp-cache"), compiler: opts.seccompCompiler ?? defaultSeccompCompiler() },
+    seccomp: { compile: compileSeccomp, cacheDir: opts.seccompCacheDir ?? join(root, ".seccomp-cache"), compiler: opts.seccompCompiler ?? defaultSeccompCompiler(), filterFlags: seccompFilterFlags },
   };
 }

@@ -18,6 +18,8 @@ export interface PlanContext {
   cgroup?: CgroupPlanInfo;
   /** Compiled seccomp program (from the seccomp compiler), when the spec has a profile. */
   seccompPath?: string;
+  /** SECCOMP_FILTER_FLAG_* mask for loading it (from the profile's flags). */
+  seccompFlags?: number;
 }
 
 /** The dev symlinks every container gets (runc's defaultSymlinks + /dev/ptmx for devpts). */
@@ -72,7 +74,7 @@ export function buildPlan(spec: Spec, ctx: PlanContext): PlanLine[] {
   for (const [k, v] of validateSysctls(linux.sysctl, ns)) lines.push(["sysctl", k, v]);
   lines.push(...hookLines(spec));
   lines.push(["state_json", stateJsonTemplate(spec, ctx)]);
-  lines.push(...processLines(spec.process, { seccompPath: ctx.seccompPath }));
+  lines.push(...processLines(spec.process, { seccompPath: ctx.seccompPath, seccompFlags: ctx.seccompFlags }));
   return lines;
 }
 

@@ -8,7 +8,7 @@ import type { PlanLine } from "./planLines.js";
  * Plan lines for the process part of a spec: shared by `create` (the container's init) and
  * `exec` (a process joining it).
  */
-export function processLines(p: Process, opts: { seccompPath?: string } = {}): PlanLine[] {
+export function processLines(p: Process, opts: { seccompPath?: string; seccompFlags?: number } = {}): PlanLine[] {
   const lines: PlanLine[] = [];
   const seen = new Set<string>();
   (p.rlimits ?? []).forEach((r, i) => {
@@ -25,8 +25,11 @@ export function processLines(p: Process, opts: { seccompPath?: string } = {}): P
     lines.push(["oom_score_adj", p.oomScoreAdj]);
   }
   lines.push(["no_new_privs", p.noNewPrivileges ? 1 : 0]);
-  const masks = capabilityMasks(p.capabilities);
-  for (const set of CAP_SETS) lines.push(["caps", set, hexMask(masks[set])]);
+  // No capabilities object: leave them to the kernel's uid rules, as runc does (no caps line).
+  if (p.capabilities) {
+    const masks = capabilityMasks(p.capabilities);
+    for (const set of CAP_SETS) lines.push(["caps", set, hexMask(masks[set])]);
+  }
   const u = p.user;
   lines.push(["user", u.uid, u.gid]);
   lines.push(["groups", ...(u.additionalGids ?? [])]);
@@ -36,6 +39,6 @@ export function processLines(p: Process, opts: { seccompPath?: string } = {}): P
   for (const e of p.env ?? []) lines.push(["env", e]);
   lines.push(["terminal", p.terminal ? 1 : 0]);
   if (p.terminal && p.consoleSize) lines.push(["console_size", p.consoleSize.height, p.consoleSize.width]);
-  if (opts.seccompPath) lines.push(["seccomp", opts.seccompPath]);
+  if (opts.seccompPath) lines.push(opts.seccompFlags ? ["seccomp", opts.seccompPath, opts.seccompFlags] : ["seccomp", opts.seccompPath]);
   return lines;
 }

@@ -90,10 +90,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
     }
     let seccompPath: string | undefined;
+    let seccompFlags: number | undefined;
     if (spec.linux?.seccomp && ctx.seccomp) {
       seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
+      seccompFlags = ctx.seccomp.filterFlags?.(spec.linux.seccomp);
     }
-    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath });
+    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags });
     const planFile = join(dir, "plan");
     await writeFile(planFile, planText(plan), { mode: 0o600 });
 
@@ -113,6 +115,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       poststart: spec.hooks?.poststart,
       poststop: spec.hooks?.poststop,
       seccompPath,
+      seccompFlags,
       namespaces: [...namespaceSet(spec.linux?.namespaces).byType.keys()].map((t) => NAMESPACE_PLAN_NAMES[t]),
       procsFiles: cgroup?.procsFiles ?? [],
       process: spec.process,

@@ -66,7 +66,7 @@ export function execPlan(rec: ContainerRecord, p: Process): PlanLine[] {
   const order = ["user", "pid", "net", "ipc", "uts", "mnt", "cgroup", "time"];
   for (const name of order) if (rec.namespaces.includes(name)) lines.push(["ns", name, `/proc/${rec.pid}/ns/${name}`]);
   for (const f of rec.procsFiles) lines.push(["cgroup_procs", f]);
-  lines.push(...processLines(p, { seccompPath: rec.seccompPath }));
+  lines.push(...processLines(p, { seccompPath: rec.seccompPath, seccompFlags: rec.seccompFlags }));
   return lines;
 }
 

@@ -1,0 +1,125 @@
+import { test, before, after } from "node:test";
+import { strict as assert } from "node:assert";
+import { join } from "node:path";
+import { makeTestRuntime, runtimeSkipReason, uniqueId, leftovers, type TestRuntime } from "../helpers/runtime.js";
+import { containerState } from "../../src/runtime/lifecycle/state.js";
+import { killContainer } from "../../src/runtime/lifecycle/kill.js";
+import { deleteContainer } from "../../src/runtime/lifecycle/delete.js";
+import { execInContainer } from "../../src/runtime/lifecycle/exec.js";
+import { listProcesses } from "../../src/runtime/lifecycle/ps.js";
+import { createContainer } from "../../src/runtime/lifecycle/create.js";
+import { startContainer } from "../../src/runtime/lifecycle/start.js";
+import { containerDir } from "../../src/runtime/containerStore.js";
+import { isEngineError } from "../../src/errors/EngineError.js";
+import { exitStatusCode } from "../../src/runtime/exitRecord.js";
+
+const skip = runtimeSkipReason();
+let rt: TestRuntime;
+before(async () => {
+  if (!skip) rt = await makeTestRuntime();
+});
+after(async () => {
+  if (rt) await rt.cleanup();
+});
+
+test("create -> created, start -> running, kill -> stopped, delete -> gone (nothing left)", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sleep", "1000"] });
+  const id = uniqueId();
+  await createContainer(rt.ctx, { id, bundle: b.bundle, stdio: "ignore" });
+  const s1 = await containerState(rt.ctx, id);
+  assert.equal(s1.status, "created");
+  assert.ok(s1.pid! > 0);
+  await startContainer(rt.ctx, id);
+  assert.equal((await containerState(rt.ctx, id)).status, "running");
+  assert.deepEqual(await listProcesses(rt.ctx, id), [s1.pid]);
+  await killContainer(rt.ctx, id, { signal: "KILL" });
+  const exit = await rt.wait(id);
+  assert.deepEqual(exit && exit.kind === "signaled" ? exit.signal : exit, 9);
+  assert.equal((await containerState(rt.ctx, id)).status, "stopped");
+  await deleteContainer(rt.ctx, id);
+  assert.deepEqual(leftovers(id, { stateDir: containerDir(rt.ctx.root, id), rootfs: b.rootfs }), []);
+});
+
+test("exit codes: the container's own code and death by signal", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sh", "-c", "exit 42"] });
+  const r = await rt.run(b);
+  assert.deepEqual(r.exit && r.exit.kind === "exited" ? r.exit.code : r.exit, 42);
+  // pid 1 of a pid namespace ignores signals it has no handler for, even SIGTERM; SIGKILL from the host is not ignorable.
+  const b2 = await rt.bundle({ args: ["sh", "-c", "kill -TERM $$; echo still here"] });
+  const r2 = await rt.run(b2);
+  assert.equal(r2.output.trim(), "still here");
+  const c = await rt.start(await rt.bundle({ args: ["sleep", "1000"] }));
+  await killContainer(rt.ctx, c.id, { signal: "SIGKILL" });
+  const e = await rt.wait(c.id);
+  assert.equal(e && exitStatusCode(e), 137);
+  await deleteContainer(rt.ctx, c.id);
+});
+
+test("the process is pid 1 in its namespace and sees the spec's hostname, env and cwd", { skip }, async () => {
+  const b = await rt.bundle({
+    args: ["sh", "-c", 'echo "pid=$$ host=$(hostname) cwd=$(pwd) foo=$FOO"'],
+    spec: (s) => {
+      s.hostname = "berth-box";
+      s.process!.env!.push("FOO=bar baz");
+      s.process!.cwd = "/tmp/work";
+    },
+  });
+  const r = await rt.run(b);
+  assert.equal(r.output.trim(), "pid=1 host=berth-box cwd=/tmp/work foo=bar baz");
+});
+
+test("mounts: proc, sysfs read-only, tmpfs /dev with default devices and symlinks, a bind mount", { skip }, async () => {
+  const b = await rt.bundle({
+    args: ["sh", "-c", "grep -E ' /(proc|sys|dev|data) ' /proc/mounts | cut -d' ' -f2,3,4 | cut -d, -f1; ls /dev; readlink /dev/fd; cat /data/hello"],
+    spec: (s) => s.mounts!.push({ destination: "/data", type: "bind", source: "data", options: ["rbind", "ro"] }),
+  });
+  const { mkdir, writeFile } = await import("node:fs/promises");
+  await mkdir(join(b.bundle, "data"));
+  await writeFile(join(b.bundle, "data/hello"), "from the host\n");
+  const r = await rt.run(b);
+  const lines = r.output.trim().split("\n");
+  assert.ok(lines.includes("/proc proc rw"), r.output);
+  assert.ok(lines.includes("/sys sysfs ro"), r.output);
+  assert.ok(lines.includes("/dev tmpfs rw"), r.output);
+  assert.ok(lines.includes("/data ext4 ro") || lines.some((l) => l.startsWith("/data ") && l.endsWith(" ro")), r.output);
+  for (const dev of ["null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "mqueue", "fd", "stdin", "stdout", "stderr", "ptmx"]) assert.ok(lines.includes(dev), `/dev/${dev} in ${r.output}`);
+  assert.ok(lines.includes("/proc/self/fd"));
+  assert.equal(lines[lines.length - 1], "from the host");
+});
+
+test("exec runs in the container's namespaces; exec into a stopped container names the status", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sleep", "1000"], spec: (s) => (s.hostname = "exec-box") });
+  const c = await rt.start(b);
+  const { openSync, closeSync, readFileSync } = await import("node:fs");
+  const out = join(rt.base, `${c.id}.exec`);
+  const fd = openSync(out, "w+");
+  try {
+    const r = await execInContainer(rt.ctx, c.id, { args: ["sh", "-c", "hostname; echo $$; exit 7"], stdio: { stdin: "ignore", stdout: fd, stderr: fd } });
+    assert.equal(r.exitCode, 7);
+  } finally {
+    closeSync(fd);
+  }
+  const [host, pid] = readFileSync(out, "utf8").trim().split("\n");
+  assert.equal(host, "exec-box");
+  assert.notEqual(pid, "1");
+  await killContainer(rt.ctx, c.id, { signal: "KILL" });
+  await rt.wait(c.id);
+  await assert.rejects(execInContainer(rt.ctx, c.id, { args: ["true"], stdio: "ignore" }), (e: unknown) => isEngineError(e, "Conflict") && /cannot exec in a container that is stopped/.test((e as Error).message));
+  await deleteContainer(rt.ctx, c.id);
+});
+
+test("a duplicate id is refused and leaves the first container running", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sleep", "1000"] });
+  const c = await rt.start(b);
+  await assert.rejects(createContainer(rt.ctx, { id: c.id, bundle: b.bundle, stdio: "ignore" }), (e: unknown) => isEngineError(e, "AlreadyExists"));
+  assert.equal((await containerState(rt.ctx, c.id)).status, "running");
+  await deleteContainer(rt.ctx, c.id, { force: true });
+  assert.deepEqual(leftovers(c.id, { stateDir: containerDir(rt.ctx.root, c.id) }), []);
+});
+
+test("delete --force of a running container kills it and leaves nothing", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sh", "-c", "sleep 1000 & sleep 1000"] });
+  const c = await rt.start(b);
+  await deleteContainer(rt.ctx, c.id, { force: true });
+  assert.deepEqual(leftovers(c.id, { stateDir: containerDir(rt.ctx.root, c.id), rootfs: b.rootfs }), []);
+});
