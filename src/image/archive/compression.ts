@@ -1,11 +1,12 @@
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
+import { throughProcess } from "../unpack/decompress.js";
 
 /**
  * Compression sniffing for archives and layers: by magic bytes, the way `docker load` decides
- * (it never trusts file names). gzip is decompressed with node:zlib; zstd has no decoder in
- * Node 20's zlib, so it is reported as NotImplemented rather than mis-read.
+ * (it never trusts file names). gzip is decompressed with node:zlib; zstd (no decoder in Node
+ * 20) through the `zstd` program like layer unpacking does; bzip2 and xz are NotImplemented.
  */
 export type Compression = "none" | "gzip" | "zstd" | "bzip2" | "xz";
 
@@ -43,8 +44,8 @@ export async function peek(source: AsyncIterable<Uint8Array>, n: number): Promis
 }
 
 /**
- * Returns the plain bytes of a possibly compressed stream. Throws NotImplemented for zstd,
- * bzip2 and xz (no decoder without a dependency), InvalidArgument for corrupt gzip.
+ * Returns the plain bytes of a possibly compressed stream. Throws NotImplemented for bzip2 and
+ * xz, InvalidArgument for corrupt gzip.
  */
 export async function decompressed(source: AsyncIterable<Uint8Array>, what: string): Promise<AsyncIterable<Uint8Array>> {
   const { head, stream } = await peek(source, 6);
@@ -57,7 +58,8 @@ export async function decompressed(source: AsyncIterable<Uint8Array>, what: stri
     src.pipe(gunzip);
     return mapErrors(gunzip, what);
   }
-  throw new EngineError("NotImplemented", `decompress ${what}: ${kind} compression is not supported (gzip and uncompressed are)`);
+  if (kind === "zstd") return throughProcess("zstd", ["-d", "-c", "-q"], stream);
+  throw new EngineError("NotImplemented", `decompress ${what}: ${kind} compression is not supported (gzip, zstd and uncompressed are)`);
 }
 
 async function* mapErrors(s: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {

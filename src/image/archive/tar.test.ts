@@ -94,5 +94,5 @@ test("gzip is sniffed and decompressed; corrupt gzip is an InvalidArgument", asy
   for await (const c of await decompressed(chunks(gz, 10), "t")) parts.push(Buffer.from(c));
   assert.deepEqual(Buffer.concat(parts), data);
   await assert.rejects(async () => { for await (const _ of await decompressed(chunks(gz.subarray(0, gz.length - 20)), "t")) { /* drain */ } }, (e: unknown) => isEngineError(e, "InvalidArgument"));
-  await assert.rejects(decompressed(chunks(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0])), "t"), (e: unknown) => isEngineError(e, "NotImplemented"));
+  await assert.rejects(decompressed(chunks(Buffer.from([0x42, 0x5a, 0x68, 0x39, 0, 0])), "t"), (e: unknown) => isEngineError(e, "NotImplemented"));
 });
