@@ -41,7 +41,7 @@ export class ApiServer {
   readonly router = new Router<Handler>();
   private readonly server: Server;
   private readonly commonHeaders: Readonly<Record<string, string>>;
-  private readonly active = new Set<RequestContext>();
+  private readonly active = new Map<RequestContext, Promise<void>>();
   private readonly upgraded = new Set<Duplex>();
   private socketId: { dev: number; ino: number } | null = null;
   private closing: Promise<void> | null = null;
@@ -106,8 +106,12 @@ export class ApiServer {
       await new Promise((r) => setTimeout(r, 20));
       this.server.closeIdleConnections();
     }
-    for (const ctx of this.active) ctx.cancel();
+    const running = [...this.active.values()];
+    for (const ctx of this.active.keys()) ctx.cancel();
     for (const s of this.upgraded) s.destroy();
+    // Cancelled handlers unwind quickly (their signal fired, their sockets are gone); wait for that
+    // so nothing of theirs outlives close(), but never hang shutdown on a stuck backend.
+    await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, grace).unref())]);
     this.server.closeAllConnections();
     await closed;
     await removeOwnSocket(this.options.socketPath, this.socketId);
@@ -161,8 +165,8 @@ export class ApiServer {
       if (this.router.hasPath(path)) return this.fail(ctx, 405, `method ${method} not allowed on ${path}`);
       return this.fail(ctx, 404, "page not found");
     }
-    this.active.add(ctx);
-    void this.run(ctx, match.handler).finally(() => this.active.delete(ctx));
+    const done = this.run(ctx, match.handler).finally(() => this.active.delete(ctx));
+    this.active.set(ctx, done);
   }
 
   private async run(ctx: RequestContext, handler: Handler): Promise<void> {

@@ -67,8 +67,11 @@ export class HijackedSession {
   stdin(): Readable | null {
     if (!this.readable) return null;
     if (!this.stdinStream) {
-      this.stdinStream = new PassThrough();
-      this.socket.pipe(this.stdinStream);
+      const stdin = new PassThrough();
+      this.stdinStream = stdin;
+      this.socket.pipe(stdin);
+      // A client that vanishes without a FIN still means "no more input".
+      this.socket.once("close", () => { if (!stdin.writableEnded) stdin.end(); });
     }
     return this.stdinStream;
   }
