@@ -15,6 +15,7 @@
 
 #include "clone.h"
 #include "nsjoin.h"
+#include "process.h"
 #include "sup.h"
 #include "sync.h"
 
@@ -93,6 +94,7 @@ static int common_start(struct run *r, struct shim_err *e) {
   const struct options *o = r->l.opt;
   if (plan_load(o->plan_path, &r->plan, e) < 0) return -1;
   r->plan_loaded = 1;
+  if (proc_seccomp_read(&r->plan, e) < 0) return -1;
   r->s.dirfd = open(o->state_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (r->s.dirfd < 0) return fail(e, "state", errno, "open state dir %s: %s", o->state_dir, strerror(errno));
   return 0;

@@ -311,7 +311,7 @@ void plan_free(struct plan *p) {
   free(p->hooks);
   free(p->uid_map); free(p->gid_map); free(p->mounts); free(p->devices); free(p->symlinks);
   free(p->masked); free(p->readonly); free(p->sysctls); free(p->rlimits); free(p->cgroup_procs);
-  free(p->groups); free(p->argv); free(p->envp);
+  free(p->groups); free(p->argv); free(p->envp); free(p->seccomp_prog);
   lines_free(&p->lines);
   memset(p, 0, sizeof(*p));
 }

@@ -69,6 +69,8 @@ struct plan {
   const char **cgroup_procs; size_t n_cgroup_procs;
   const char *seccomp;
   unsigned seccomp_flags; /* seccomp(2) flags (SECCOMP_FILTER_FLAG_*) */
+  void *seccomp_prog;     /* the program, read by the shim before clone (host path) */
+  size_t seccomp_len;     /* in instructions */
   int no_new_privs;
   int has_caps; /* any caps line: then unlisted sets are empty */
   uint64_t caps[CAP_SETS];

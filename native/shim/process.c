@@ -47,7 +47,7 @@ int proc_no_new_privs(const struct plan *p, struct shim_err *e) {
   return 0;
 }
 
-int proc_seccomp(const struct plan *p, struct shim_err *e) {
+int proc_seccomp_read(struct plan *p, struct shim_err *e) {
   if (!p->seccomp) return 0;
   int fd = open(p->seccomp, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(e, "seccomp", errno, "open seccomp program %s: %s", p->seccomp, strerror(errno));
@@ -71,13 +71,20 @@ int proc_seccomp(const struct plan *p, struct shim_err *e) {
     got += (size_t)r;
   }
   close(fd);
-  struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = insns};
-  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog);
-  int err = errno;
-  free(insns);
-  if (r < 0)
+  free(p->seccomp_prog);
+  p->seccomp_prog = insns;
+  p->seccomp_len = len / sizeof(struct sock_filter);
+  return 0;
+}
+
+int proc_seccomp(const struct plan *p, struct shim_err *e) {
+  if (!p->seccomp_prog) return 0;
+  struct sock_fprog prog = {.len = (unsigned short)p->seccomp_len, .filter = p->seccomp_prog};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0) {
+    int err = errno;
     return fail(e, "seccomp", err, "load seccomp program %s: %s%s", p->seccomp, strerror(err),
                 err == EACCES ? " (needs no_new_privs or CAP_SYS_ADMIN)" : "");
+  }
   return 0;
 }
 

@@ -8,7 +8,10 @@
 int proc_rlimits(const struct plan *p, struct shim_err *e);
 int proc_hostname(const struct plan *p, struct shim_err *e);
 int proc_no_new_privs(const struct plan *p, struct shim_err *e);
-/* Loads the compiled BPF program (berth-seccomp output) with seccomp(2). */
+/* Reads the compiled BPF program (berth-seccomp output) into the plan; done by the shim before
+ * the child exists, while the host path is visible. */
+int proc_seccomp_read(struct plan *p, struct shim_err *e);
+/* Loads the program read by proc_seccomp_read with seccomp(2). */
 int proc_seccomp(const struct plan *p, struct shim_err *e);
 /* Creates the cwd (as root, before the identity switch). */
 int proc_make_cwd(const struct plan *p, struct shim_err *e);

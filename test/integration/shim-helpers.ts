@@ -39,6 +39,8 @@ export interface Sandbox {
 /** A temp dir holding a busybox rootfs and an empty state dir. */
 export async function makeSandbox(): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), "berth-test-shim-"));
+  // Mapped root of a user namespace must be able to reach the rootfs.
+  await chmod(dir, 0o755);
   const rootfs = join(dir, "rootfs");
   for (const d of ["bin", "proc", "sys", "dev", "tmp", "etc", "mnt"]) await mkdir(join(rootfs, d), { recursive: true });
   await copyFile("/bin/busybox", join(rootfs, "bin/busybox"));
