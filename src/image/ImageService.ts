@@ -1,0 +1,388 @@
+import { randomBytes } from "node:crypto";
+import { conflict, invalidArgument, isEngineError, notFound } from "../errors/EngineError.js";
+import type { Descriptor, Digest, ImageConfig, Manifest, Platform } from "../oci/image.js";
+import { containerSnapshotKey } from "./containerRootfsKey.js";
+import { commitContainer, exportContainer, type CommitOptions } from "./commitContainer.js";
+import { imageDiskUsage, type DiskUsage } from "./diskUsage.js";
+import { chainIds } from "./chainid.js";
+import type { ContentStore } from "./content/ContentStore.js";
+import { FsContentStore } from "./content/FsContentStore.js";
+import { collectGarbage, type GcResult } from "./gc.js";
+import { parseImageConfig } from "./imageConfig.js";
+import { toInspect, toSummary, type ImageInspect, type ImageSummary } from "./imageViews.js";
+import { parseManifest } from "./manifest.js";
+import { ImageRecords, type ImageRecord } from "./metadata/ImageRecords.js";
+import type { SqliteDatabase } from "./metadata/sqlite.js";
+import { hostPlatform, normalizePlatform } from "./platform.js";
+import { familiarString, formatReference, normalizeReference, parseReference, repositoryName } from "./reference.js";
+import { RwLock } from "./rwLock.js";
+import { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
+import type { SnapshotMount } from "./snapshot/Snapshotter.js";
+import { applyLayer } from "./unpack/applyLayer.js";
+
+/**
+ * The image side's one entry point for the engine: names → images → unpacked snapshots →
+ * container root filesystems. It composes the content store (blobs), the image records (SQLite)
+ * and the overlay snapshotter; registry and archive flows store content and hand back a
+ * manifest, and this service records names and unpacks layers (once per ChainID, shared).
+ *
+ * Concurrency: operations that add content hold `lock` shared; removal with garbage
+ * collection holds it exclusively, so GC never sweeps a blob an operation has just written.
+ */
+export interface ImageServiceOptions {
+  /** Data root, e.g. /var/lib/berth (content/ and snapshots/ live below it). */
+  root: string;
+  db: SqliteDatabase;
+  content?: ContentStore;
+  platform?: Platform;
+}
+
+export interface UnpackedImage {
+  image: ImageRecord;
+  /** ChainID of the top layer (the parent of container snapshots); undefined for no layers. */
+  chainId?: Digest;
+  config: ImageConfig;
+  manifest: Manifest;
+}
+
+export interface RemoveImageOptions {
+  force?: boolean;
+  /** Keep the untagged parent content (Docker's noprune); berth has no parent images, so only GC is skipped. */
+  noPrune?: boolean;
+}
+
+export type ImageDeleteItem = { Untagged: string } | { Deleted: string };
+
+
+export class ImageService {
+  readonly root: string;
+  readonly content: ContentStore;
+  readonly records: ImageRecords;
+  readonly snapshotter: OverlaySnapshotter;
+  readonly platform: Platform;
+  readonly lock = new RwLock();
+  private readonly unpacking = new Map<Digest, Promise<void>>();
+
+  constructor(opts: ImageServiceOptions) {
+    this.root = opts.root;
+    this.content = opts.content ?? new FsContentStore(opts.root);
+    this.records = new ImageRecords(opts.db);
+    this.snapshotter = new OverlaySnapshotter(opts.root, opts.db);
+    this.platform = normalizePlatform(opts.platform ?? hostPlatform());
+  }
+
+  /** Opens the service and removes leftovers of a crash (unrecorded snapshot dirs, extractions). */
+  static async open(opts: ImageServiceOptions): Promise<ImageService> {
+    const s = new ImageService(opts);
+    for (const snap of await s.snapshotter.list()) {
+      if (snap.kind === "active" && snap.key.startsWith("extract-")) await s.snapshotter.remove(snap.key);
+    }
+    await s.snapshotter.cleanupOrphans();
+    return s;
+  }
+
+  // ---- names ----
+
+  /**
+   * Finds an image the way Docker's daemon does: a full or short ID (`sha256:…`, hex prefix),
+   * else a reference (`busybox` = docker.io/library/busybox:latest, `name@digest`). NotFound
+   * reads "No such image: <input>".
+   */
+  resolve(input: string): ImageRecord {
+    const rec = this.tryResolve(input);
+    if (!rec) throw notFound(`No such image: ${input}`);
+    return rec;
+  }
+
+  tryResolve(input: string): ImageRecord | undefined {
+    if (input.startsWith("sha256:")) return this.records.byIdPrefix(input);
+    if (/^[0-9a-f]{64}$/.test(input)) return this.records.get(`sha256:${input}`);
+    let ref;
+    try {
+      ref = normalizeReference(input);
+    } catch (e) {
+      if (/^[0-9a-f]+$/.test(input)) return this.records.byIdPrefix(input);
+      throw e;
+    }
+    const byName = this.records.byName(formatReference(ref));
+    if (byName) return byName;
+    if (ref.digest !== undefined) {
+      // name@digest where the digest is the manifest (or was pulled by tag only).
+      const repo = repositoryName(ref);
+      const match = this.records.list().find((r) => r.manifestDigest === ref.digest && r.names.some((n) => n.startsWith(`${repo}:`) || n.startsWith(`${repo}@`)));
+      if (match) return match;
+      const anyRepo = this.records.byName(`${repo}@${ref.digest}`);
+      if (anyRepo) return anyRepo;
+    }
+    if (/^[0-9a-f]{1,63}$/.test(input)) return this.records.byIdPrefix(input);
+    return undefined;
+  }
+
+  /** The canonical name string for user input (`busybox` → `docker.io/library/busybox:latest`). */
+  static canonicalName(input: string): string {
+    return formatReference(normalizeReference(input));
+  }
+
+  /**
+   * Records an image whose manifest (and all its blobs) is already in the content store, and
+   * points `names` at it. Returns the record. Used after pull, load, import, commit.
+   */
+  async recordImage(manifestDesc: Pick<Descriptor, "digest"> & Partial<Descriptor>, names: readonly string[] = []): Promise<ImageRecord> {
+    const manifestBytes = await this.content.readBlob(manifestDesc.digest);
+    const manifest = parseManifest(manifestBytes, manifestDesc.mediaType);
+    const config = parseImageConfig(await this.content.readBlob(manifest.config.digest));
+    if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+      throw invalidArgument(`record image ${manifestDesc.digest}: config lists ${config.rootfs.diff_ids.length} diff_ids but the manifest has ${manifest.layers.length} layers`);
+    }
+    for (const l of manifest.layers) {
+      if (!(await this.content.has(l.digest))) throw notFound(`record image ${manifestDesc.digest}: layer blob ${l.digest} is not in the content store`);
+    }
+    const chain = chainIds(config.rootfs.diff_ids);
+    const platform: Platform = { os: config.os, architecture: config.architecture };
+    if (config.variant) platform.variant = config.variant;
+    const rec = this.records.put({
+      id: manifest.config.digest,
+      manifestDigest: manifestDesc.digest,
+      manifestMediaType: manifest.mediaType ?? manifestDesc.mediaType ?? "application/vnd.oci.image.manifest.v1+json",
+      created: config.created ?? "",
+      contentSize: manifestBytes.length + manifest.config.size + manifest.layers.reduce((a, l) => a + l.size, 0),
+      platform,
+      ...(chain.length > 0 ? { chainId: chain[chain.length - 1]! } : {}),
+    });
+    for (const n of names) this.records.setName(ImageService.canonicalName(n), rec.id);
+    return this.records.get(rec.id)!;
+  }
+
+  async imageConfig(rec: ImageRecord): Promise<ImageConfig> {
+    return parseImageConfig(await this.content.readBlob(rec.id));
+  }
+
+  async imageManifest(rec: ImageRecord): Promise<Manifest> {
+    return parseManifest(await this.content.readBlob(rec.manifestDigest), rec.manifestMediaType);
+  }
+
+  // ---- unpacking and container root filesystems ----
+
+  /** Unpacks every layer of the image not unpacked yet (each ChainID once, concurrent callers share). */
+  async ensureUnpacked(input: string | ImageRecord): Promise<UnpackedImage> {
+    return this.lock.shared(() => this.ensureUnpackedLocked(typeof input === "string" ? this.resolve(input) : input));
+  }
+
+  private async ensureUnpackedLocked(image: ImageRecord): Promise<UnpackedImage> {
+    const manifest = await this.imageManifest(image);
+    const config = await this.imageConfig(image);
+    const diffIds = config.rootfs.diff_ids;
+    if (diffIds.length !== manifest.layers.length) throw invalidArgument(`unpack image ${image.id}: ${diffIds.length} diff_ids for ${manifest.layers.length} layers`);
+    const chain = chainIds(diffIds);
+    for (let i = 0; i < chain.length; i++) {
+      const key = chain[i]!;
+      let pending = this.unpacking.get(key);
+      if (!pending) {
+        pending = this.unpackLayer(key, i === 0 ? undefined : chain[i - 1], manifest.layers[i]!, diffIds[i]!).finally(() => this.unpacking.delete(key));
+        this.unpacking.set(key, pending);
+      }
+      await pending;
+    }
+    if (image.unpackedSize === undefined) {
+      let size = 0;
+      for (const c of chain) size += (await this.snapshotter.usage(c)).size;
+      this.records.setUnpackedSize(image.id, size);
+    }
+    const out: UnpackedImage = { image: this.records.get(image.id) ?? image, config, manifest };
+    if (chain.length > 0) out.chainId = chain[chain.length - 1]!;
+    return out;
+  }
+
+  private async unpackLayer(chainId: Digest, parent: Digest | undefined, layer: Descriptor, diffId: Digest): Promise<void> {
+    const existing = await this.snapshotter.stat(chainId).catch((e) => {
+      if (isEngineError(e, "NotFound")) return undefined;
+      throw e;
+    });
+    if (existing?.kind === "committed") return;
+    const key = `extract-${randomBytes(6).toString("hex")}-${chainId}`;
+    await this.snapshotter.prepare(key, parent, { labels: { "berth.layer.digest": layer.digest } });
+    try {
+      const dir = await this.snapshotter.writableDir(key);
+      const blob = (await this.content.openRead(layer.digest)) as AsyncIterable<Uint8Array>;
+      await applyLayer(dir, blob, { mediaType: layer.mediaType, expectedDiffId: diffId });
+      await this.snapshotter.commit(chainId, key, { labels: { "berth.layer.diffid": diffId } });
+    } catch (e) {
+      await this.snapshotter.remove(key).catch((ce) => {
+        if (e instanceof Error && "cleanupErrors" in e) (e as { cleanupErrors: unknown[] }).cleanupErrors.push(ce);
+      });
+      throw e;
+    }
+  }
+
+  static containerSnapshotKey(containerId: string): string {
+    return containerSnapshotKey(containerId);
+  }
+
+  /**
+   * A container's root filesystem: a writable snapshot on top of the image's layers. Returns the
+   * mounts (overlay, or a bind for an image without layers); mount them with mountAll (they may
+   * carry `cwd`). AlreadyExists if the container has one.
+   */
+  async prepareRootfs(containerId: string, image: string | ImageRecord): Promise<SnapshotMount[]> {
+    const key = ImageService.containerSnapshotKey(containerId);
+    return this.lock.shared(async () => {
+      const rec = typeof image === "string" ? this.resolve(image) : image;
+      const unpacked = await this.ensureUnpackedLocked(rec);
+      const mounts = await this.snapshotter.prepare(key, unpacked.chainId, { labels: { "berth.container": containerId, "berth.image": rec.id } });
+      try {
+        this.records.addUser({ containerId, imageId: rec.id, snapshotKey: key });
+      } catch (e) {
+        await this.snapshotter.remove(key).catch(() => {});
+        throw e;
+      }
+      return mounts;
+    });
+  }
+
+  /** The mounts of an existing container rootfs (e.g. after a daemon restart). */
+  async containerMounts(containerId: string): Promise<SnapshotMount[]> {
+    return this.snapshotter.mounts(ImageService.containerSnapshotKey(containerId));
+  }
+
+  /** The container's upper (writable) directory, for diffs and size accounting. */
+  async containerUpperDir(containerId: string): Promise<string> {
+    return this.snapshotter.writableDir(ImageService.containerSnapshotKey(containerId));
+  }
+
+  /** Deletes a container's writable layer (it must be unmounted). Idempotent. */
+  async removeContainerRootfs(containerId: string): Promise<void> {
+    const key = ImageService.containerSnapshotKey(containerId);
+    await this.lock.shared(async () => {
+      await this.snapshotter.remove(key).catch((e) => {
+        if (!isEngineError(e, "NotFound")) throw e;
+      });
+      this.records.removeUser(containerId);
+    });
+  }
+
+  // ---- listing and inspection ----
+
+  async list(opts: { dangling?: boolean } = {}): Promise<ImageSummary[]> {
+    const recs = opts.dangling === undefined ? this.records.list() : opts.dangling ? this.records.dangling() : this.records.list().filter((r) => r.names.length > 0);
+    const out: ImageSummary[] = [];
+    for (const r of recs) out.push(toSummary(r, await this.imageConfig(r), this.records.users(r.id).length));
+    return out;
+  }
+
+  async inspect(input: string): Promise<ImageInspect> {
+    const rec = this.resolve(input);
+    return toInspect(rec, await this.imageConfig(rec));
+  }
+
+  // ---- naming, removal, garbage ----
+
+  /** `docker tag SOURCE TARGET` */
+  async tag(source: string, target: string): Promise<void> {
+    const rec = this.resolve(source);
+    const ref = normalizeReference(target);
+    if (ref.digest !== undefined) throw invalidArgument(`tag image: refusing to create a tag with a digest reference: ${target}`);
+    this.records.setName(formatReference(ref), rec.id);
+  }
+
+  /** Removes one name; returns false if it did not exist. The image itself stays (maybe dangling). */
+  async untag(name: string): Promise<boolean> {
+    return this.records.removeName(ImageService.canonicalName(name)) !== undefined;
+  }
+
+  /**
+   * `docker rmi`: by name, untags (and deletes the image when that was its last name); by ID,
+   * deletes the image (with several names only when forced). A used image is refused unless
+   * forced (then only untagged names go and the record; layers the container needs stay until
+   * it is removed). Freed: only blobs and snapshots nothing else references.
+   */
+  async remove(input: string, opts: RemoveImageOptions = {}): Promise<ImageDeleteItem[]> {
+    return this.lock.exclusive(async () => {
+      const rec = this.resolve(input);
+      const byId = this.isIdInput(input, rec);
+      const users = this.records.users(rec.id);
+      const out: ImageDeleteItem[] = [];
+      const short = rec.id.slice(7, 19);
+      if (!byId) {
+        const name = this.nameFor(input, rec);
+        if (rec.names.length > 1) {
+          this.records.removeName(name);
+          return [{ Untagged: familiar(name) }];
+        }
+        if (users.length > 0 && !opts.force) {
+          throw conflict(`conflict: unable to remove repository reference "${input}" (must force) - container ${users[0]!.containerId.slice(0, 12)} is using its referenced image ${short}`);
+        }
+        this.records.removeName(name);
+        out.push({ Untagged: familiar(name) });
+        if (users.length > 0) return out; // forced: the image stays, dangling, for its container
+      } else {
+        if (rec.names.length > 1 && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
+        if (users.length > 0 && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users[0]!.containerId.slice(0, 12)}`);
+        for (const n of rec.names) {
+          this.records.removeName(n);
+          out.push({ Untagged: familiar(n) });
+        }
+        if (users.length > 0) return out;
+      }
+      this.records.remove(rec.id);
+      out.push({ Deleted: rec.id });
+      if (!opts.noPrune) await collectGarbage(this);
+      return out;
+    });
+  }
+
+  private isIdInput(input: string, rec: ImageRecord): boolean {
+    if (input.startsWith("sha256:")) return true;
+    if (!/^[0-9a-f]+$/.test(input)) return false;
+    // A hex string that is also a name (`docker tag x abc`) counts as the name, as in Docker.
+    try {
+      return this.records.byName(ImageService.canonicalName(input))?.id !== rec.id;
+    } catch {
+      return true;
+    }
+  }
+
+  private nameFor(input: string, rec: ImageRecord): string {
+    const ref = normalizeReference(input);
+    const full = formatReference(ref);
+    if (rec.names.includes(full)) return full;
+    // name@digest resolving through the manifest digest: remove the digest name if there is one.
+    return rec.names.find((n) => parseReference(n).digest === ref.digest) ?? full;
+  }
+
+  /** Deletes dangling images not used by any container, then collects garbage. */
+  async prune(): Promise<{ ImagesDeleted: ImageDeleteItem[]; SpaceReclaimed: number }> {
+    return this.lock.exclusive(async () => {
+      const deleted: ImageDeleteItem[] = [];
+      for (const r of this.records.dangling()) {
+        if (this.records.users(r.id).length > 0) continue;
+        this.records.remove(r.id);
+        deleted.push({ Deleted: r.id });
+      }
+      const gc = await collectGarbage(this);
+      return { ImagesDeleted: deleted, SpaceReclaimed: gc.reclaimed };
+    });
+  }
+
+  /** `docker commit`: the container's changes as a new layer on its image (see commitContainer.ts). */
+  async commitContainer(containerId: string, opts: CommitOptions = {}): Promise<ImageRecord> {
+    return commitContainer(this, containerId, opts);
+  }
+
+  /** `docker export`: the merged root filesystem as a tar stream (mounted read-only while read). */
+  exportContainer(containerId: string): AsyncGenerator<Buffer> {
+    return exportContainer(this, containerId);
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    return this.lock.shared(() => imageDiskUsage(this));
+  }
+
+  /** Sweeps blobs and snapshots nothing references (e.g. after removing containers). */
+  async collectGarbage(): Promise<GcResult> {
+    return this.lock.exclusive(() => collectGarbage(this));
+  }
+}
+
+function familiar(name: string): string {
+  return familiarString(parseReference(name));
+}

@@ -1,0 +1,69 @@
+import { lstat, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { invalidArgument } from "../../errors/EngineError.js";
+
+/**
+ * Path rules for writing archive entries under a root without ever leaving it:
+ * - entry names are cleaned into components: leading `/` and `./` dropped (absolute names are
+ *   taken relative to the root), empty and `.` components dropped, any `..` refused (no honest
+ *   tool writes one; refusing beats guessing what it should mean);
+ * - every parent directory is checked with lstat, component by component, and must be a real
+ *   directory: a symlink (or anything else) as a parent is refused, so no write ever goes
+ *   through a link, wherever it points. Missing parents are created (mode 0755).
+ */
+export function cleanEntryPath(name: string, what = "entry"): string[] {
+  if (name.includes("\0")) throw invalidArgument(`unpack layer: ${what} ${JSON.stringify(name)} contains a NUL byte`);
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw invalidArgument(`unpack layer: ${what} ${JSON.stringify(name)} contains '..'`);
+  return parts;
+}
+
+/** Tracks directories already verified under one root (invalidated when a path is replaced). */
+export class SafeRoot {
+  private readonly verified = new Set<string>();
+
+  constructor(readonly root: string) {}
+
+  abs(parts: readonly string[]): string {
+    return parts.length === 0 ? this.root : join(this.root, ...parts);
+  }
+
+  /** Forget verification of `parts` and everything below (it is being replaced). */
+  invalidate(parts: readonly string[]): void {
+    const key = parts.join("/");
+    for (const k of this.verified) if (k === key || k.startsWith(`${key}/`)) this.verified.delete(k);
+  }
+
+  /**
+   * Makes sure every parent of `parts` is a real directory inside the root (creating missing
+   * ones) and returns the absolute path of the entry itself. `created` receives the relative
+   * paths of directories made here.
+   */
+  async parentsOf(parts: readonly string[], created?: (rel: string) => void): Promise<string> {
+    for (let i = 0; i < parts.length - 1; i++) {
+      const rel = parts.slice(0, i + 1);
+      const key = rel.join("/");
+      if (this.verified.has(key)) continue;
+      const p = this.abs(rel);
+      const st = await lstat(p).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return undefined;
+        throw e;
+      });
+      if (!st) {
+        await mkdir(p, { mode: 0o755 });
+        created?.(key);
+      } else if (st.isSymbolicLink()) {
+        throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is a symlink; refusing to write through it`);
+      } else if (!st.isDirectory()) {
+        throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is not a directory`);
+      }
+      this.verified.add(key);
+    }
+    return this.abs(parts);
+  }
+
+  /** Marks a directory just created/kept by the applier as verified. */
+  markDirectory(parts: readonly string[]): void {
+    this.verified.add(parts.join("/"));
+  }
+}

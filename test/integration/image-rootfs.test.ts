@@ -1,0 +1,88 @@
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { mkdtemp, readFile, readlink, rmdir, writeFile, lstat, unlink, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureDefaultImage, DEFAULT_IMAGE_NAME } from "../../src/image/defaultImage.js";
+import { mountAll, unmountAll } from "../../src/image/snapshot/mountAll.js";
+import { mountsUnder, openImageTestEnv, skipUnlessRoot } from "./image-testenv.js";
+
+test("default image: built deterministically, unpacked, mounted as a container rootfs", { skip: skipUnlessRoot }, async () => {
+  const a = await openImageTestEnv("rootfs");
+  const b = await openImageTestEnv("rootfs");
+  try {
+    const img = await ensureDefaultImage(a.service);
+    const again = await ensureDefaultImage(a.service);
+    assert.equal(again.id, img.id, "idempotent");
+    const other = await ensureDefaultImage(b.service);
+    assert.equal(other.id, img.id, "same image ID from the same binary");
+    assert.equal(other.manifestDigest, img.manifestDigest, "same manifest digest");
+    assert.deepEqual(img.names, [DEFAULT_IMAGE_NAME]);
+    assert.equal(a.service.resolve("busybox").id, img.id);
+    assert.equal(a.service.resolve(img.id.slice(7, 19)).id, img.id);
+
+    const inspect = await a.service.inspect("busybox:latest");
+    assert.deepEqual(inspect.RepoTags, ["busybox:latest"]);
+    assert.deepEqual(inspect.Config.Cmd, ["sh"]);
+    assert.equal(inspect.Os, "linux");
+    assert.equal(inspect.RootFS.Layers.length, 1);
+
+    const mounts = await a.service.prepareRootfs("berth-test-c1", "busybox");
+    const target = await mkdtemp(join(a.root, "mnt-"));
+    await mountAll(mounts, target);
+    try {
+      assert.match(await readFile(join(target, "etc/passwd"), "utf8"), /^root:x:0:0:/);
+      assert.equal(await readlink(join(target, "bin/sh")), "busybox");
+      assert.equal((await lstat(join(target, "tmp"))).mode & 0o7777, 0o1777);
+      await writeFile(join(target, "etc/hello"), "from the container\n");
+      await unlink(join(target, "etc/group"));
+      await mkdir(join(target, "data"));
+      await writeFile(join(target, "data/x"), "x");
+    } finally {
+      await unmountAll(target);
+      await rmdir(target);
+    }
+    const upper = await a.service.containerUpperDir("berth-test-c1");
+    assert.equal(await readFile(join(upper, "etc/hello"), "utf8"), "from the container\n");
+    const wh = await lstat(join(upper, "etc/group"));
+    assert.ok(wh.isCharacterDevice() && wh.rdev === 0, "deleting a lower file leaves an overlay whiteout");
+
+    // commit → new image with two layers; its rootfs shows the change and the deletion
+    const committed = await a.service.commitContainer("berth-test-c1", { reference: "berth-test/committed:1", comment: "test commit" });
+    assert.deepEqual(committed.names, ["docker.io/berth-test/committed:1"]);
+    const ci = await a.service.inspect("berth-test/committed:1");
+    assert.equal(ci.RootFS.Layers.length, 2);
+    assert.equal(ci.RootFS.Layers[0], inspect.RootFS.Layers[0]);
+    const m2 = await a.service.prepareRootfs("berth-test-c2", "berth-test/committed:1");
+    const t2 = await mkdtemp(join(a.root, "mnt-"));
+    await mountAll(m2, t2);
+    try {
+      assert.equal(await readFile(join(t2, "etc/hello"), "utf8"), "from the container\n");
+      assert.equal(await readFile(join(t2, "data/x"), "utf8"), "x");
+      await assert.rejects(lstat(join(t2, "etc/group")), { code: "ENOENT" });
+      assert.match(await readFile(join(t2, "etc/passwd"), "utf8"), /^root/);
+    } finally {
+      await unmountAll(t2);
+      await rmdir(t2);
+    }
+    // export the merged view of container 1
+    let tarBytes = 0;
+    const names: string[] = [];
+    const { readTar } = await import("../../src/image/unpack/tarReader.js");
+    const chunks: Buffer[] = [];
+    for await (const c of a.service.exportContainer("berth-test-c1")) {
+      tarBytes += c.length;
+      chunks.push(c);
+    }
+    for await (const { entry } of readTar((async function* () { yield Buffer.concat(chunks); })())) names.push(entry.path);
+    assert.ok(tarBytes > 1_000_000);
+    assert.ok(names.includes("etc/hello") && names.includes("bin/busybox") && !names.includes("etc/group"), names.slice(0, 20).join(","));
+    assert.deepEqual(await mountsUnder(a.root), [], "export unmounted");
+
+    await a.service.removeContainerRootfs("berth-test-c1");
+    await a.service.removeContainerRootfs("berth-test-c2");
+    await a.service.removeContainerRootfs("berth-test-c2");
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
