@@ -28,8 +28,9 @@ export async function makePath(fs: CgroupFs, base: string, parts: string[], onLe
       if (onLevel) await onLevel(dir, parent, made);
     }
   } catch (e) {
-    const w = wrapError(e, `create cgroup ${dir}`);
-    throw new EngineError(w.kind, w.message, { cause: e, cleanupErrors: await removeCreated(fs, created) });
+    // Errors already naming their field keep their message; raw mkdir errors get the directory.
+    const w = e instanceof EngineError ? e : wrapError(e, `make cgroup directory ${dir}`);
+    throw new EngineError(w.kind, w.message, { cause: e, cleanupErrors: [...w.cleanupErrors, ...(await removeCreated(fs, created))], detail: w.detail });
   }
   return created;
 }
