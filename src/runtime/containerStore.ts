@@ -60,7 +60,8 @@ export async function readRecord(root: string, id: string): Promise<ContainerRec
 }
 
 export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
-  await atomicWrite(join(containerDir(root, rec.id), RECORD_FILE), JSON.stringify(rec, null, 1) + "\n", 0o600);
+  // Runtime state is volatile (like the processes it describes): atomic, not fsynced.
+  await atomicWrite(join(containerDir(root, rec.id), RECORD_FILE), JSON.stringify(rec, null, 1) + "\n", { mode: 0o600, durable: false });
 }
 
 /** Ids of every container directory under root (a missing root is an empty list). */

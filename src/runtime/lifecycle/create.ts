@@ -148,7 +148,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       await waitForExit(ctx.sys, { dir, shimPid: rec.shimPid, shimStartTime: rec.shimStartTime }, { timeoutMs: ROLLBACK_WAIT_MS });
     });
     await writeRecord(ctx.root, rec);
-    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(rec.pid));
+    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(rec.pid), { durable: false });
     await spawned.exited.catch(() => {});
     rb.commit();
     return { id, pid: rec.pid, shimPid: rec.shimPid };

@@ -101,7 +101,7 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
     }
     const pid = Number(reply.fields[0]);
     opts.onStarted?.(pid);
-    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(pid));
+    if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(pid), { durable: false });
     if (opts.detach) {
       await spawned.exited.catch(() => {});
       rb.commit();
