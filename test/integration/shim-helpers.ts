@@ -89,6 +89,7 @@ export function basePlan(sb: Sandbox, script: string, extra: (string | number)[]
     ["mount", "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, ""],
     ["mount", "/dev", "tmpfs", "tmpfs", MS_NOSUID, 0, "mode=755"],
     ["device", "/dev/null", "c", 1, 3, "0666", 0, 0],
+    ["device", "/dev/zero", "c", 1, 5, "0666", 0, 0],
     ["symlink", "/proc/self/fd", "/dev/fd"],
     ["env", "PATH=/bin"],
     // Lets processesMentioning() find the container's processes after they exec.
