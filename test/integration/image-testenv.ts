@@ -52,3 +52,41 @@ export async function openImageTestEnv(name = "image", rootSuffix = ""): Promise
     },
   };
 }
+
+import { dataPadding, encodeHeader, endOfArchive, type TarHeaderInput } from "../../src/image/unpack/tarWriter.js";
+
+export interface TarItem {
+  path: string;
+  type?: TarHeaderInput["type"];
+  data?: string | Buffer;
+  linkpath?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: Date;
+  xattrs?: Map<string, Buffer>;
+  devmajor?: number;
+  devminor?: number;
+}
+
+/** Builds a raw tar exactly as described (no cleaning: hostile names stay hostile). */
+export function buildTar(items: TarItem[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const it of items) {
+    const data = it.data === undefined ? Buffer.alloc(0) : Buffer.from(it.data);
+    const type = it.type ?? "file";
+    const h: TarHeaderInput = { path: it.path, type, mode: it.mode ?? (type === "dir" ? 0o755 : 0o644), uid: it.uid ?? 0, gid: it.gid ?? 0, size: type === "file" ? data.length : 0, mtime: it.mtime ?? new Date("2020-02-02T00:00:00Z") };
+    if (it.linkpath !== undefined) h.linkpath = it.linkpath;
+    if (it.xattrs) h.xattrs = it.xattrs;
+    if (it.devmajor !== undefined) h.devmajor = it.devmajor;
+    if (it.devminor !== undefined) h.devminor = it.devminor;
+    parts.push(encodeHeader(h));
+    if (type === "file") parts.push(data, dataPadding(data.length));
+  }
+  parts.push(endOfArchive());
+  return Buffer.concat(parts);
+}
+
+export async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
