@@ -55,3 +55,25 @@ test("signalAll: SIGKILL that never empties the cgroup fails after the bounded r
   assert.equal(rounds, 4);
   await assert.rejects(signalAll("/c", async () => [5], 9, { rounds: 2, delayMs: 1, kill: () => { throw Object.assign(new Error("nope"), { code: "EPERM" }); } }), /signal 9 to pid 5/);
 });
+
+test("makePath: an ancestor removed under us (another create rolling back) is made again", async () => {
+  const f = await makeV1Fixture();
+  try {
+    const base = f.dir("memory", "/");
+    let raced = false;
+    const orig = f.fs.mkdir.bind(f.fs);
+    f.fs.mkdir = async (p: string) => {
+      if (p.endsWith("/shared/leaf") && !raced) {
+        raced = true;
+        await f.fs.rmdir(join(base, "shared"));
+      }
+      return orig(p);
+    };
+    await makePath(f.fs, base, ["shared"]);
+    const made = await makePath(f.fs, base, ["shared", "leaf"]);
+    assert.deepEqual(made.map((d) => d.slice(base.length)), ["/shared", "/shared/leaf"]);
+    assert.equal(await f.fs.exists(join(base, "shared", "leaf")), true);
+  } finally {
+    await f.cleanup();
+  }
+});

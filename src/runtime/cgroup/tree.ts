@@ -14,18 +14,28 @@ export async function makePath(fs: CgroupFs, base: string, parts: string[], onLe
   const created: string[] = [];
   let dir = base;
   try {
-    for (const p of parts) {
-      const parent = dir;
-      dir = join(dir, p);
-      let made = false;
+    // A shared ancestor can vanish between our EEXIST and the next mkdir (another create rolling
+    // back removes the now-empty directory): ENOENT then starts over from the top, a few times.
+    for (let attempt = 1; ; attempt++) {
+      dir = base;
       try {
-        await fs.mkdir(dir);
-        made = true;
-        created.push(dir);
+        for (const p of parts) {
+          const parent = dir;
+          dir = join(dir, p);
+          let made = false;
+          try {
+            await fs.mkdir(dir);
+            made = true;
+            created.push(dir);
+          } catch (e) {
+            if (errnoOf(e) !== "EEXIST") throw e;
+          }
+          if (onLevel) await onLevel(dir, parent, made);
+        }
+        break;
       } catch (e) {
-        if (errnoOf(e) !== "EEXIST") throw e;
+        if (errnoOf(e) !== "ENOENT" || attempt >= 3 || dir === join(base, parts[0]!)) throw e;
       }
-      if (onLevel) await onLevel(dir, parent, made);
     }
   } catch (e) {
     // Errors already naming their field keep their message; raw mkdir errors get the directory.
