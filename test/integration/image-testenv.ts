@@ -90,3 +90,21 @@ export function buildTar(items: TarItem[]): Buffer {
 export async function* once(b: Buffer): AsyncGenerator<Buffer> {
   yield b;
 }
+
+import { storeImage, storeLayer } from "../../src/image/buildImage.js";
+import type { ImageRecord } from "../../src/image/metadata/ImageRecords.js";
+import type { Descriptor, ImageConfig } from "../../src/oci/image.js";
+
+/** Stores an image made of the given layer tars (gzip-compressed) and names it. */
+export async function buildTestImage(service: ImageService, name: string | undefined, tars: Buffer[], opts: { diffIdOverride?: (i: number, real: string) => string } = {}): Promise<ImageRecord> {
+  const layers: Descriptor[] = [];
+  const diffIds: string[] = [];
+  for (const [i, t] of tars.entries()) {
+    const l = await storeLayer(service.content, once(t));
+    layers.push(l.descriptor);
+    diffIds.push(opts.diffIdOverride ? opts.diffIdOverride(i, l.diffId) : l.diffId);
+  }
+  const config: ImageConfig = { architecture: "amd64", os: "linux", created: "2024-05-06T07:08:09Z", config: { Cmd: ["sh"], Labels: { test: name ?? "none" } }, rootfs: { type: "layers", diff_ids: diffIds } };
+  const stored = await storeImage(service.content, layers, config);
+  return service.recordImage(stored.manifest, name ? [name] : []);
+}
