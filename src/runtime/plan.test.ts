@@ -304,3 +304,13 @@ test("seccomp path, args, env, cwd; the process part comes last", () => {
   assert.ok(text.includes("arg\techo a\\tb\n"));
   assert.ok(text.includes("env\tB=x\\ny\n"));
 });
+
+test("no capabilities object: no caps lines (the kernel's uid rules apply, as runc)", () => {
+  const p = buildPlan(spec((s) => delete s.process!.capabilities), ctx);
+  assert.equal(tags(p, "caps").length, 0);
+});
+
+test("seccomp filter flags ride on the seccomp line when set", () => {
+  assert.deepEqual(one(buildPlan(spec(), { ...ctx, seccompPath: "/c/x.bpf", seccompFlags: 2 }), "seccomp"), ["seccomp", "/c/x.bpf", 2]);
+  assert.deepEqual(one(buildPlan(spec(), { ...ctx, seccompPath: "/c/x.bpf", seccompFlags: 0 }), "seccomp"), ["seccomp", "/c/x.bpf"]);
+});

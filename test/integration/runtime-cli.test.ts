@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join, resolve, dirname } from "node:path";
@@ -23,6 +23,23 @@ after(async () => {
 });
 
 let n = 0;
+/** Like cli() but with stdin an open pipe that stays silent (what a terminal user's stdin looks like to the pty copy). */
+async function cliQuietStdin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const o = join(base, `out${n}`);
+  const e = join(base, `err${n++}`);
+  const fo = openSync(o, "w");
+  const fe = openSync(e, "w");
+  try {
+    const child = spawn(process.execPath, [BIN, "--root", root, ...args], { stdio: ["pipe", fo, fe] });
+    const code = await new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
+    child.stdin!.destroy();
+    return { code, stdout: readFileSync(o, "utf8"), stderr: readFileSync(e, "utf8") };
+  } finally {
+    closeSync(fo);
+    closeSync(fe);
+  }
+}
+
 /** Runs berth-runtime with stdout/stderr in files (a container inherits them: pipes would keep spawnSync waiting). */
 function cli(args: string[], opts: { noRoot?: boolean; cwd?: string } = {}): { code: number | null; stdout: string; stderr: string } {
   const o = join(base, `out${n}`);
@@ -127,4 +144,18 @@ test("errors are one line on stderr with exit code 1", { skip }, async () => {
   const j = cli(["--log", log, "--log-format", "json", "start", "no-such-ctr"]);
   assert.equal(j.code, 1);
   assert.equal(JSON.parse(readFileSync(log, "utf8").trim()).msg, "container no-such-ctr: does not exist");
+});
+
+test("run and exec with a terminal and no console socket: the pty is copied to the caller's stdio", { skip }, async () => {
+  const b = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty"], spec: (s) => (s.process!.terminal = true) });
+  const r = await cliQuietStdin(["run", "--bundle", b.bundle, uniqueId()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\/dev\/(console|pts\/\d+)\r?\nstdin-is-a-tty\r?\n$/);
+  const c = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["sleep", "1000"] });
+  const id = uniqueId();
+  assert.equal(cli(["run", "-d", "--bundle", c.bundle, id]).code, 0);
+  const e = await cliQuietStdin(["exec", "-t", id, "sh", "-c", "test -t 1 && echo tty-out"]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /^tty-out\r?\n$/);
+  assert.equal(cli(["delete", "-f", id]).code, 0);
 });

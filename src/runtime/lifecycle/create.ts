@@ -37,6 +37,12 @@ export interface CreateOptions {
   log?: ShimLogOptions;
   /** runc's --no-pivot (MS_MOVE instead of pivot_root): not implemented by berth-shim. */
   noPivot?: boolean;
+  /**
+   * process.terminal without a console socket: the shim copies between the pty and its own
+   * (inherited) stdio. Only for a caller that stays in the foreground (`run`); a detached
+   * `create` needs a console socket, as with runc.
+   */
+  terminalOnStdio?: boolean;
 }
 
 export interface CreateResult {
@@ -172,5 +178,5 @@ function cgroupResources(spec: Spec): Resources {
 function checkTerminal(spec: Spec, opts: CreateOptions): void {
   const terminal = spec.process?.terminal === true;
   if (opts.consoleSocket && !terminal) throw invalidArgument("create: --console-socket given but process.terminal is false");
-  if (terminal && !opts.consoleSocket && !opts.log) throw invalidArgument("create: process.terminal is true: a --console-socket is needed to receive the terminal (or set terminal to false)");
+  if (terminal && !opts.consoleSocket && !opts.log && !opts.terminalOnStdio) throw invalidArgument("create: process.terminal is true: a --console-socket is needed to receive the terminal (or set terminal to false)");
 }

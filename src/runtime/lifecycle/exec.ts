@@ -80,7 +80,8 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
   const v = await loadContainer(ctx, id);
   if (!canExec(v.status)) throw conflict(`exec ${id}: cannot exec in a container that is ${v.status}`);
   const proc = execProcess(v.record, opts);
-  if (proc.terminal && !opts.consoleSocket) throw invalidArgument("exec: a terminal needs a --console-socket");
+  // A foreground exec may use the shim's own stdio for the pty; a detached one cannot.
+  if (proc.terminal && !opts.consoleSocket && opts.detach) throw invalidArgument("exec: a detached exec with a terminal needs a --console-socket");
   if (!proc.terminal && opts.consoleSocket) throw invalidArgument("exec: --console-socket given without a terminal (-t)");
   const plan = execPlan(v.record, proc);
   const dir = join(containerDir(ctx.root, id), "exec", randomBytes(6).toString("hex"));

@@ -27,7 +27,7 @@ export interface RunResult {
  * failure deletes the created container so nothing is left.
  */
 export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promise<RunResult> {
-  const created = await createContainer(ctx, opts);
+  const created = await createContainer(ctx, { ...opts, terminalOnStdio: !opts.detach && (opts.stdio ?? "inherit") !== "ignore" });
   const rb = new Rollback();
   rb.add(`delete container ${created.id}`, async () => void (await deleteContainer(ctx, created.id, { force: true })));
   let warnings: string[];
