@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+/**
+ * Pull benchmark: a multi-layer image (a debootstrap'ed Debian minbase rootfs split into four
+ * gzip layers, or generated layers when debootstrap is missing) is pushed to a loopback
+ * `docker-registry`, then pulled repeatedly by
+ *   - berth: pullImage into a fresh content store, then every layer unpacked (applyLayer),
+ *   - skopeo: `skopeo copy docker://… oci:DIR` (download only, no unpack),
+ *   - docker: Debian's dockerd on a private socket/data root, `docker pull` (download + unpack),
+ * printing medians and ratios. Everything it starts (registry, dockerd, temp dirs) is stopped
+ * and removed at the end, also on failure.
+ *
+ * Usage: node dist/bench/pull.js [--runs N] [--rootfs DIR] [--no-docker] [--generated]
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes, createHash } from "node:crypto";
+import { createGunzip, gzipSync } from "node:zlib";
+import { FsContentStore } from "../src/image/content/FsContentStore.js";
+import { RegistryClient } from "../src/image/registry/RegistryClient.js";
+import { pullImage } from "../src/image/registry/pull.js";
+import { pushImage } from "../src/image/registry/push.js";
+import { parseReference } from "../src/image/reference.js";
+import { applyLayer } from "../src/image/unpack/applyLayer.js";
+import type { Descriptor } from "../src/oci/image.js";
+import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
+
+const args = process.argv.slice(2);
+const flag = (n: string) => args.includes(n);
+const opt = (n: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined; };
+const RUNS = Number(opt("--runs") ?? 3);
+
+const cleanups: (() => Promise<void>)[] = [];
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const sh = (cmd: string, a: string[], o: { cwd?: string } = {}) => {
+  const r = spawnSync(cmd, a, { encoding: "utf8", maxBuffer: 1 << 26, ...o });
+  if (r.status !== 0) throw new Error(`${cmd} ${a.join(" ")} failed: ${r.stderr || r.error}`);
+  return r.stdout;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sha = (b: Buffer) => "sha256:" + createHash("sha256").update(b).digest("hex");
+
+async function fileDigest(path: string, gunzip: boolean): Promise<{ digest: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  const src = createReadStream(path);
+  const s = gunzip ? src.pipe(createGunzip()) : src;
+  for await (const c of s) { h.update(c as Buffer); size += (c as Buffer).length; }
+  return { digest: "sha256:" + h.digest("hex"), size };
+}
+
+/** The rootfs: given, or debootstrapped into a temp dir (removed at the end), or undefined. */
+async function rootfs(work: string): Promise<string | undefined> {
+  if (opt("--rootfs")) return opt("--rootfs");
+  if (flag("--generated") || !existsSync("/usr/sbin/debootstrap")) return undefined;
+  const dir = join(work, "rootfs");
+  log("debootstrap --variant=minbase bookworm (from the machine's Debian mirror) ...");
+  const mirror = /URIs:\s*(\S+)/.exec(await readFile("/etc/apt/sources.list.d/debian.sources", "utf8").catch(() => ""))?.[1] ?? "http://deb.debian.org/debian";
+  const r = spawnSync("debootstrap", ["--variant=minbase", "bookworm", dir, mirror], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) {
+    log(`debootstrap failed (${r.stderr.split("\n").slice(-3).join(" ")}); using generated layers`);
+    return undefined;
+  }
+  return dir;
+}
+
+/** Four gzip layers: the rootfs split at usr/lib, usr/share, the rest of usr, the rest. */
+async function layerFiles(work: string, root: string | undefined): Promise<string[]> {
+  const out: string[] = [];
+  if (root) {
+    const groups: string[][] = [
+      ["--exclude=./usr", "--exclude=./proc/*", "--exclude=./sys/*", "--exclude=./dev/*", "."],
+      ["./usr/lib"],
+      ["./usr/share"],
+      ["--exclude=./usr/lib", "--exclude=./usr/share", "./usr"],
+    ];
+    for (const [i, g] of groups.entries()) {
+      const f = join(work, `layer${i}.tar.gz`);
+      sh("sh", ["-c", `tar --numeric-owner --sort=name -C "$0" -cf - "$@" | gzip -n -6 > ${f}`, root, ...g]);
+      out.push(f);
+    }
+    return out;
+  }
+  // Generated: mixed compressible text and incompressible data, sizes like a small distro.
+  const sizes = [4, 24, 16, 8].map((m) => m * 1024 * 1024);
+  for (const [i, size] of sizes.entries()) {
+    const dir = join(work, `gen${i}`);
+    await mkdir(join(dir, "files"), { recursive: true });
+    let left = size;
+    let n = 0;
+    const { writeFile } = await import("node:fs/promises");
+    while (left > 0) {
+      const sz = Math.min(left, 64 * 1024 + ((n * 7919) % (512 * 1024)));
+      const data = n % 3 === 0 ? randomBytes(sz) : Buffer.from(("line of text " + n + " ").repeat(Math.ceil(sz / 20)).slice(0, sz));
+      await writeFile(join(dir, "files", `f${n}`), data);
+      left -= sz;
+      n++;
+    }
+    const f = join(work, `layer${i}.tar.gz`);
+    sh("sh", ["-c", `tar --numeric-owner --sort=name -C "$0" -cf - . | gzip -n -6 > ${f}`, dir]);
+    await rm(dir, { recursive: true, force: true });
+    out.push(f);
+  }
+  return out;
+}
+
+async function buildImage(store: FsContentStore, files: string[]): Promise<Descriptor> {
+  const layers: Descriptor[] = [];
+  const diffIds: string[] = [];
+  for (const f of files) {
+    const blob = await fileDigest(f, false);
+    diffIds.push((await fileDigest(f, true)).digest);
+    await store.write(blob, createReadStream(f));
+    layers.push({ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: blob.digest, size: blob.size });
+  }
+  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Cmd: ["/bin/bash"] }, rootfs: { type: "layers", diff_ids: diffIds }, history: diffIds.map(() => ({ created_by: "berth bench" })) }));
+  await store.write({ digest: sha(config), size: config.length }, config);
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: sha(config), size: config.length }, layers }));
+  await store.write({ digest: sha(manifest), size: manifest.length }, manifest);
+  void gzipSync;
+  return { mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: sha(manifest), size: manifest.length };
+}
+
+async function timeIt(f: () => Promise<void>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function startDockerd(work: string, registry: string): Promise<{ sock: string } | undefined> {
+  if (flag("--no-docker") || !existsSync("/usr/sbin/dockerd") || !existsSync("/usr/bin/docker")) return undefined;
+  const base = join(work, "docker");
+  await mkdir(base, { recursive: true });
+  const sock = join(base, "docker.sock");
+  const proc: ChildProcess = spawn("dockerd", [
+    "--host", `unix://${sock}`, "--data-root", join(base, "data"), "--exec-root", join(base, "exec"), "--pidfile", join(base, "dockerd.pid"),
+    "--insecure-registry", registry, "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  let errText = "";
+  proc.stderr!.on("data", (d) => { errText = (errText + d).slice(-3000); });
+  cleanups.push(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    // overlay mounts of the private data root, if dockerd left any
+    spawnSync("sh", ["-c", `grep -o ' ${base}[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l`]);
+  });
+  for (let i = 0; i < 150; i++) {
+    if (proc.exitCode !== null) { log(`dockerd exited: ${errText.split("\n").slice(-4).join(" ")}`); return undefined; }
+    if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  log("dockerd did not come up; skipping docker");
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "berth-bench-pull-"));
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const root = await rootfs(work);
+  const files = await layerFiles(work, root);
+  if (root && !opt("--rootfs")) await rm(root, { recursive: true, force: true });
+  const srcStore = new FsContentStore(join(work, "src"));
+  const manifest = await buildImage(srcStore, files);
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const raw = await Promise.all(files.map(async (f) => (await fileDigest(f, true)).size));
+  log(`image: ${files.length} layers, ${(sizes.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB compressed, ${(raw.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB uncompressed (${root ? "debootstrap minbase" : "generated"})`);
+
+  const reg: TestRegistry = await startRegistry();
+  cleanups.push(() => reg.stop());
+  const ref = parseReference(`${reg.host}/berth-bench/debian:1`);
+  const client = await RegistryClient.forHost(reg.host);
+  cleanups.push(async () => client.close());
+  await pushImage(client, srcStore, ref, manifest);
+  const docker = await startDockerd(work, reg.host);
+
+  const results: Record<string, number[]> = { "berth pull": [], "berth pull+unpack": [], "skopeo copy (no unpack)": [], "docker pull (+unpack)": [] };
+  for (let r = 0; r < RUNS; r++) {
+    const dir = join(work, `run${r}`);
+    let pulled: Awaited<ReturnType<typeof pullImage>> | undefined;
+    const store = new FsContentStore(join(dir, "berth"));
+    const tPull = await timeIt(async () => { pulled = await pullImage(client, store, ref); });
+    const tUnpack = await timeIt(async () => {
+      // Sequential, as Docker extracts layers (and the snapshotter applies them) in order.
+      for (const [i, l] of pulled!.manifest.layers.entries()) {
+        const target = join(dir, "berth", "layers", String(i));
+        await mkdir(target, { recursive: true });
+        // blobPath, not openRead: FsContentStore.openRead closes its fd twice (reported), which
+        // races with the applier's own file descriptors.
+        await applyLayer(target, createReadStream(store.blobPath(l.digest)), { mediaType: l.mediaType, expectedDiffId: pulled!.config.rootfs.diff_ids[i] });
+      }
+    });
+    results["berth pull"]!.push(tPull);
+    results["berth pull+unpack"]!.push(tPull + tUnpack);
+    results["skopeo copy (no unpack)"]!.push(await timeIt(async () => {
+      await new Promise<void>((resolve, reject) => {
+        const p = spawn("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${reg.host}/berth-bench/debian:1`, `oci:${join(dir, "skopeo")}:1`], { stdio: "ignore" });
+        p.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`skopeo exited ${c}`))));
+      });
+    }));
+    if (docker) {
+      const d = (a: string[]) => sh("docker", ["-H", `unix://${docker.sock}`, ...a]);
+      results["docker pull (+unpack)"]!.push(await timeIt(async () => {
+        await new Promise<void>((resolve, reject) => {
+          const p = spawn("docker", ["-H", `unix://${docker.sock}`, "pull", "-q", `${reg.host}/berth-bench/debian:1`], { stdio: "ignore" });
+          p.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`docker pull exited ${c}`))));
+        });
+      }));
+      d(["rmi", `${reg.host}/berth-bench/debian:1`]);
+    }
+    await rm(dir, { recursive: true, force: true });
+    log(`run ${r + 1}/${RUNS} done`);
+  }
+
+  const base = median(results["berth pull+unpack"]!);
+  console.log(`pull benchmark: ${files.length} layers, ${(sizes.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB gzip (${root ? "Debian bookworm minbase" : "generated"}), loopback registry, median of ${RUNS}`);
+  console.log(`${"tool".padEnd(28)}${"median ms".padStart(12)}${"vs berth pull+unpack".padStart(24)}`);
+  for (const [k, v] of Object.entries(results)) {
+    if (v.length === 0) { console.log(`${k.padEnd(28)}${"n/a".padStart(12)}`); continue; }
+    const m = median(v);
+    console.log(`${k.padEnd(28)}${m.toFixed(0).padStart(12)}${(m / base).toFixed(2).padStart(23)}x`);
+  }
+}
+
+main().catch((e) => {
+  process.exitCode = 1;
+  console.error(e);
+}).finally(async () => {
+  for (const c of cleanups.reverse()) await c().catch((e) => console.error("cleanup:", e));
+});
