@@ -195,3 +195,48 @@ test("unpack: device nodes are skipped when unprivileged", { skip: skipUnlessRoo
     await sb.cleanup();
   }
 });
+
+test("diff: overlay whiteouts and opaque dirs go back to .wh. form, and re-apply identically", { skip: skipUnlessRoot }, async () => {
+  const { diffTar } = await import("../../src/image/unpack/diffLayer.js");
+  const { LazyFsHelper } = await import("../../src/image/unpack/FsHelper.js");
+  const { readTar } = await import("../../src/image/unpack/tarReader.js");
+  const src = await sandbox();
+  const dst = await sandbox();
+  const lazy = new LazyFsHelper();
+  try {
+    const original = buildTar([
+      { path: "gone/", type: "dir" },
+      { path: "gone/.wh.file", data: "" },
+      { path: "op/", type: "dir", mode: 0o711 },
+      { path: "op/.wh..wh..opq", data: "" },
+      { path: "op/new", data: "n", uid: 7, gid: 8, mode: 0o600 },
+      { path: "op/new-link", type: "hardlink", linkpath: "op/new" },
+      { path: "s", type: "symlink", linkpath: "/nowhere" },
+    ]);
+    await applyLayer(src.root, once(original));
+    const chunks: Buffer[] = [];
+    for await (const c of diffTar(src.root, lazy)) chunks.push(c);
+    const diff = Buffer.concat(chunks);
+    const entries: Array<[string, string]> = [];
+    for await (const { entry } of readTar(once(diff))) entries.push([entry.path, entry.type]);
+    assert.deepEqual(entries, [
+      ["gone/", "dir"],
+      ["gone/.wh.file", "file"],
+      ["op/", "dir"],
+      ["op/.wh..wh..opq", "file"],
+      ["op/new", "file"],
+      ["op/new-link", "hardlink"],
+      ["s", "symlink"],
+    ]);
+    await applyLayer(dst.root, once(diff));
+    const wh = await lstat(join(dst.root, "gone/file"));
+    assert.ok(wh.isCharacterDevice() && wh.rdev === 0);
+    assert.equal((await lazy.get().lgetxattrs(join(dst.root, "op"))).get("trusted.overlay.opaque")?.toString(), "y");
+    const n = await lstat(join(dst.root, "op/new"));
+    assert.deepEqual([n.uid, n.gid, n.mode & 0o777, n.nlink], [7, 8, 0o600, 2]);
+  } finally {
+    await lazy.close();
+    await src.cleanup();
+    await dst.cleanup();
+  }
+});
