@@ -132,8 +132,11 @@ async function readAll(r: Readable): Promise<string> {
 
 /** Runs `berth-shim <args>` with a sync pipe on fd 3; resolves when the caller-side process exits. */
 export async function runShim(args: string[], opts: { stdin?: string } = {}): Promise<Report & { stdout: string; stderr: string }> {
-  const child = spawn(SHIM, [...args, "--sync-fd", "3"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
-  child.stdin!.end(opts.stdin ?? "");
+  const child = spawn(SHIM, [...args, "--sync-fd", "3"], { stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"] });
+  if (opts.stdin !== undefined) {
+    child.stdin!.on("error", () => {}); // the shim may exit before reading it
+    child.stdin!.end(opts.stdin);
+  }
   const sync = readAll(child.stdio[3] as Readable);
   const out = readAll(child.stdout!);
   const err = readAll(child.stderr!);
