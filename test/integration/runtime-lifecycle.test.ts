@@ -123,3 +123,40 @@ test("delete --force of a running container kills it and leaves nothing", { skip
   await deleteContainer(rt.ctx, c.id, { force: true });
   assert.deepEqual(leftovers(c.id, { stateDir: containerDir(rt.ctx.root, c.id), rootfs: b.rootfs }), []);
 });
+
+test("hooks: every phase runs with the state on stdin (pid filled in), in order", { skip }, async () => {
+  const { mkdtemp, readFile, readdir } = await import("node:fs/promises");
+  const out = await mkdtemp(join(rt.base, "hooks-"));
+  // Each hook appends its phase and the state it was given to one file (host paths: all hooks run with the host's view, before pivot_root or outside).
+  const hook = (phase: string) => ({ path: "/bin/sh", args: ["sh", "-c", `read -r s; echo "${phase} $s" >> ${out}/log`] });
+  const b = await rt.bundle({
+    args: ["true"],
+    spec: (s) =>
+      (s.hooks = {
+        prestart: [hook("prestart")],
+        createRuntime: [hook("createRuntime")],
+        createContainer: [hook("createContainer")],
+        poststart: [hook("poststart")],
+        poststop: [hook("poststop")],
+      }),
+  });
+  const c = await rt.start(b);
+  await rt.wait(c.id);
+  await deleteContainer(rt.ctx, c.id);
+  const lines = (await readFile(join(out, "log"), "utf8")).trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.split(" ")[0]), ["prestart", "createRuntime", "createContainer", "poststart", "poststop"], lines.join("\n"));
+  for (const l of lines) {
+    const state = JSON.parse(l.slice(l.indexOf(" ") + 1));
+    assert.equal(state.id, c.id);
+    assert.equal(state.bundle, b.bundle);
+    if (!l.startsWith("poststop")) assert.equal(state.pid, c.pid, l);
+  }
+  assert.deepEqual(await readdir(out), ["log"]);
+});
+
+test("a failing createRuntime hook fails create, naming the hook, and leaves nothing", { skip }, async () => {
+  const b = await rt.bundle({ args: ["true"], spec: (s) => (s.hooks = { createRuntime: [{ path: "/bin/false" }] }) });
+  const id = uniqueId();
+  await assert.rejects(createContainer(rt.ctx, { id, bundle: b.bundle, stdio: "ignore" }), /hook/);
+  assert.deepEqual(leftovers(id, { stateDir: containerDir(rt.ctx.root, id), rootfs: b.rootfs }), []);
+});

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Resources, Spec } from "../../oci/runtime.js";
 import type { ShimStdio } from "../../sys/Sys.js";
-import { alreadyExists, invalidArgument } from "../../errors/EngineError.js";
+import { alreadyExists, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import { validateId } from "../../util/ids.js";
 import { atomicWrite } from "../../util/atomicWrite.js";
 import { planText } from "../planLines.js";
@@ -87,7 +87,9 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     let cgroup: CgroupPlanInfo | undefined;
     if (ctx.cgroups) {
       const cg = ctx.cgroups;
-      const made = await cg.create(cgroupsPath, resources);
+      const made = await cg.create(cgroupsPath, resources).catch((e: unknown) => {
+        throw wrapError(e, `create ${id}: cgroup ${cgroupsPath} (linux.resources)`);
+      });
       rb.add(`remove cgroup ${cgroupsPath}`, async () => {
         await cg.killAll(cgroupsPath, 9).catch(() => {});
         await cg.destroy(cgroupsPath);
