@@ -11,13 +11,13 @@
  *
  * Usage: node dist/bench/pull.js [--runs N] [--rootfs DIR] [--no-docker] [--generated]
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes, createHash } from "node:crypto";
-import { createGunzip, gzipSync } from "node:zlib";
+import { createGunzip } from "node:zlib";
 import { FsContentStore } from "../src/image/content/FsContentStore.js";
 import { RegistryClient } from "../src/image/registry/RegistryClient.js";
 import { pullImage } from "../src/image/registry/pull.js";
@@ -25,7 +25,7 @@ import { pushImage } from "../src/image/registry/push.js";
 import { parseReference } from "../src/image/reference.js";
 import { applyLayer } from "../src/image/unpack/applyLayer.js";
 import type { Descriptor } from "../src/oci/image.js";
-import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
+import { dockerdSkipReason, startRegistry, startTestDockerd, type TestDockerd, type TestRegistry } from "../test/helpers/registry.js";
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(n);
@@ -119,7 +119,6 @@ async function buildImage(store: FsContentStore, files: string[]): Promise<Descr
   await store.write({ digest: sha(config), size: config.length }, config);
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: sha(config), size: config.length }, layers }));
   await store.write({ digest: sha(manifest), size: manifest.length }, manifest);
-  void gzipSync;
   return { mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: sha(manifest), size: manifest.length };
 }
 
@@ -129,35 +128,16 @@ async function timeIt(f: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-async function startDockerd(work: string, registry: string): Promise<{ sock: string } | undefined> {
-  if (flag("--no-docker") || !existsSync("/usr/sbin/dockerd") || !existsSync("/usr/bin/docker")) return undefined;
-  const base = join(work, "docker");
-  await mkdir(base, { recursive: true });
-  const sock = join(base, "docker.sock");
-  const proc: ChildProcess = spawn("dockerd", [
-    "--host", `unix://${sock}`, "--data-root", join(base, "data"), "--exec-root", join(base, "exec"), "--pidfile", join(base, "dockerd.pid"),
-    "--insecure-registry", registry, "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  let errText = "";
-  proc.stderr!.on("data", (d) => { errText = (errText + d).slice(-3000); });
-  cleanups.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(t);
-    }
-    // overlay mounts of the private data root, if dockerd left any
-    spawnSync("sh", ["-c", `grep -o ' ${base}[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l`]);
-  });
-  for (let i = 0; i < 150; i++) {
-    if (proc.exitCode !== null) { log(`dockerd exited: ${errText.split("\n").slice(-4).join(" ")}`); return undefined; }
-    if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock };
-    await new Promise((r) => setTimeout(r, 200));
+async function startDockerd(registry: string): Promise<TestDockerd | undefined> {
+  if (flag("--no-docker") || dockerdSkipReason()) return undefined;
+  try {
+    const d = await startTestDockerd({ insecureRegistries: [registry] });
+    cleanups.push(() => d.stop());
+    return d;
+  } catch (e) {
+    log(`dockerd could not start (${(e as Error).message.slice(0, 200)}); skipping docker`);
+    return undefined;
   }
-  log("dockerd did not come up; skipping docker");
-  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -178,7 +158,7 @@ async function main(): Promise<void> {
   const client = await RegistryClient.forHost(reg.host);
   cleanups.push(async () => client.close());
   await pushImage(client, srcStore, ref, manifest);
-  const docker = await startDockerd(work, reg.host);
+  const docker = await startDockerd(reg.host);
 
   const results: Record<string, number[]> = { "berth pull": [], "berth pull+unpack": [], "skopeo copy (no unpack)": [], "docker pull (+unpack)": [] };
   for (let r = 0; r < RUNS; r++) {
@@ -205,14 +185,13 @@ async function main(): Promise<void> {
       });
     }));
     if (docker) {
-      const d = (a: string[]) => sh("docker", ["-H", `unix://${docker.sock}`, ...a]);
       results["docker pull (+unpack)"]!.push(await timeIt(async () => {
         await new Promise<void>((resolve, reject) => {
           const p = spawn("docker", ["-H", `unix://${docker.sock}`, "pull", "-q", `${reg.host}/berth-bench/debian:1`], { stdio: "ignore" });
           p.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`docker pull exited ${c}`))));
         });
       }));
-      d(["rmi", `${reg.host}/berth-bench/debian:1`]);
+      docker.docker(["rmi", `${reg.host}/berth-bench/debian:1`]);
     }
     await rm(dir, { recursive: true, force: true });
     log(`run ${r + 1}/${RUNS} done`);

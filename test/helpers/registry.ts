@@ -250,3 +250,62 @@ export async function makeTestIndex(store: ContentIngester, entries: { descripto
   await store.write({ digest: sha(bytes), size: bytes.length }, bytes);
   return { mediaType: index.mediaType, digest: sha(bytes), size: bytes.length };
 }
+
+// ---- a private dockerd (Debian's docker.io) as an oracle for archives and pulls ----
+
+export interface TestDockerd {
+  sock: string;
+  /** Runs the docker CLI against this daemon; throws with stderr on failure. */
+  docker(args: string[], input?: Buffer): string;
+  stop(): Promise<void>;
+}
+
+export function dockerdSkipReason(): string | undefined {
+  if (!existsSync("/usr/sbin/dockerd")) return "dockerd is not installed (apt-get install docker.io)";
+  if (!existsSync("/usr/bin/docker")) return "the docker CLI is not installed";
+  return undefined;
+}
+
+/**
+ * Starts dockerd on a private socket, data root and exec root (no bridge, no iptables, so it
+ * leaves the host's network alone); `stop()` terminates it, unmounts whatever it left under its
+ * data root and removes the directory.
+ */
+export async function startTestDockerd(opts: { insecureRegistries?: string[] } = {}): Promise<TestDockerd> {
+  const base = await mkdtemp(join(tmpdir(), "berth-test-dockerd-"));
+  const sock = join(base, "docker.sock");
+  const proc = spawn("dockerd", [
+    "--host", `unix://${sock}`, "--data-root", join(base, "data"), "--exec-root", join(base, "exec"), "--pidfile", join(base, "dockerd.pid"),
+    ...(opts.insecureRegistries ?? []).flatMap((r) => ["--insecure-registry", r]),
+    "--iptables=false", "--ip6tables=false", "--bridge=none",
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  let errText = "";
+  proc.stderr!.on("data", (d) => { errText = (errText + d).slice(-3000); });
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    const mounts = (await readFile("/proc/self/mounts", "utf8")).split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(base + "/")).sort().reverse();
+    for (const m of mounts) spawnSync("umount", ["-l", m]);
+    await rm(base, { recursive: true, force: true });
+  };
+  const docker = (args: string[], input?: Buffer) => {
+    const r = spawnSync("docker", ["-H", `unix://${sock}`, ...args], { input, maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr?.toString() || r.error}`);
+    return r.stdout.toString();
+  };
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) {
+      await stop();
+      throw new Error(`dockerd exited with ${proc.exitCode}: ${errText}`);
+    }
+    if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock, docker, stop };
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await stop();
+  throw new Error(`dockerd did not answer on ${sock}: ${errText}`);
+}
