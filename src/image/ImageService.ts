@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { conflict, invalidArgument, isEngineError, notFound } from "../errors/EngineError.js";
+import { invalidArgument, isEngineError, notFound } from "../errors/EngineError.js";
 import type { Descriptor, Digest, ImageConfig, Manifest, Platform } from "../oci/image.js";
 import { containerSnapshotKey } from "./containerRootfsKey.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./commitContainer.js";
@@ -14,8 +14,13 @@ import { parseManifest } from "./manifest.js";
 import { ImageRecords, type ImageRecord } from "./metadata/ImageRecords.js";
 import type { SqliteDatabase } from "./metadata/sqlite.js";
 import { hostPlatform, normalizePlatform } from "./platform.js";
-import { familiarString, formatReference, normalizeReference, parseReference, repositoryName } from "./reference.js";
+import { formatReference, normalizeReference, repositoryName } from "./reference.js";
 import { RwLock } from "./rwLock.js";
+import { removeImage, type ImageDeleteItem, type RemoveImageOptions } from "./imageRemoval.js";
+import * as transfer from "./imageTransfer.js";
+import type { ImportRootfsOptions, LoadedImageRecord, PullRequestOptions, PushRequestOptions } from "./imageTransfer.js";
+import type { LayoutTarget } from "./archive/layoutTarget.js";
+import type { Writable } from "node:stream";
 import { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
 import type { SnapshotMount } from "./snapshot/Snapshotter.js";
 import { applyLayer } from "./unpack/applyLayer.js";
@@ -45,13 +50,7 @@ export interface UnpackedImage {
   manifest: Manifest;
 }
 
-export interface RemoveImageOptions {
-  force?: boolean;
-  /** Keep the untagged parent content (Docker's noprune); berth has no parent images, so only GC is skipped. */
-  noPrune?: boolean;
-}
-
-export type ImageDeleteItem = { Untagged: string } | { Deleted: string };
+export type { ImageDeleteItem, RemoveImageOptions } from "./imageRemoval.js";
 
 
 export class ImageService {
@@ -290,63 +289,11 @@ export class ImageService {
   }
 
   /**
-   * `docker rmi`: by name, untags (and deletes the image when that was its last name); by ID,
-   * deletes the image (with several names only when forced). A used image is refused unless
-   * forced (then only untagged names go and the record; layers the container needs stay until
-   * it is removed). Freed: only blobs and snapshots nothing else references.
+   * `docker rmi` (see imageRemoval.ts): by name untags, deleting the image with its last name;
+   * by ID deletes. Used images are refused unless forced; only unreferenced content is freed.
    */
   async remove(input: string, opts: RemoveImageOptions = {}): Promise<ImageDeleteItem[]> {
-    return this.lock.exclusive(async () => {
-      const rec = this.resolve(input);
-      const byId = this.isIdInput(input, rec);
-      const users = this.records.users(rec.id);
-      const out: ImageDeleteItem[] = [];
-      const short = rec.id.slice(7, 19);
-      if (!byId) {
-        const name = this.nameFor(input, rec);
-        if (rec.names.length > 1) {
-          this.records.removeName(name);
-          return [{ Untagged: familiar(name) }];
-        }
-        if (users.length > 0 && !opts.force) {
-          throw conflict(`conflict: unable to remove repository reference "${input}" (must force) - container ${users[0]!.containerId.slice(0, 12)} is using its referenced image ${short}`);
-        }
-        this.records.removeName(name);
-        out.push({ Untagged: familiar(name) });
-        if (users.length > 0) return out; // forced: the image stays, dangling, for its container
-      } else {
-        if (rec.names.length > 1 && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
-        if (users.length > 0 && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users[0]!.containerId.slice(0, 12)}`);
-        for (const n of rec.names) {
-          this.records.removeName(n);
-          out.push({ Untagged: familiar(n) });
-        }
-        if (users.length > 0) return out;
-      }
-      this.records.remove(rec.id);
-      out.push({ Deleted: rec.id });
-      if (!opts.noPrune) await collectGarbage(this);
-      return out;
-    });
-  }
-
-  private isIdInput(input: string, rec: ImageRecord): boolean {
-    if (input.startsWith("sha256:")) return true;
-    if (!/^[0-9a-f]+$/.test(input)) return false;
-    // A hex string that is also a name (`docker tag x abc`) counts as the name, as in Docker.
-    try {
-      return this.records.byName(ImageService.canonicalName(input))?.id !== rec.id;
-    } catch {
-      return true;
-    }
-  }
-
-  private nameFor(input: string, rec: ImageRecord): string {
-    const ref = normalizeReference(input);
-    const full = formatReference(ref);
-    if (rec.names.includes(full)) return full;
-    // name@digest resolving through the manifest digest: remove the digest name if there is one.
-    return rec.names.find((n) => parseReference(n).digest === ref.digest) ?? full;
+    return this.lock.exclusive(() => removeImage(this, input, opts));
   }
 
   /** Deletes dangling images not used by any container, then collects garbage. */
@@ -361,6 +308,38 @@ export class ImageService {
       const gc = await collectGarbage(this);
       return { ImagesDeleted: deleted, SpaceReclaimed: gc.reclaimed };
     });
+  }
+
+  // ---- transfers (registry and archives; see imageTransfer.ts) ----
+
+  /** `docker pull`: fetches into the content store, records the tag and repo@digest, unpacks. */
+  pull(reference: string, opts?: PullRequestOptions): Promise<ImageRecord> {
+    return transfer.pull(this, reference, opts);
+  }
+
+  /** `docker push` of a local name to its registry; returns the pushed manifest descriptor. */
+  push(reference: string, opts?: PushRequestOptions): Promise<Descriptor> {
+    return transfer.push(this, reference, opts);
+  }
+
+  /** `docker load` of a docker-save or OCI-layout tar stream. */
+  load(source: AsyncIterable<Uint8Array>): Promise<LoadedImageRecord[]> {
+    return transfer.load(this, source);
+  }
+
+  /** `docker save` of images (by name or ID) as one tar written to `out`. */
+  save(inputs: readonly string[], out: Writable): Promise<void> {
+    return transfer.save(this, inputs, out);
+  }
+
+  /** `docker import`: a rootfs tar becomes a one-layer image. */
+  importRootfs(source: AsyncIterable<Uint8Array>, opts?: ImportRootfsOptions): Promise<ImageRecord> {
+    return transfer.importRootfs(this, source, opts);
+  }
+
+  /** Writes images as an OCI image layout to a directory or tar target (archive/layoutTarget.ts). */
+  exportOCI(inputs: readonly string[], target: LayoutTarget): Promise<Descriptor[]> {
+    return transfer.exportOCI(this, inputs, target);
   }
 
   /** `docker commit`: the container's changes as a new layer on its image (see commitContainer.ts). */
@@ -381,8 +360,4 @@ export class ImageService {
   async collectGarbage(): Promise<GcResult> {
     return this.lock.exclusive(() => collectGarbage(this));
   }
-}
-
-function familiar(name: string): string {
-  return familiarString(parseReference(name));
 }
