@@ -100,7 +100,11 @@ static void start_result(struct sup *s) {
 static void reap(struct sup *s) {
   struct signalfd_siginfo si;
   while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-    if (si.ssi_signo != SIGCHLD && s->foreground && s->l->pid > 0 && !s->exited) kill(s->l->pid, (int)si.ssi_signo);
+    if (si.ssi_signo == SIGCHLD || !s->foreground || s->l->pid <= 0 || s->exited) continue;
+    /* A terminal-generated signal already reached the process when it shares our process
+     * group (no terminal of its own): do not deliver it twice. */
+    if (si.ssi_code == SI_KERNEL && !s->l->plan->terminal) continue;
+    kill(s->l->pid, (int)si.ssi_signo);
   }
   for (;;) {
     int st;
@@ -122,6 +126,8 @@ static void finish(struct sup *s) {
     client_close(s, i);
   }
   if (s->has_log) log_close(&s->log);
+  /* The terminal proxy made our stdin non-blocking: give the caller its file back as it was. */
+  if (s->proxy_stdin) set_nonblock(0, 0);
   if (s->dirfd >= 0) exitrec_write(s->dirfd, s->status);
   if (s->listen_fd >= 0) { close(s->listen_fd); unlinkat(s->dirfd, "ctl.sock", 0); s->listen_fd = -1; }
 }

@@ -117,7 +117,7 @@ static int publish(struct run *r, struct shim_err *e) {
   /* Terminal without console socket and stdio inherit: proxy our own stdin/stdout. */
   if (r->l.stdio.master >= 0 && o->stdio == STDIO_INHERIT) {
     if (client_add(&r->s, 0, 1, 0, 1) < 0) return fail(e, "stdio", ENOMEM, "out of memory");
-    set_nonblock(0, 1);
+    if (set_nonblock(0, 1) == 0) r->s.proxy_stdin = 1;
   }
   sync_report_ok(r->report, r->l.pid, getpid());
   if (r->report >= 0 && r->report != r->l.opt->sync_fd) close(r->report);
@@ -132,6 +132,7 @@ int run_create(const struct options *o) {
   struct shim_err e = {0};
   if (r->report < 0) r->report = 1;
   if (common_start(r, &e) < 0) return run_fail(r, &e);
+  if (!r->plan.rootfs) { fail(&e, "plan", EINVAL, "plan %s: create needs a 'rootfs' line", o->plan_path); return run_fail(r, &e); }
   if (sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   if (setup_signals(r, 0, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||

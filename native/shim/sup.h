@@ -32,6 +32,7 @@ struct sup {
   char inbuf[4096];  /* pending bytes for the container's stdin */
   size_t inlen, inoff;
   int close_in_after; /* stdin_once: close stdin when inbuf is flushed */
+  int proxy_stdin;    /* our fd 0 feeds the pty (terminal + stdio inherit) */
 };
 
 /* ctl.c: the control socket. */

@@ -121,3 +121,33 @@ test("exec of a missing program fails with stage exec and leaves only the contai
     await sb.cleanup();
   }
 });
+
+test("create can join another container's namespaces by path (pid, uts, net, ipc, user)", { skip }, async () => {
+  const a = await makeSandbox();
+  const b = await makeSandbox();
+  try {
+    const userns: (string | number)[][] = [["ns", "user", ""], ["uid_map", 0, 300000, 65536], ["gid_map", 0, 300000, 65536]];
+    const ca = await runningContainer(a, userns);
+    const join = (kind: string) => ["ns", kind, `/proc/${ca.pid}/ns/${kind}`];
+    // b gets its own mount namespace (owned by the joined user namespace) but shares the rest.
+    const records = basePlan(b, "hostname; echo $$; cat /proc/self/uid_map; readlink /proc/1/exe")
+      .filter((l) => !(l[0] === "ns" && l[1] !== "mnt") && l[0] !== "hostname")
+      .concat([join("pid"), join("uts"), join("net"), join("ipc"), join("user")]);
+    const plan = await writePlan(b, records);
+    const rb = await createAndStart(b, plan);
+    const e = await waitExit(b.state);
+    await waitGone(rb.shimPid!);
+    const out = logLines(await readLog(b.log));
+    assert.deepEqual([e.kind, e.value], ["exited", 0], JSON.stringify(out));
+    assert.equal(out[0], "berth-test-host");
+    assert.ok(Number(out[1]) > 1, "not pid 1: the pid namespace of a");
+    assert.equal(out[2].trim().split(/\s+/).join(" "), "0 300000 65536");
+    assert.equal(out[3], "/bin/busybox");
+    await stopContainer(a, ca);
+    await assertNothingLeft(a);
+    await assertNothingLeft(b);
+  } finally {
+    await a.cleanup();
+    await b.cleanup();
+  }
+});
