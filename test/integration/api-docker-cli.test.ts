@@ -150,3 +150,28 @@ test("docker wait prints the exit code; docker kill and start go through", { ski
     await h.cleanup();
   }
 });
+
+test("docker run: attach before start, wait registered before start, exit code propagated", { skip }, async () => {
+  const h = await startHarness();
+  try {
+    const run = await docker(h, ["run", "-i", "--name", "berth-test-run", "busybox", "cat", "7"], "through run\n");
+    assert.equal(run.code, 7, run.stderr);
+    assert.equal(run.stdout, "through run\n");
+    assert.equal(h.engine.find("berth-test-run").status, "exited");
+
+    const quick = await docker(h, ["run", "--rm", "busybox", "cat", "4"]);
+    assert.equal(quick.code, 4, quick.stderr);
+    assert.throws(() => h.engine.find("busybox"), /No such container/);
+
+    const detached = await docker(h, ["run", "-d", "-i", "--name", "berth-test-bg", "busybox", "cat"]);
+    assert.equal(detached.code, 0, detached.stderr);
+    assert.equal(detached.stdout.trim(), h.engine.find("berth-test-bg").id);
+    const dup = await docker(h, ["create", "--name", "berth-test-bg", "busybox"]);
+    assert.equal(dup.code, 125);
+    assert.match(dup.stderr, /Conflict\. The container name "\/berth-test-bg" is already in use/);
+    assert.equal(h.engine.openSessions, 0);
+    assert.equal(await h.server.connectionCount(), 0, "no connection outlives its session");
+  } finally {
+    await h.cleanup();
+  }
+});

@@ -177,6 +177,8 @@ test("hijacked attach: 101 UPGRADED, stdin after half-close, framed output, conn
     assert.ok(frames.every((f) => f.stream === 1));
     assert.equal(c.status, "exited", "stdin EOF ended the echo process");
     assert.equal(h.engine.openSessions, 0);
+    await new Promise<void>((r) => socket.once("close", () => r()).destroyed && r());
+    while ((await h.server.connectionCount()) > 0) await new Promise((r) => setTimeout(r, 10));
   } finally {
     await h.cleanup();
   }
@@ -326,4 +328,33 @@ test("close() ends open event streams and hijacked sessions, then removes the so
   await attachClosed;
   assert.equal(h.engine.openSessions, 0);
   await assert.rejects(lstat(h.socketPath), { code: "ENOENT" });
+});
+
+test("a client vanishing mid-attach aborts the session's signal and ends its stdin", async () => {
+  let sawAbort: () => void = () => {};
+  const aborted = new Promise<void>((r) => (sawAbort = r));
+  let stdinEnded = false;
+  const h = await startHarness({
+    backends: (engine) => {
+      const b = engine.backends();
+      b.containers = { ...b.containers!, attach: async (_id, _o, open, signal) => {
+        const s = open(false);
+        s.stdin!.on("end", () => (stdinEnded = true)).resume();
+        s.stdout!.write("ready");
+        await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+        sawAbort();
+      } };
+      return b;
+    },
+  });
+  try {
+    const { socket, rest } = await rawConnect(h.socketPath, `POST /v1.47/containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    if (rest.length === 0) await new Promise((r) => socket.once("data", r).resume());
+    socket.destroy();
+    await aborted;
+    assert.equal(stdinEnded, true);
+    while ((await h.server.connectionCount()) > 0) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    await h.cleanup();
+  }
 });

@@ -30,7 +30,12 @@ export interface FakeContainer {
   exitCode: number;
   logs: OutputChunk[];
   waiters: ((code: number) => void)[];
+  startWaiters: (() => void)[];
+  autoRemove: boolean;
 }
+
+/** The echo "process" exits with the code given as its first argument (`cat 3` exits 3). */
+const exitCodeOf = (cmd: string[]) => Number.parseInt(cmd[1] ?? "0", 10) || 0;
 
 interface FakeExec { id: string; containerId: string; config: ExecConfig; running: boolean; exitCode: number | null }
 
@@ -51,7 +56,8 @@ export class TestEngine {
   add(c: Partial<FakeContainer> & { name: string }): FakeContainer {
     const full: FakeContainer = {
       id: hexId(), image: "busybox:latest", cmd: ["cat"], tty: false, openStdin: true, labels: {},
-      created: Math.floor(Date.now() / 1000) - 60, status: "running", exitCode: 0, logs: [], waiters: [], ...c,
+      created: Math.floor(Date.now() / 1000) - 60, status: "running", exitCode: 0, logs: [], waiters: [],
+      startWaiters: [], autoRemove: false, ...c,
     };
     this.containers.set(full.id, full);
     return full;
@@ -68,6 +74,7 @@ export class TestEngine {
     if (c.status !== "running") return;
     c.status = "exited";
     c.exitCode = code;
+    if (c.autoRemove) this.containers.delete(c.id);
     for (const w of c.waiters.splice(0)) w(code);
   }
 
@@ -154,7 +161,10 @@ export class TestEngine {
       create: async (cfg: ContainerCreateRequest, o) => {
         if (o.name && [...this.containers.values()].some((c) => c.name === o.name)) throw conflict(`Conflict. The container name "/${o.name}" is already in use`);
         if (cfg.Image === "nosuchimage") throw notFound(`No such image: ${cfg.Image}`);
-        const c = this.add({ name: o.name ?? `c${seq}`, image: cfg.Image ?? "", cmd: cfg.Cmd ?? [], tty: cfg.Tty ?? false, openStdin: cfg.OpenStdin ?? false, status: "created", labels: cfg.Labels ?? {} });
+        const c = this.add({
+          name: o.name ?? `c${seq}`, image: cfg.Image ?? "", cmd: cfg.Cmd ?? [], tty: cfg.Tty ?? false, openStdin: cfg.OpenStdin ?? false,
+          status: "created", labels: cfg.Labels ?? {}, autoRemove: cfg.HostConfig?.AutoRemove ?? false,
+        });
         return { Id: c.id, Warnings: [] };
       },
       inspect: async (id) => this.inspectOf(this.find(id)),
@@ -162,6 +172,9 @@ export class TestEngine {
         const c = this.find(id);
         if (c.status === "running") return "notModified";
         c.status = "running";
+        for (const w of c.startWaiters.splice(0)) w();
+        // Nobody attached: the echo process sees no stdin and exits at once.
+        if (!c.openStdin) this.exit(c, exitCodeOf(c.cmd));
         return "done";
       },
       stop: async (id, _o: StopOptions): Promise<ChangeResult> => {
@@ -196,10 +209,12 @@ export class TestEngine {
       },
       attach: async (id, o: AttachOptions, open, signal) => {
         const c = this.find(id);
-        if (c.status !== "running") throw conflict(`You cannot attach to a stopped container, start it first`);
+        if (c.status === "exited") throw conflict(`You cannot attach to a stopped container, start it first`);
         const streams = open(c.tty);
+        // `docker run -i` attaches before it starts the container: the session waits for the start.
+        if (c.status === "created") await new Promise<void>((r) => c.startWaiters.push(r));
         await this.echo(streams, signal);
-        this.exit(c, c.exitCode);
+        this.exit(c, exitCodeOf(c.cmd));
       },
       stats: unsupported("stats"), export: async (id) => { this.find(id); return Readable.from([Buffer.from("not really a tar\n")]); },
       archiveStat: unsupported("archive"), archiveGet: unsupported("archive"), archivePut: unsupported("archive"),
@@ -238,7 +253,7 @@ export class TestEngine {
         // The "command" reports on stderr and exits with the code named by its first argument.
         if (streams.stderr) streams.stderr.write(`exec ${e.config.Cmd.join(" ")} done\n`);
         e.running = false;
-        e.exitCode = Number.parseInt(e.config.Cmd[1] ?? "0", 10) || 0;
+        e.exitCode = exitCodeOf(e.config.Cmd);
       },
     };
   }

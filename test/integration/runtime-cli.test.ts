@@ -159,3 +159,56 @@ test("run and exec with a terminal and no console socket: the pty is copied to t
   assert.match(e.stdout, /^tty-out\r?\n$/);
   assert.equal(cli(["delete", "-f", id]).code, 0);
 });
+
+// Receiving a pty master over SCM_RIGHTS needs recvmsg, which Node lacks: python3 plays the
+// console-socket listener (as containerd's shim would).
+const PY_RECV = `
+import socket, os, sys, array
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(1024, socket.CMSG_LEN(4))
+fd = array.array("i", anc[0][2][:4])[0]
+out = b""
+while b"done" not in out:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d: break
+    out += d
+sys.stdout.write(msg.decode() + " " + out.decode().replace("\\r", "").replace("\\n", " "))
+`;
+const noPython = existsSync("/usr/bin/python3") ? undefined : "needs python3 to receive the pty master (SCM_RIGHTS)";
+
+test("create --console-socket sends the pty master (runc protocol)", { skip: skip ?? noPython }, async () => {
+  const b = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["sh", "-c", "tty; echo done"], spec: (s) => (s.process!.terminal = true) });
+  const sock = join(base, `console-${n}.sock`);
+  const py = spawn("/usr/bin/python3", ["-c", PY_RECV, sock], { stdio: ["ignore", "pipe", "inherit"] });
+  let pyOut = "";
+  py.stdout!.setEncoding("utf8").on("data", (d: string) => (pyOut += d));
+  const pyDone = new Promise((res) => py.once("exit", res));
+  try {
+    while (!pyOut.includes("listening")) await new Promise((res) => setTimeout(res, 20));
+    const id = uniqueId();
+    const r = cli(["create", "--bundle", b.bundle, "--console-socket", sock, id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(cli(["start", id]).code, 0);
+    await pyDone;
+    assert.match(pyOut, /^listening\n\/dev\/ptmx \/dev\/(console|pts\/\d+) done $/);
+    assert.equal(cli(["delete", "--force", id]).code, 0);
+  } finally {
+    py.kill();
+  }
+});
+
+test("create refuses a console socket without a terminal, and a terminal without one", { skip }, async () => {
+  const b = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["true"] });
+  const r = cli(["create", "--bundle", b.bundle, "--console-socket", join(base, "x.sock"), uniqueId()]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--console-socket given but process\.terminal is false/);
+  await b.writeSpec((s) => (s.process!.terminal = true));
+  const t = cli(["create", "--bundle", b.bundle, uniqueId()]);
+  assert.equal(t.code, 1);
+  assert.match(t.stderr, /process\.terminal is true: a --console-socket is needed/);
+});

@@ -51,3 +51,12 @@ test("a program that does not exist: start fails naming exec, the container is s
   assert.deepEqual(leftovers(id, { stateDir: containerDir(rt.ctx.root, id), rootfs: b.rootfs }), []);
 });
 test("unknown capability", { skip }, () => failsCleanly((s) => s.process!.capabilities!.bounding!.push("CAP_TELEPORT"), /unknown capability "CAP_TELEPORT"/));
+
+test("deleting a created (never started) container kills its waiting init and leaves nothing", { skip }, async () => {
+  const b = await rt.bundle({ args: ["sleep", "1000"] });
+  const id = uniqueId();
+  await createContainer(rt.ctx, { id, bundle: b.bundle, stdio: "ignore" });
+  assert.equal((await containerState(rt.ctx, id)).status, "created");
+  await deleteContainer(rt.ctx, id);
+  assert.deepEqual(leftovers(id, { stateDir: containerDir(rt.ctx.root, id), rootfs: b.rootfs }), []);
+});
