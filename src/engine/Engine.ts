@@ -1,0 +1,50 @@
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { ImageService } from "../image/ImageService.js";
+import { ensureDefaultImage } from "../image/defaultImage.js";
+import type { SqliteDatabase } from "../image/metadata/sqlite.js";
+import type { RuntimeContext } from "../runtime/RuntimeContext.js";
+import { linuxRuntimeContext } from "../runtime/linuxContext.js";
+import { containersDir, dbPath, DEFAULT_PATHS, runtimeRoot, seccompCacheDir, type EnginePaths } from "./paths.js";
+
+/**
+ * The engine's parts, wired once: the metadata database, the image service and the runtime.
+ * Passed explicitly to every engine operation (no singletons).
+ */
+export interface Engine {
+  paths: EnginePaths;
+  db: SqliteDatabase & { close(): unknown };
+  images: ImageService;
+  runtime: RuntimeContext;
+}
+
+export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<Engine> {
+  await mkdir(paths.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(containersDir(paths), { recursive: true, mode: 0o700 });
+  await mkdir(paths.execRoot, { recursive: true, mode: 0o711 });
+  const db = openDatabase(dbPath(paths));
+  db.pragma("busy_timeout = 5000");
+  try {
+    const images = await ImageService.open({ root: paths.dataRoot, db });
+    // A fresh install runs containers with no registry at all: the built-in busybox image.
+    await ensureDefaultImage(images);
+    const runtime = linuxRuntimeContext({ root: runtimeRoot(paths), seccompCacheDir: seccompCacheDir(paths) });
+    return { paths, db, images, runtime };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+export function closeEngine(engine: Engine): void {
+  engine.db.close();
+}
+
+type Db = SqliteDatabase & { close(): unknown };
+
+/** better-sqlite3 is CommonJS without bundled types: loaded here, typed by the slice berth uses. */
+function openDatabase(path: string): Db {
+  const require = createRequire(import.meta.url);
+  const Database = require("better-sqlite3") as new (p: string) => Db;
+  return new Database(path);
+}
