@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { readFile, writeFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
-  assertNothingLeft, basePlan, createShim, ctl, esc, makeSandbox, runShim, skipReason, stateFiles, waitExit, waitGone, writePlan,
+  alive, assertNothingLeft, basePlan, createShim, ctl, esc, makeSandbox, runShim, skipReason, stateFiles, waitExit, waitGone, writePlan,
   type Sandbox,
 } from "./shim-helpers.js";
 
@@ -161,6 +161,21 @@ test("hooks get the state JSON with the pid; a failing hook fails its stage", { 
     } finally {
       await sb2.cleanup();
     }
+  }
+});
+
+test("a hook past its timeout is killed and fails the stage", { skip }, async () => {
+  const sb = await makeSandbox();
+  try {
+    const slow: (string | number)[] = ["hook", "createRuntime", 1, "/bin/sh", 3, "sh", "-c", "exec sleep 31", "PATH=/usr/bin:/bin"];
+    assert.match(await expectCreateError(sb, basePlan(sb, "true", [slow]), "hook", 110), /createRuntime hook \/bin\/sh: timed out after 1 s/);
+    // The hook's process was killed (hooks run with the shim's env, so look for its command line).
+    const hookLeft = readdirSync("/proc").filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try { return readFileSync(`/proc/${n}/cmdline`, "utf8") === "sleep\x0031\x00" && alive(Number(n)); } catch { return false; }
+    });
+    assert.deepEqual(hookLeft, []);
+  } finally {
+    await sb.cleanup();
   }
 });
 
