@@ -40,7 +40,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "berth-test-regredirect-"));
   storage = createServer((req, res) => {
     storageRequests.push({ url: req.url ?? "", headers: req.headers });
-    const digest = decodeURIComponent((req.url ?? "").split("/").pop() ?? "");
+    const digest = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname.split("/").pop() ?? "");
     const s = createReadStream(reg.blobDataPath(digest));
     s.on("error", () => { res.writeHead(404); res.end(); });
     s.once("open", () => { res.writeHead(200, { "Content-Type": "application/octet-stream" }); s.pipe(res); });

@@ -18,6 +18,7 @@ import { blobCompression } from "./layerDigest.js";
 import { blobArchivePath, tarTarget } from "./layoutTarget.js";
 import { exportableRoot, once } from "./ociExport.js";
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME } from "./ociLayout.js";
+import { blobStream } from "../registry/blobStream.js";
 
 /**
  * `docker save` in the format Docker 25+ writes: an OCI layout (oci-layout, index.json,
@@ -64,7 +65,7 @@ export async function saveDockerArchive(provider: ContentProvider, images: SaveR
         const kind = await blobCompression(provider, layer.digest);
         if (kind === "none") {
           if (layer.digest !== diffId) throw invalidArgument(`save image ${root.digest}: layer ${layer.digest} does not match diff_id ${diffId}`);
-          if (!(await target.hasBlob(layer.digest))) await target.writeBlob(layer.digest, layer.size, (await provider.openRead(layer.digest)) as AsyncIterable<Uint8Array>);
+          if (!(await target.hasBlob(layer.digest))) await target.writeBlob(layer.digest, layer.size, await blobStream(provider, layer.digest));
           plainSizes.set(layer.digest, layer.size);
           if (!PLAIN_LAYER_TYPES.has(layer.mediaType)) rewritten = true;
           plainLayers.push({ mediaType: MediaType.OciLayer, digest: layer.digest, size: layer.size });
@@ -75,7 +76,7 @@ export async function saveDockerArchive(provider: ContentProvider, images: SaveR
           const file = join(tmp, parseDigest(diffId).hex);
           const d = new Digester();
           const hashing = new Transform({ transform(c, _e, cb) { d.update(c); cb(null, c); } });
-          await pipeline(Readable.from(await decompressed((await provider.openRead(layer.digest)) as AsyncIterable<Uint8Array>, `layer ${layer.digest}`)), hashing, createWriteStream(file));
+          await pipeline(Readable.from(await decompressed(await blobStream(provider, layer.digest), `layer ${layer.digest}`)), hashing, createWriteStream(file));
           if (d.digest() !== diffId) throw invalidArgument(`save image ${root.digest}: layer ${layer.digest} decompresses to ${d.digest()}, the config expects ${diffId}`);
           await target.writeBlob(diffId, d.size, createReadStream(file));
           await rm(file, { force: true });

@@ -1,16 +1,23 @@
 import type { ContentProvider } from "../content/ContentStore.js";
 import { Digester } from "../digest.js";
-import { decompressed, peek, sniffCompression, type Compression } from "./compression.js";
+import { blobStream } from "../registry/blobStream.js";
+import { decompressed, sniffCompression, type Compression } from "./compression.js";
 
 /** Compression of a stored blob, by its first bytes. */
 export async function blobCompression(store: ContentProvider, digest: string): Promise<Compression> {
-  const { head } = await peek((await store.openRead(digest)) as AsyncIterable<Uint8Array>, 6);
-  return sniffCompression(head);
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of await blobStream(store, digest)) {
+    parts.push(Buffer.from(c));
+    n += c.length;
+    if (n >= 6) break; // leaving the loop closes the stream
+  }
+  return sniffCompression(Buffer.concat(parts));
 }
 
 /** The uncompressed digest (diff_id) of a stored layer blob. */
 export async function diffIdOf(store: ContentProvider, digest: string): Promise<string> {
   const d = new Digester();
-  for await (const c of await decompressed((await store.openRead(digest)) as AsyncIterable<Uint8Array>, `layer ${digest}`)) d.update(c);
+  for await (const c of await decompressed(await blobStream(store, digest), `layer ${digest}`)) d.update(c);
   return d.digest();
 }

@@ -6,6 +6,7 @@ import { hostPlatform, selectPlatformManifest } from "../platform.js";
 import { parseReference, formatReference, withDefaultTag } from "../reference.js";
 import type { LayoutTarget } from "./layoutTarget.js";
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME } from "./ociLayout.js";
+import { blobStream } from "../registry/blobStream.js";
 
 /**
  * Export of images as an OCI image layout (directory or tar through a LayoutTarget): blobs as
@@ -79,7 +80,7 @@ async function copyBlob(provider: ContentProvider, d: Descriptor, target: Layout
   if (await target.hasBlob(d.digest)) return;
   if (d.urls?.length && !(await provider.has(d.digest))) return; // foreign layer: stays remote
   const info = await provider.info(d.digest);
-  await target.writeBlob(d.digest, info.size, (await provider.openRead(d.digest)) as AsyncIterable<Uint8Array>);
+  await target.writeBlob(d.digest, info.size, await blobStream(provider, d.digest));
 }
 
 export async function* once(b: Buffer): AsyncGenerator<Uint8Array> {

@@ -8,6 +8,7 @@ import { decompressed } from "./compression.js";
 import { applyChanges } from "./importChanges.js";
 import { DockerLayerTar } from "./dockerLoad.js";
 import { readTar } from "./tarReader.js";
+import { blobStream } from "../registry/blobStream.js";
 
 /**
  * `docker import`: a tar (plain or gzip) of a root filesystem becomes a one-layer image. The
@@ -34,7 +35,7 @@ export async function importRootfs(source: AsyncIterable<Uint8Array>, store: Con
   const layerInfo = await store.writeUnverified(await decompressed(source, "imported rootfs"));
   try {
     // Read it through: a truncated or non-tar input fails here, not at unpack time.
-    for await (const e of readTar((await store.openRead(layerInfo.digest)) as AsyncIterable<Uint8Array>)) {
+    for await (const e of readTar(await blobStream(store, layerInfo.digest))) {
       for await (const _ of e.body) { /* consumed */ }
     }
   } catch (e) {

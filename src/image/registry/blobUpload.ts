@@ -5,6 +5,7 @@ import type { ContentProvider } from "../content/ContentStore.js";
 import type { RegistryClient, Scope } from "./RegistryClient.js";
 import { headerString } from "./RegistryClient.js";
 import type { RegistryOperation } from "./registryErrors.js";
+import { blobStream } from "./blobStream.js";
 
 /**
  * Uploads one blob (distribution spec "pushing blobs"): an existing blob is skipped (HEAD);
@@ -48,7 +49,7 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
     const url = withDigest(location, desc.digest, client.baseUrl);
     const res = await client.request({
       method: "PUT", path: url, headers: { "Content-Type": "application/octet-stream", "Content-Length": String(desc.size) },
-      body: async () => Readable.from(await provider.openRead(desc.digest) as AsyncIterable<Buffer>), scopes: pushScope, op, what: `upload blob ${desc.digest}`,
+      body: async () => Readable.from(await blobStream(provider, desc.digest)), scopes: pushScope, op, what: `upload blob ${desc.digest}`,
     });
     res.body.resume();
     opts.onBytes?.(desc.size);
@@ -63,7 +64,7 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
     const res = await client.request({
       method: "PATCH", path: location,
       headers: { "Content-Type": "application/octet-stream", "Content-Length": String(end - start), "Content-Range": `${start}-${end - 1}` },
-      body: async () => Readable.from(limit(await provider.openRead(desc.digest, start) as AsyncIterable<Buffer>, end - start)),
+      body: async () => Readable.from(limit(await blobStream(provider, desc.digest, start), end - start)),
       scopes: pushScope, op, what: `upload chunk ${start}-${end - 1} of ${desc.digest}`,
     });
     res.body.resume();
@@ -90,7 +91,7 @@ function withDigest(location: string, digest: string, base: string): string {
   return u.href;
 }
 
-async function* limit(src: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+async function* limit(src: AsyncIterable<Uint8Array>, n: number): AsyncGenerator<Uint8Array> {
   let left = n;
   for await (const c of src) {
     if (left <= 0) break;
