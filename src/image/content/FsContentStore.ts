@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -91,8 +90,9 @@ export class FsContentStore implements ContentStore {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`open blob: blob ${digest} not found`);
       throw wrapError(e, `open blob ${digest}`);
     }
-    // The stream owns the handle: the blob stays readable even if deleted meanwhile.
-    return createReadStream("", { fd: fh.fd, start: offset, autoClose: true }).on("close", () => void fh.close().catch(() => {}));
+    // The stream owns the handle (closed with the stream): the blob stays readable even if
+    // deleted meanwhile.
+    return fh.createReadStream({ start: offset, autoClose: true });
   }
 
   async write(expected: Pick<Descriptor, "digest" | "size">, data: Data): Promise<ContentInfo> {
@@ -209,7 +209,7 @@ export class FsContentStore implements ContentStore {
       const fh = await open(p.data, "a+", 0o644);
       try {
         // Re-hash what is kept so the final digest covers every byte.
-        for await (const c of createReadStream("", { fd: fh.fd, autoClose: false, start: 0 })) digester.update(c as Buffer);
+        for await (const c of fh.createReadStream({ autoClose: false, start: 0 })) digester.update(c as Buffer);
       } catch (e) {
         await fh.close().catch(() => {});
         throw e;
