@@ -77,6 +77,7 @@ export class ImageService {
       if (snap.kind === "active" && snap.key.startsWith("extract-")) await s.snapshotter.remove(snap.key);
     }
     await s.snapshotter.cleanupOrphans();
+    if (s.content instanceof FsContentStore) await s.content.cleanupTemporary();
     return s;
   }
 

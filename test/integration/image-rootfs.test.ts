@@ -86,3 +86,45 @@ test("default image: built deterministically, unpacked, mounted as a container r
     await b.close();
   }
 });
+
+test("mount failures and abandoned exports leave no mount and no temp dir", { skip: skipUnlessRoot }, async () => {
+  const env = await openImageTestEnv("rootfs");
+  try {
+    const { isEngineError } = await import("../../src/errors/EngineError.js");
+    const { readdir } = await import("node:fs/promises");
+    const target = await mkdtemp(join(env.root, "mnt-"));
+    await assert.rejects(mountAll([{ type: "overlay", source: "overlay", options: [`lowerdir=${join(env.root, "does-not-exist")}`] }], target), (e) => isEngineError(e, "Internal") && /mount rootfs/.test(e.message));
+    assert.deepEqual(await mountsUnder(env.root), []);
+    await rmdir(target);
+    await ensureDefaultImage(env.service);
+    await env.service.prepareRootfs("berth-test-abandon", "busybox");
+    const it = env.service.exportContainer("berth-test-abandon");
+    const first = await it.next();
+    assert.equal(first.done, false);
+    assert.equal((await mountsUnder(env.root)).length, 1, "mounted while the export is read");
+    await it.return(undefined);
+    assert.deepEqual(await mountsUnder(env.root), [], "unmounted when abandoned");
+    assert.deepEqual(await readdir(join(env.root, "tmp")), [], "export temp dir removed");
+    await env.service.removeContainerRootfs("berth-test-abandon");
+  } finally {
+    await env.close();
+  }
+});
+
+test("open() clears crash leftovers: extraction snapshots, orphan dirs, temp blobs", { skip: skipUnlessRoot }, async () => {
+  const env = await openImageTestEnv("rootfs");
+  try {
+    const { ImageService } = await import("../../src/image/ImageService.js");
+    const { readdir } = await import("node:fs/promises");
+    await env.service.snapshotter.prepare("extract-deadbeef-sha256:x");
+    await mkdir(join(env.root, "snapshots", "999", "fs"), { recursive: true });
+    await mkdir(join(env.root, "content", "ingest"), { recursive: true });
+    await writeFile(join(env.root, "content", "ingest", "tmp-abc"), "partial");
+    const reopened = await ImageService.open({ root: env.root, db: env.db });
+    assert.deepEqual(await reopened.snapshotter.list(), []);
+    assert.deepEqual(await readdir(join(env.root, "snapshots")), []);
+    assert.deepEqual(await readdir(join(env.root, "content", "ingest")), []);
+  } finally {
+    await env.close();
+  }
+});

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ImageService } from "../../src/image/ImageService.js";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
+import type { SqliteDatabase } from "../../src/image/metadata/sqlite.js";
 
 /**
  * A throwaway image data root for root integration tests: a temp dir, a SQLite file inside it,
@@ -11,6 +12,7 @@ import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
  */
 export interface ImageTestEnv {
   root: string;
+  db: SqliteDatabase;
   service: ImageService;
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function openImageTestEnv(name = "image", rootSuffix = ""): Promise
   }
   return {
     root,
+    db,
     service,
     async close() {
       const left = await mountsUnder(base);

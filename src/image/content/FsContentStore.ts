@@ -179,6 +179,23 @@ export class FsContentStore implements ContentStore {
     }
   }
 
+  /**
+   * Deletes temporary files of unnamed writes left by a crash (`ingest/tmp-*`). Call at start-up,
+   * before any write; kept resumable ingests (`ingest/ref-*`) stay.
+   */
+  async cleanupTemporary(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.ingestDir());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw wrapError(e, "clean up content ingests");
+    }
+    const stale = names.filter((n) => n.startsWith("tmp-"));
+    for (const n of stale) await rm(join(this.ingestDir(), n), { force: true });
+    return stale.length;
+  }
+
   // ---- resumable ingests: <ingest>/<sha256(ref)>/{data,ref.json} ----
 
   private ingestPaths(ref: string): { dir: string; data: string; meta: string } {
