@@ -193,7 +193,8 @@ int ctl_client_input(struct sup *s, size_t i) {
         s->close_in_after = 1;
         stdin_flush(s);
       }
-      if (!c->is_socket || r < 0) { client_close(s, i); return -1; }
+      /* The terminal proxy keeps sending output to our stdout after its stdin ended. */
+      if (r < 0) { client_close(s, i); return -1; }
       return 0;
     }
     if (!c->start_waiter) { client_close(s, i); return -1; }

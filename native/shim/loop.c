@@ -46,7 +46,8 @@ static void fan_out(struct sup *s, int stream, const char *data, size_t len) {
         }
       }
     } else {
-      ok = write_all(c->out_fd, data, len) == 0;
+      /* Our stdout (terminal proxy) may share a non-blocking file description with stdin. */
+      ok = write_all_wait(c->out_fd, data, len, 5000) == 0;
     }
     if (!ok) client_close(s, i); /* gone or stalled past SO_SNDTIMEO */
   }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,25 @@ int write_all(int fd, const void *buf, size_t len) {
       if (errno == EINTR) continue;
       return -1;
     }
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int write_all_wait(int fd, const void *buf, size_t len, int timeout_ms) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd pf = {.fd = fd, .events = POLLOUT};
+      int r;
+      do r = poll(&pf, 1, timeout_ms); while (r < 0 && errno == EINTR);
+      if (r <= 0) { errno = r == 0 ? ETIMEDOUT : errno; return -1; }
+      continue;
+    }
+    if (w < 0) return -1;
     p += w;
     len -= (size_t)w;
   }

@@ -24,6 +24,8 @@ void err_parse(const char *line, struct shim_err *e);
 
 /* write(2) until everything is written (EINTR-safe). Returns 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Like write_all, but waits (poll, up to timeout_ms per stall) when fd is non-blocking. */
+int write_all_wait(int fd, const void *buf, size_t len, int timeout_ms);
 /* read(2) once, retrying on EINTR. */
 ssize_t read_retry(int fd, void *buf, size_t len);
 /* Writes a string to an existing file (O_WRONLY, no create). Returns 0 or -1 with errno. */

@@ -151,3 +151,22 @@ test("create can join another container's namespaces by path (pid, uts, net, ipc
     await b.cleanup();
   }
 });
+
+test("foreground exec with a terminal copies our stdin to the pty and the pty to our stdout", { skip }, async () => {
+  const sb = await makeSandbox();
+  try {
+    const c = await runningContainer(sb, [["mount", "/dev/pts", "devpts", "devpts", 2 | 8, 0, "newinstance,ptmxmode=0666,mode=0620"]]);
+    const dir = join(sb.dir, "exec5");
+    await mkdir(dir);
+    const plan = await writePlan(sb, execPlan(sb, "tty; stty size; read x; echo got:$x; exit 5", [["terminal", 1], ["console_size", 33, 77]]), "exec5.plan");
+    const r = await runShim(["exec", "--state-dir", dir, "--plan", plan, "--target-pid", String(c.pid)], { stdin: "hello\n" });
+    assert.equal(r.ok, true, r.line);
+    assert.equal(r.code, 5);
+    const lines = r.stdout.split("\r\n");
+    assert.ok(lines.includes("/dev/pts/0") && lines.includes("33 77") && lines.includes("got:hello"), JSON.stringify(r.stdout));
+    await stopContainer(sb, c);
+    await assertNothingLeft(sb);
+  } finally {
+    await sb.cleanup();
+  }
+});
