@@ -1,7 +1,8 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { conflict, wrapError } from "../../errors/EngineError.js";
 import { validateId } from "../../util/ids.js";
-import { containerDir, readRecord } from "../containerStore.js";
+import { containerDir, readRecord, type ContainerRecord } from "../containerStore.js";
 import { runHooksCollectingFailures } from "../hooks.js";
 import { canDelete } from "../state.js";
 import { deriveStatus, isSameProcessAlive, ociState } from "../status.js";
@@ -19,6 +20,18 @@ export interface DeleteResult {
 
 const KILL_WAIT_MS = 10_000;
 
+/** A create that died before recording the shim: the shim's own shim.pid still names it. */
+async function adoptShimPidFile(ctx: RuntimeContext, dir: string, rec: ContainerRecord): Promise<void> {
+  const text = await readFile(join(dir, "shim.pid"), "utf8").catch(() => "");
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const st = await ctx.sys.procStat(pid);
+  if (st) {
+    rec.shimPid = pid;
+    rec.shimStartTime = st.startTime;
+  }
+}
+
 /**
  * `delete`: (with force, or for a never-started container) kill it and wait for the shim's exit
  * record, run poststop hooks, destroy the cgroup, remove the state directory.
@@ -30,9 +43,12 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
   if (!canDelete(status) && !opts.force) throw conflict(`delete ${id}: cannot delete a container that is ${status} (stop it first or use --force)`);
   const dir = containerDir(ctx.root, id);
   const warnings: string[] = [];
-  if (status !== "stopped" && status !== "creating") {
-    if (ctx.cgroups && rec.cgroupsPath) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
-    else {
+  if (status !== "stopped") {
+    // "creating" (forced only): a create that died midway may have left a shim and an init in
+    // the cgroup without recording their pids; the cgroup still finds them.
+    if (ctx.cgroups && rec.cgroupsPath) {
+      if (await ctx.cgroups.exists(rec.cgroupsPath)) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
+    } else if (rec.pid > 0) {
       try {
         ctx.sys.kill(rec.pid, 9);
       } catch {
@@ -40,6 +56,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
       }
     }
   }
+  if (rec.shimPid === 0) await adoptShimPidFile(ctx, dir, rec);
   // The shim writes `exit` and drains output before it leaves: wait for it, so the directory
   // is not pulled from under it. A shim that died without a record is also finished.
   if (rec.shimPid > 0 && (await isSameProcessAlive(ctx.sys, rec.shimPid, rec.shimStartTime))) {
