@@ -12,13 +12,84 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static int use_openat2 = 1;
+
+void resolve_use_openat2(int on) { use_openat2 = on; }
+
+/* Without openat2 (kernel < 5.6): the same semantics by hand. Components are opened one at a
+ * time with O_NOFOLLOW from a stack of directory fds; ".." pops (never above the root), a
+ * symlink's target is spliced into the rest of the path (an absolute one restarts at the root). */
+static int resolve_by_hand(int rootfd, const char *path) {
+  enum { MAX_DEPTH = 256 };
+  char work[4096], link[4096];
+  int stack[MAX_DEPTH];
+  int depth = 0, links = 0;
+  if (snprintf(work, sizeof(work), "%s", path) >= (int)sizeof(work)) { errno = ENAMETOOLONG; return -1; }
+  stack[0] = openat(rootfd, ".", O_PATH | O_CLOEXEC | O_DIRECTORY);
+  if (stack[0] < 0) return -1;
+  char *p = work;
+  int err = 0;
+  for (;;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    char *end = strchr(p, '/');
+    size_t clen = end ? (size_t)(end - p) : strlen(p);
+    char *rest = p + clen;
+    while (*rest == '/') rest++;
+    char name[256];
+    if (clen >= sizeof(name)) { err = ENAMETOOLONG; break; }
+    memcpy(name, p, clen);
+    name[clen] = '\0';
+    if (!strcmp(name, ".")) { p = rest; continue; }
+    if (!strcmp(name, "..")) {
+      if (depth > 0) close(stack[depth--]);
+      p = rest;
+      continue;
+    }
+    int fd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) { err = errno; break; }
+    struct stat st;
+    if (fstat(fd, &st) < 0) { err = errno; close(fd); break; }
+    if (S_ISLNK(st.st_mode)) {
+      ssize_t n = readlinkat(fd, "", link, sizeof(link) - 1);
+      close(fd);
+      if (n < 0) { err = errno; break; }
+      if (++links > 40) { err = ELOOP; break; }
+      link[n] = '\0';
+      char spliced[4096];
+      if (snprintf(spliced, sizeof(spliced), "%s/%s", link, rest) >= (int)sizeof(spliced)) { err = ENAMETOOLONG; break; }
+      memcpy(work, spliced, strlen(spliced) + 1);
+      p = work;
+      if (link[0] == '/') while (depth > 0) close(stack[depth--]);
+      continue;
+    }
+    if (*rest && !S_ISDIR(st.st_mode)) { err = ENOTDIR; close(fd); break; }
+    if (depth + 1 >= MAX_DEPTH) { err = ENAMETOOLONG; close(fd); break; }
+    stack[++depth] = fd;
+    p = rest;
+  }
+  if (err) {
+    while (depth >= 0) close(stack[depth--]);
+    errno = err;
+    return -1;
+  }
+  int result = stack[depth];
+  while (depth > 0) close(stack[--depth]);
+  return result;
+}
+
 static int openat2_in_root(int rootfd, const char *path) {
-  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  while (*path == '/') path++;
-  if (!*path) path = ".";
-  long fd;
-  do fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how)); while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return (int)fd;
+  if (use_openat2) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    const char *rel = path;
+    while (*rel == '/') rel++;
+    if (!*rel) rel = ".";
+    long fd;
+    do fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how)); while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+    if (fd >= 0 || errno != ENOSYS) return (int)fd;
+    use_openat2 = 0;
+  }
+  return resolve_by_hand(rootfd, path);
 }
 
 const char *fd_path(int fd, char *buf, size_t len) {
