@@ -122,15 +122,16 @@ static void finish(struct sup *s) {
     set_nonblock(s->l->sock, 1);
     if (s->start_state == 1) start_result(s);
   }
+  if (s->has_log) log_close(&s->log);
+  /* The terminal proxy made our stdin non-blocking: give the caller its file back as it was. */
+  if (s->proxy_stdin) set_nonblock(0, 0);
+  /* The exit record before the connections close: a client seeing EOF can read it at once. */
+  if (s->dirfd >= 0) exitrec_write(s->dirfd, s->status);
+  if (s->listen_fd >= 0) { close(s->listen_fd); unlinkat(s->dirfd, "ctl.sock", 0); s->listen_fd = -1; }
   for (size_t i = s->nclients; i-- > 0;) {
     if (s->clients[i].start_waiter) client_say(&s->clients[i], "error\tstart\t10\tthe container process exited before exec\n");
     client_close(s, i);
   }
-  if (s->has_log) log_close(&s->log);
-  /* The terminal proxy made our stdin non-blocking: give the caller its file back as it was. */
-  if (s->proxy_stdin) set_nonblock(0, 0);
-  if (s->dirfd >= 0) exitrec_write(s->dirfd, s->status);
-  if (s->listen_fd >= 0) { close(s->listen_fd); unlinkat(s->dirfd, "ctl.sock", 0); s->listen_fd = -1; }
 }
 
 int sup_run(struct sup *s) {
