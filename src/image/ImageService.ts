@@ -178,7 +178,7 @@ export class ImageService {
       const key = chain[i]!;
       let pending = this.unpacking.get(key);
       if (!pending) {
-        pending = this.unpackLayer(key, i === 0 ? undefined : chain[i - 1], manifest.layers[i]!, diffIds[i]!).finally(() => this.unpacking.delete(key));
+        pending = this.unpackLayer(key, chain.slice(0, i).reverse(), manifest.layers[i]!, diffIds[i]!).finally(() => this.unpacking.delete(key));
         this.unpacking.set(key, pending);
       }
       await pending;
@@ -193,7 +193,9 @@ export class ImageService {
     return out;
   }
 
-  private async unpackLayer(chainId: Digest, parent: Digest | undefined, layer: Descriptor, diffId: Digest): Promise<void> {
+  /** Unpacks one layer on top of `parents` (its lower ChainIDs, top first) as snapshot `chainId`. */
+  private async unpackLayer(chainId: Digest, parents: Digest[], layer: Descriptor, diffId: Digest): Promise<void> {
+    const parent = parents[0];
     const existing = await this.snapshotter.stat(chainId).catch((e) => {
       if (isEngineError(e, "NotFound")) return undefined;
       throw e;
@@ -203,8 +205,15 @@ export class ImageService {
     await this.snapshotter.prepare(key, parent, { labels: { "berth.layer.digest": layer.digest } });
     try {
       const dir = await this.snapshotter.writableDir(key);
-      const blob = (await this.content.openRead(layer.digest)) as AsyncIterable<Uint8Array>;
-      await applyLayer(dir, blob, { mediaType: layer.mediaType, expectedDiffId: diffId });
+      const lowerDirs: string[] = [];
+      for (const p of parents) lowerDirs.push(await this.snapshotter.ownDir(p));
+      const blob = await this.content.openRead(layer.digest);
+      try {
+        await applyLayer(dir, blob as AsyncIterable<Uint8Array>, { mediaType: layer.mediaType, expectedDiffId: diffId, lowerDirs });
+      } finally {
+        // A rejected layer stops reading early: release the blob's descriptor now, not at GC.
+        (blob as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      }
       await this.snapshotter.commit(chainId, key, { labels: { "berth.layer.diffid": diffId } });
     } catch (e) {
       await this.snapshotter.remove(key).catch((ce) => {

@@ -44,3 +44,32 @@ for (const [title, suffix] of [
     }
   });
 }
+
+test("directories a layer creates only implicitly keep the metadata they have below", { skip: skipUnlessRoot }, async () => {
+  const { lstat } = await import("node:fs/promises");
+  const env = await openImageTestEnv("layers");
+  try {
+    const lower = buildTar([
+      { path: "tmp/", type: "dir", mode: 0o1777 },
+      { path: "usr/", type: "dir", mode: 0o750, uid: 7, gid: 8, mtime: new Date("2019-01-01T00:00:00Z") },
+    ]);
+    const upper = buildTar([{ path: "tmp/x", data: "x" }, { path: "usr/bin/y", data: "y" }]);
+    await buildTestImage(env.service, "berth-test/implicit:1", [lower, upper]);
+    const mounts = await env.service.prepareRootfs("berth-test-implicit", "berth-test/implicit:1");
+    const t = await mkdtemp(join(env.root, "mnt-"));
+    await mountAll(mounts, t);
+    try {
+      assert.equal((await lstat(join(t, "tmp"))).mode & 0o7777, 0o1777);
+      const usr = await lstat(join(t, "usr"));
+      assert.deepEqual([usr.mode & 0o7777, usr.uid, usr.gid], [0o750, 7, 8]);
+      assert.equal(usr.mtime.toISOString(), "2019-01-01T00:00:00.000Z");
+      assert.equal(await readFile(join(t, "usr/bin/y"), "utf8"), "y");
+    } finally {
+      await unmountAll(t);
+      await rmdir(t);
+    }
+    await env.service.removeContainerRootfs("berth-test-implicit");
+  } finally {
+    await env.close();
+  }
+});

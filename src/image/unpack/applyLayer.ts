@@ -1,5 +1,6 @@
 import { constants } from "node:fs";
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { EngineError, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import type { Digest } from "../../oci/image.js";
 import { Digester } from "../digest.js";
@@ -22,6 +23,12 @@ export interface ApplyLayerOptions {
   expectedDiffId?: Digest;
   /** Apply ownership, device nodes, trusted.* and security.* xattrs (default: running as root). */
   privileged?: boolean;
+  /**
+   * The lower layers' directories, top first. A directory the layer creates only implicitly (it
+   * lists `usr/bin/x` but not `usr/`) gets the mode, owner and mtime it has below, so the merged
+   * view keeps e.g. /tmp's 1777 (containerd's mkparent).
+   */
+  lowerDirs?: readonly string[];
 }
 
 export interface ApplyLayerResult {
@@ -37,8 +44,8 @@ export interface ApplyLayerResult {
 export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult> {
   const privileged = opts.privileged ?? process.getuid?.() === 0;
   const helper = new LazyFsHelper();
-  const safe = new SafeRoot(root);
   const dirTimes = new Map<string, Date>();
+  const safe = new SafeRoot(root, (rel, abs) => copyLowerDirMetadata(rel, abs, opts.lowerDirs ?? [], privileged, dirTimes));
   const digester = new Digester();
   let entries = 0;
   let skippedDevices = 0;
@@ -87,7 +94,7 @@ async function applyEntry(safe: SafeRoot, helper: LazyFsHelper, e: TarEntry, bod
     return "ok";
   }
   const rel = parts.join("/");
-  const abs = await safe.parentsOf(parts, (d) => dirTimes.has(d) || dirTimes.set(d, new Date()));
+  const abs = await safe.parentsOf(parts);
   const existing = await lstat(abs).catch(() => undefined);
   if (existing && !(e.type === "dir" && existing.isDirectory())) {
     safe.invalidate(parts);
@@ -158,6 +165,20 @@ async function applyWhiteout(safe: SafeRoot, helper: LazyFsHelper, parts: string
   await rm(abs, { recursive: true, force: true });
   await helper.get().mknod(abs, S_IFCHR | 0o000, 0, 0);
   return "ok";
+}
+
+/** Gives an implicitly created directory the metadata of the same directory in a lower layer. */
+async function copyLowerDirMetadata(rel: string, abs: string, lowerDirs: readonly string[], privileged: boolean, dirTimes: Map<string, Date>): Promise<void> {
+  for (const lower of lowerDirs) {
+    // The lower layers are trusted (berth unpacked them); lstat never follows a final symlink.
+    const st = await lstat(join(lower, rel)).catch(() => undefined);
+    if (!st) continue;
+    if (!st.isDirectory()) return; // a file or symlink below: the layer replaces it with a directory
+    if (privileged) await lchown(abs, st.uid, st.gid);
+    await chmod(abs, st.mode & 0o7777);
+    dirTimes.set(rel, st.mtime);
+    return;
+  }
 }
 
 /** Owner, then mode (chown clears set-id bits), then xattrs (chown clears capabilities), then times. */

@@ -22,7 +22,11 @@ export function cleanEntryPath(name: string, what = "entry"): string[] {
 export class SafeRoot {
   private readonly verified = new Set<string>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `onCreateDir` runs for every parent directory created implicitly (an entry whose parents
+   * the archive did not list), e.g. to copy the metadata the directory has in lower layers.
+   */
+  constructor(readonly root: string, private readonly onCreateDir?: (rel: string, abs: string) => Promise<void>) {}
 
   abs(parts: readonly string[]): string {
     return parts.length === 0 ? this.root : join(this.root, ...parts);
@@ -36,10 +40,9 @@ export class SafeRoot {
 
   /**
    * Makes sure every parent of `parts` is a real directory inside the root (creating missing
-   * ones) and returns the absolute path of the entry itself. `created` receives the relative
-   * paths of directories made here.
+   * ones) and returns the absolute path of the entry itself.
    */
-  async parentsOf(parts: readonly string[], created?: (rel: string) => void): Promise<string> {
+  async parentsOf(parts: readonly string[]): Promise<string> {
     for (let i = 0; i < parts.length - 1; i++) {
       const rel = parts.slice(0, i + 1);
       const key = rel.join("/");
@@ -51,7 +54,7 @@ export class SafeRoot {
       });
       if (!st) {
         await mkdir(p, { mode: 0o755 });
-        created?.(key);
+        await this.onCreateDir?.(key, p);
       } else if (st.isSymbolicLink()) {
         throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is a symlink; refusing to write through it`);
       } else if (!st.isDirectory()) {
