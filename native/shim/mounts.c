@@ -39,7 +39,7 @@ static int remount_bind(const char *target, unsigned long flags) {
   if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0) return 0;
   if (errno != EPERM) return -1;
   unsigned long locked = locked_flags(target) & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
-  if (flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)) locked &= ~(MS_NOATIME | MS_RELATIME);
+  if (flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)) locked &= ~(unsigned long)(MS_NOATIME | MS_RELATIME);
   return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | locked, NULL);
 }
 
