@@ -9,7 +9,7 @@ import type { ContentStore } from "./content/ContentStore.js";
 import { FsContentStore } from "./content/FsContentStore.js";
 import { collectGarbage, type GcResult } from "./gc.js";
 import { parseImageConfig } from "./imageConfig.js";
-import { toInspect, toSummary, type ImageInspect, type ImageSummary } from "./imageViews.js";
+import { toHistory, toInspect, toSummary, type ImageHistoryItem, type ImageInspect, type ImageSummary } from "./imageViews.js";
 import { parseManifest } from "./manifest.js";
 import { ImageRecords, type ImageRecord } from "./metadata/ImageRecords.js";
 import type { SqliteDatabase } from "./metadata/sqlite.js";
@@ -281,6 +281,25 @@ export class ImageService {
   async inspect(input: string): Promise<ImageInspect> {
     const rec = this.resolve(input);
     return toInspect(rec, await this.imageConfig(rec));
+  }
+
+  /** `docker history`: one row per build step, newest first, with layer sizes. */
+  async history(input: string): Promise<ImageHistoryItem[]> {
+    const rec = this.resolve(input);
+    const config = await this.imageConfig(rec);
+    const manifest = await this.imageManifest(rec);
+    const chain = chainIds(config.rootfs.diff_ids);
+    const sizes: number[] = [];
+    for (const [i, c] of chain.entries()) {
+      const usage = await this.snapshotter.usage(c).catch(() => undefined);
+      sizes.push(usage?.size ?? manifest.layers[i]?.size ?? 0);
+    }
+    return toHistory(rec, config, sizes);
+  }
+
+  /** Size of a container's writable layer (`docker ps -s` SizeRw). */
+  async containerSize(containerId: string): Promise<number> {
+    return (await this.snapshotter.usage(ImageService.containerSnapshotKey(containerId))).size;
   }
 
   // ---- naming, removal, garbage ----

@@ -89,3 +89,38 @@ export function toInspect(rec: ImageRecord, config: ImageConfig): ImageInspect {
   if (config.variant) out.Variant = config.variant;
   return out;
 }
+
+/** One row of `GET /images/{name}/history`, newest first. */
+export interface ImageHistoryItem {
+  /** The image ID on the newest row, "<missing>" below it (as Docker does for pulled images). */
+  Id: string;
+  /** Unix seconds. */
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  /** Size of the layer this step made (0 for empty_layer steps). */
+  Size: number;
+  Comment: string;
+}
+
+/**
+ * Pairs history entries with layers (entries marked empty_layer made none). `layerSizes[i]` is
+ * the unpacked size of layer i, or its compressed size when not unpacked.
+ */
+export function toHistory(rec: ImageRecord, config: ImageConfig, layerSizes: readonly number[]): ImageHistoryItem[] {
+  const rows: ImageHistoryItem[] = [];
+  let layer = 0;
+  const history = config.history && config.history.length > 0 ? config.history : config.rootfs.diff_ids.map(() => ({ created: config.created }));
+  for (const h of history) {
+    const created = h.created ? Math.floor(Date.parse(h.created) / 1000) : 0;
+    const empty = "empty_layer" in h && h.empty_layer === true;
+    rows.push({ Id: "<missing>", Created: Number.isFinite(created) ? created : 0, CreatedBy: ("created_by" in h ? h.created_by : undefined) ?? "", Tags: null, Size: empty ? 0 : (layerSizes[layer] ?? 0), Comment: ("comment" in h ? h.comment : undefined) ?? "" });
+    if (!empty) layer++;
+  }
+  rows.reverse();
+  if (rows[0]) {
+    rows[0].Id = rec.id;
+    rows[0].Tags = repoTagsAndDigests(rec.names).RepoTags;
+  }
+  return rows;
+}

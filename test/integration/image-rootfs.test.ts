@@ -52,6 +52,11 @@ test("default image: built deterministically, unpacked, mounted as a container r
     const ci = await a.service.inspect("berth-test/committed:1");
     assert.equal(ci.RootFS.Layers.length, 2);
     assert.equal(ci.RootFS.Layers[0], inspect.RootFS.Layers[0]);
+    const hist = await a.service.history("berth-test/committed:1");
+    assert.deepEqual(hist.map((h) => [h.Id, h.Comment]), [[committed.id, "test commit"], ["<missing>", "embedded default image"]]);
+    assert.deepEqual(hist[0]!.Tags, ["berth-test/committed:1"]);
+    assert.ok(hist[0]!.Size > 0 && hist[1]!.Size > 1_000_000, JSON.stringify(hist));
+    assert.ok((await a.service.containerSize("berth-test-c1")) > 0);
     const m2 = await a.service.prepareRootfs("berth-test-c2", "berth-test/committed:1");
     const t2 = await mkdtemp(join(a.root, "mnt-"));
     await mountAll(m2, t2);
