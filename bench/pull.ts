@@ -197,14 +197,16 @@ async function main(): Promise<void> {
     log(`run ${r + 1}/${RUNS} done`);
   }
 
-  const base = median(results["berth pull+unpack"]!);
-  console.log(`pull benchmark: ${files.length} layers, ${(sizes.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB gzip (${root ? "Debian bookworm minbase" : "generated"}), loopback registry, median of ${RUNS}`);
-  console.log(`${"tool".padEnd(28)}${"median ms".padStart(12)}${"vs berth pull+unpack".padStart(24)}`);
-  for (const [k, v] of Object.entries(results)) {
-    if (v.length === 0) { console.log(`${k.padEnd(28)}${"n/a".padStart(12)}`); continue; }
-    const m = median(v);
-    console.log(`${k.padEnd(28)}${m.toFixed(0).padStart(12)}${(m / base).toFixed(2).padStart(23)}x`);
+  const med = (k: string) => (results[k]!.length ? median(results[k]!) : undefined);
+  console.log(`pull benchmark: ${files.length} layers, ${(sizes.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB gzip / ${(raw.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB plain (${root ? "Debian bookworm minbase" : "generated"}), loopback registry, median of ${RUNS} runs`);
+  for (const k of Object.keys(results)) {
+    const m = med(k);
+    console.log(`  ${k.padEnd(26)}${m === undefined ? "n/a".padStart(10) : `${m.toFixed(0).padStart(8)} ms`}`);
   }
+  // Like for like: download only, and download + unpack. >1 means berth is slower.
+  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : "n/a");
+  console.log(`ratio berth pull / skopeo copy:               ${ratio(med("berth pull"), med("skopeo copy (no unpack)"))}`);
+  console.log(`ratio berth pull+unpack / docker pull:        ${ratio(med("berth pull+unpack"), med("docker pull (+unpack)"))}`);
 }
 
 main().catch((e) => {
