@@ -122,7 +122,7 @@ async function applyEntry(safe: SafeRoot, helper: LazyFsHelper, e: TarEntry, bod
     case "hardlink": {
       const tparts = cleanEntryPath(e.linkpath!, "hard link target");
       if (tparts.length === 0) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)} points at the root`);
-      const tabs = await safe.parentsOf(tparts);
+      const tabs = await safe.parentsOf(tparts, false);
       const tst = await lstat(tabs).catch(() => undefined);
       if (!tst) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)}: target ${JSON.stringify(e.linkpath)} is not in this layer`);
       if (tst.isDirectory()) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)}: target ${JSON.stringify(e.linkpath)} is a directory`);

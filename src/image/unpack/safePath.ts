@@ -40,9 +40,10 @@ export class SafeRoot {
 
   /**
    * Makes sure every parent of `parts` is a real directory inside the root (creating missing
-   * ones) and returns the absolute path of the entry itself.
+   * ones unless `create` is false: then a missing parent is InvalidArgument) and returns the
+   * absolute path of the entry itself.
    */
-  async parentsOf(parts: readonly string[]): Promise<string> {
+  async parentsOf(parts: readonly string[], create = true): Promise<string> {
     for (let i = 0; i < parts.length - 1; i++) {
       const rel = parts.slice(0, i + 1);
       const key = rel.join("/");
@@ -53,6 +54,7 @@ export class SafeRoot {
         throw e;
       });
       if (!st) {
+        if (!create) throw invalidArgument(`unpack layer: ${JSON.stringify(key)} (parent of ${JSON.stringify(parts.join("/"))}) does not exist in this layer`);
         await mkdir(p, { mode: 0o755 });
         await this.onCreateDir?.(key, p);
       } else if (st.isSymbolicLink()) {
