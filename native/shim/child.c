@@ -76,6 +76,10 @@ void child_create_main(struct launch *l) {
   struct shim_err e;
   char buf[MSG_MAX];
   close(l->peer_sock);
+  /* Nothing of the shim's (state dir, log, signalfd, report pipe) stays in the container. */
+  int keep[] = {l->sock, l->stdio.child[0], l->stdio.child[1], l->stdio.child[2]};
+  close_others(keep, 4);
+  l->stdio.in_w = l->stdio.out_r = l->stdio.err_r = l->stdio.master = -1; /* closed just now */
   proc_reset_signals();
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   expect(l, "go\t", buf, sizeof(buf));
@@ -154,6 +158,10 @@ void child_exec_main(struct launch *l) {
   struct shim_err e;
   char buf[MSG_MAX];
   close(l->peer_sock);
+  int keep[3 + 1 + NS_COUNT] = {l->sock, l->stdio.child[0], l->stdio.child[1], l->stdio.child[2]};
+  for (int k = 0; k < NS_COUNT; k++) keep[4 + k] = l->ns_fds[k];
+  close_others(keep, 4 + NS_COUNT);
+  l->stdio.in_w = l->stdio.out_r = l->stdio.err_r = l->stdio.master = -1; /* closed just now */
   proc_reset_signals();
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   expect(l, "go\t", buf, sizeof(buf));

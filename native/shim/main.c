@@ -76,6 +76,9 @@ int main(int argc, char **argv) {
       return bad_usage(&o, "unknown option");
     }
   }
+  /* Whatever else the caller left open (its sockets, pipes) must not live on in the shim. */
+  if (o.sync_fd > 3) close_range(3, (unsigned)o.sync_fd - 1, 0);
+  close_range(o.sync_fd >= 3 ? (unsigned)o.sync_fd + 1 : 3, ~0U, 0);
   if (!o.state_dir || !o.plan_path) return bad_usage(&o, "--state-dir and --plan are required");
   if (o.mode == MODE_EXEC && !o.target_pid) return bad_usage(&o, "exec needs --target-pid");
   if (o.mode == MODE_CREATE && (o.detach || o.pid_file || o.target_pid)) return bad_usage(&o, "--detach, --pid-file and --target-pid are for exec");

@@ -131,6 +131,19 @@ int set_nonblock(int fd, int on) {
   return fcntl(fd, F_SETFL, fl);
 }
 
+void close_others(const int *keep, int n) {
+  unsigned from = 3;
+  for (;;) {
+    /* The smallest kept fd at or above `from`. */
+    long next = -1;
+    for (int i = 0; i < n; i++)
+      if (keep[i] >= (int)from && (next < 0 || keep[i] < next)) next = keep[i];
+    if (next < 0) { close_range(from, ~0U, 0); return; }
+    if ((unsigned)next > from) close_range(from, (unsigned)next - 1, 0);
+    from = (unsigned)next + 1;
+  }
+}
+
 int parse_u64(const char *s, int base, uint64_t *out) {
   if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') return -1;
   if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;

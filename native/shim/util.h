@@ -33,6 +33,8 @@ int write_file(const char *path, const char *text);
 /* Writes content to dir/name atomically: name.tmp, fsync, rename, fsync dir. */
 int write_file_atomic(int dirfd, const char *name, const char *text, size_t len);
 int set_nonblock(int fd, int on);
+/* Closes every fd >= 3 that is not in keep[0..n) (negative entries are ignored). */
+void close_others(const int *keep, int n);
 /* Strict decimal/hex parsing of a whole string. Return 0 or -1. */
 int parse_u64(const char *s, int base, uint64_t *out);
 int parse_i64(const char *s, int64_t *out);

@@ -148,3 +148,31 @@ test("without start the container never runs; killing it before start still reco
     await sb.cleanup();
   }
 });
+
+test("the shim keeps no fd of its caller, runs in its own session, and the program gets only 0-2", { skip }, async () => {
+  const sb = await makeSandbox();
+  try {
+    const plan = await writePlan(sb, basePlan(sb, "ls /proc/$$/fd; true"));
+    // fd 4: an extra pipe the caller happens to have open; only the shim could keep it open.
+    const child = spawn(SHIM, ["create", "--state-dir", sb.state, "--plan", plan, "--log", sb.log, "--sync-fd", "3"], {
+      stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"],
+    });
+    let extraClosed = false;
+    (child.stdio[4] as Readable).on("end", () => (extraClosed = true)).resume();
+    let line = "";
+    for await (const d of child.stdio[3] as Readable) line += d;
+    const r = parseReport(line, null);
+    assert.equal(r.ok, true, line);
+    await waitFor("the caller's extra fd to be closed by everyone", () => extraClosed);
+    const stat = readFileSync(`/proc/${r.shimPid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    assert.equal(Number(fields[3]), r.shimPid, "the shim leads its own session");
+    assert.equal(await ctl(sb, "start"), "ok");
+    assert.equal((await waitExit(sb.state)).value, 0);
+    await waitGone(r.shimPid!);
+    assert.deepEqual(logLines(await readLog(sb.log)), ["0", "1", "2"]);
+    await assertNothingLeft(sb);
+  } finally {
+    await sb.cleanup();
+  }
+});
