@@ -11,7 +11,7 @@ import { isEngineError } from "../../errors/EngineError.js";
 import { TarWriter } from "./tarWriter.js";
 import { loadDockerArchive } from "./dockerLoad.js";
 import { saveDockerArchive } from "./dockerSave.js";
-import { readTar } from "./tarReader.js";
+import { readTar } from "../unpack/tarReader.js";
 import { importRootfs } from "./rootfsImport.js";
 import { makeTestImage, tarOf } from "../../../test/helpers/registry.js";
 
@@ -100,10 +100,10 @@ test("docker save writes Docker 25's layout with plain layers; load of it restor
   const archive = await collect((out) => saveDockerArchive(src, [{ names: ["berth-test/saved:1", "docker.io/library/busy:latest"], manifestDigest: img.manifestDescriptor.digest }], out));
   const names: string[] = [];
   const files = new Map<string, Buffer>();
-  for await (const e of readTar(once(archive))) {
+  for await (const { entry: e, body } of readTar(once(archive))) {
     names.push(e.path);
     const parts: Buffer[] = [];
-    for await (const c of e.body) parts.push(c);
+    for await (const c of body) parts.push(c);
     files.set(e.path, Buffer.concat(parts));
   }
   for (const f of ["index.json", "manifest.json", "oci-layout", "repositories"]) assert.ok(files.has(f), f);

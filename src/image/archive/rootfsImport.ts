@@ -7,7 +7,7 @@ import { hostPlatform } from "../platform.js";
 import { decompressed } from "./compression.js";
 import { applyChanges } from "./importChanges.js";
 import { DockerLayerTar } from "./dockerLoad.js";
-import { readTar } from "./tarReader.js";
+import { readTar } from "../unpack/tarReader.js";
 import { blobStream } from "../registry/blobStream.js";
 
 /**
@@ -35,8 +35,8 @@ export async function importRootfs(source: AsyncIterable<Uint8Array>, store: Con
   const layerInfo = await store.writeUnverified(await decompressed(source, "imported rootfs"));
   try {
     // Read it through: a truncated or non-tar input fails here, not at unpack time.
-    for await (const e of readTar(await blobStream(store, layerInfo.digest))) {
-      for await (const _ of e.body) { /* consumed */ }
+    for await (const { body } of readTar(await blobStream(store, layerInfo.digest))) {
+      for await (const _ of body) { /* consumed */ }
     }
   } catch (e) {
     if (isEngineError(e)) throw invalidArgument(`import rootfs: not a valid tar archive: ${e.message}`, { cause: e });

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { invalidArgument } from "../../errors/EngineError.js";
+import { invalidArgument, isEngineError } from "../../errors/EngineError.js";
 import type { ContentIngester, ContentProvider } from "../content/ContentStore.js";
 import { decompressed } from "./compression.js";
-import { readEntryBody, readTar } from "./tarReader.js";
+import { readTar } from "../unpack/tarReader.js";
 
 /**
  * An image archive (docker save / OCI layout tar) read in one pass: every blob-like file is
@@ -34,34 +34,45 @@ function isBlobLike(path: string): boolean {
 }
 
 export async function stageArchive(source: AsyncIterable<Uint8Array>, store: ContentIngester): Promise<StagedArchive> {
+  try {
+    return await stage(source, store);
+  } catch (e) {
+    // The tar reader's own errors ("read tar: ...") get the archive context.
+    if (isEngineError(e, "InvalidArgument") && !e.message.startsWith("read image archive")) throw invalidArgument(`read image archive: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester): Promise<StagedArchive> {
   const files = new Map<string, StagedFile>();
   const links = new Map<string, string>();
   const plain = await decompressed(source, "image archive");
   let entries = 0;
-  for await (const entry of readTar(plain)) {
+  for await (const { entry, body } of readTar(plain)) {
     entries++;
     const path = normalizeArchivePath(entry.path);
-    if (entry.type === "SymbolicLink" || entry.type === "Link") {
-      if (!entry.linkpath) throw invalidArgument(`read image archive: link ${path} has no target`);
+    if (entry.type === "symlink" || entry.type === "hardlink") {
       // Hard links in tars name the target from the archive root; symlinks from their directory.
-      const target = entry.type === "Link" ? entry.linkpath : posix.join(posix.dirname(path), entry.linkpath);
+      const target = entry.type === "hardlink" ? entry.linkpath! : posix.join(posix.dirname(path), entry.linkpath!);
       links.set(path, normalizeArchivePath(target));
       continue;
     }
-    if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") continue;
+    if (entry.type !== "file") continue;
     const m = BLOB_PATH.exec(path);
     if (m) {
       const digest = `${m[1]}:${m[2]}`;
-      const info = await store.write({ digest, size: entry.size }, entry.body).catch((e) => {
+      const info = await store.write({ digest, size: entry.size }, body).catch((e) => {
         throw invalidArgument(`read image archive: ${path}: ${(e as Error).message}`, { cause: e });
       });
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
     } else if (isBlobLike(path) || entry.size > METADATA_LIMIT) {
-      const info = await store.writeUnverified(entry.body);
+      const info = await store.writeUnverified(body);
       if (info.size !== entry.size) throw invalidArgument(`read image archive: ${path}: stored ${info.size} bytes of ${entry.size}`);
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
     } else {
-      files.set(path, { kind: "memory", data: await readEntryBody(entry, METADATA_LIMIT) });
+      const parts: Buffer[] = [];
+      for await (const c of body) parts.push(c);
+      files.set(path, { kind: "memory", data: Buffer.concat(parts) });
     }
   }
   if (entries === 0) throw invalidArgument("read image archive: the archive is empty");

@@ -116,15 +116,17 @@ export class RegistryClient {
         }
         throw wrapNetworkError(e, req);
       }
-      if (res.status === 401 && !authRetried) {
+      if (res.status === 401) {
         const challenge = res.headers["www-authenticate"];
-        res.body.resume();
-        if (challenge && (await this.answerChallenge(challenge, req))) {
+        if (!authRetried && challenge && (await this.answerChallenge(challenge, req))) {
+          res.body.resume();
           authRetried = true;
           attempt--; // an auth round-trip is not a failed attempt
           continue;
         }
-        throw registryError(401, [], req.op, req.what);
+        const body = req.method === "HEAD" ? Buffer.alloc(0) : await readBody(res.body, 1 << 20).catch(() => Buffer.alloc(0));
+        const items = parseErrorBody(body);
+        throw registryError(401, items.length ? items : [{ code: "UNAUTHORIZED", message: "authentication required" }], req.op, req.what);
       }
       if (isTransientStatus(res.status) && attempt < this.attempts && !(req.accept ?? []).includes(res.status)) {
         res.body.resume();
