@@ -19,8 +19,9 @@ export interface StagedArchive {
   links: Map<string, string>;
 }
 
-/** Metadata files above this size are refused (a manifest.json of 16 MiB is not an image). */
+/** Files kept in memory: each at most this size, and all together at most MEMORY_TOTAL. */
 const METADATA_LIMIT = 16 * 1024 * 1024;
+const MEMORY_TOTAL = 64 * 1024 * 1024;
 const BLOB_PATH = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/;
 
 export function normalizeArchivePath(p: string): string {
@@ -48,6 +49,7 @@ async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester):
   const links = new Map<string, string>();
   const plain = await decompressed(source, "image archive");
   let entries = 0;
+  let inMemory = 0;
   for await (const { entry, body } of readTar(plain)) {
     entries++;
     const path = normalizeArchivePath(entry.path);
@@ -65,7 +67,7 @@ async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester):
         throw invalidArgument(`read image archive: ${path}: ${(e as Error).message}`, { cause: e });
       });
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
-    } else if (isBlobLike(path) || entry.size > METADATA_LIMIT) {
+    } else if (isBlobLike(path) || entry.size > METADATA_LIMIT || inMemory + entry.size > MEMORY_TOTAL) {
       const info = await store.writeUnverified(body);
       if (info.size !== entry.size) throw invalidArgument(`read image archive: ${path}: stored ${info.size} bytes of ${entry.size}`);
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
@@ -73,6 +75,7 @@ async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester):
       const parts: Buffer[] = [];
       for await (const c of body) parts.push(c);
       files.set(path, { kind: "memory", data: Buffer.concat(parts) });
+      inMemory += entry.size;
     }
   }
   if (entries === 0) throw invalidArgument("read image archive: the archive is empty");
