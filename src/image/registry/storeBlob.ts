@@ -8,13 +8,15 @@ import type { RegistryOperation } from "./registryErrors.js";
 
 /**
  * Downloads one blob into the content store. With a store that keeps resumable ingests, the
- * partial bytes of an interrupted pull survive (keyed by repository and digest) and the next
+ * partial bytes of an interrupted pull survive (keyed by digest) and the next
  * attempt asks the registry only for the rest; a digest mismatch discards them. Without
  * ingests, `write` streams into a temporary file that the store deletes on any failure.
  */
 export async function storeBlob(client: RegistryClient, store: ContentStore, repository: string, desc: Pick<Descriptor, "digest" | "size">, op: RegistryOperation, hooks: BlobFetchHooks & { onResume?: (offset: number) => void } = {}, attempts?: number): Promise<void> {
   if (store.ingest) {
-    const ref = `pull:${client.host.name}/${repository}@${desc.digest}`;
+    // Keyed by digest alone: the bytes are the same whichever repository or registry serves them,
+    // so a partial download of this blob from anywhere can be resumed.
+    const ref = `pull:${desc.digest}`;
     let writer;
     try {
       writer = await store.ingest(ref, desc);
