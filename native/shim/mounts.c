@@ -43,7 +43,15 @@ static int remount_bind(const char *target, unsigned long flags) {
   return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | locked, NULL);
 }
 
-static int do_mount(const struct plan_mount *m, int rootfd, struct shim_err *e) {
+/* In a user namespace some filesystems cannot be mounted fresh (sysfs without an own network
+ * namespace, mqueue without an own ipc namespace): bind the host's instead, as runc does. */
+static const char *userns_fallback(const char *type) {
+  if (!strcmp(type, "sysfs")) return "/sys";
+  if (!strcmp(type, "mqueue")) return "/dev/mqueue";
+  return NULL;
+}
+
+static int do_mount(const struct plan_mount *m, int rootfd, int in_userns, struct shim_err *e) {
   unsigned long flags = m->flags & ~(unsigned long)PROPAGATION_FLAGS;
   int is_bind = (flags & MS_BIND) != 0;
   int is_file = 0;
@@ -59,6 +67,13 @@ static int do_mount(const struct plan_mount *m, int rootfd, struct shim_err *e) 
   int r;
   if (is_bind) r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL);
   else r = mount(m->source[0] ? m->source : m->type, target, m->type, flags, m->data[0] ? m->data : NULL);
+  if (r < 0 && errno == EPERM && in_userns && userns_fallback(m->type)) {
+    r = mount(userns_fallback(m->type), target, NULL, MS_BIND | MS_REC, NULL);
+    if (r == 0) {
+      is_bind = 1; /* the flags now go on with a bind remount below */
+      flags |= MS_BIND | MS_REC;
+    }
+  }
   int err = errno;
   close(fd);
   if (r < 0) {
@@ -152,18 +167,69 @@ static int link_ptmx(const struct plan *p, int rootfd, struct shim_err *e) {
   return 0;
 }
 
+/* Decodes mountinfo's octal escapes (\040 for a space) in place. */
+static void unoctal(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+      r += 3;
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = '\0';
+}
+
+/* pivot_root refuses a shared parent mount of the new root. With a shared rootfs propagation
+ * (Docker's "rshared"), make the mount that contains the rootfs private, as runc does. */
+static int rootfs_parent_private(const char *rootfs_path, struct shim_err *e) {
+  char rootfs[4096];
+  if (!realpath(rootfs_path, rootfs)) return fail(e, "mount", errno, "rootfs %s: %s", rootfs_path, strerror(errno));
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return fail(e, "mount", errno, "read mountinfo: %s", strerror(errno));
+  char *line = NULL, best[4096] = "";
+  size_t cap = 0, best_len = 0;
+  int shared = 0;
+  while (getline(&line, &cap, f) > 0) {
+    /* id parent major:minor root mountpoint options optional... - ... */
+    char *save, *tok = strtok_r(line, " ", &save);
+    char *mp = NULL, *opt = NULL;
+    for (int i = 0; tok && i < 6; i++, tok = strtok_r(NULL, " ", &save)) {
+      if (i == 4) mp = tok;
+    }
+    opt = tok; /* first optional field or "-" */
+    if (!mp) continue;
+    unoctal(mp);
+    size_t n = strlen(mp);
+    int prefix = !strcmp(mp, "/") || (!strncmp(rootfs, mp, n) && (rootfs[n] == '/' || rootfs[n] == '\0'));
+    if (!prefix || n < best_len || n >= sizeof(best)) continue;
+    best_len = n;
+    memcpy(best, mp, n + 1);
+    shared = 0;
+    for (; opt && strcmp(opt, "-"); opt = strtok_r(NULL, " ", &save))
+      if (!strncmp(opt, "shared:", 7)) shared = 1;
+  }
+  free(line);
+  fclose(f);
+  if (shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    return fail(e, "mount", errno, "make %s (parent mount of the rootfs) private: %s", best, strerror(errno));
+  return 0;
+}
+
 int mounts_prepare(const struct plan *p, int in_userns, int *rootfd, struct shim_err *e) {
   *rootfd = -1;
   unsigned long prop = p->has_rootfs_propagation ? p->rootfs_propagation : (MS_REC | MS_PRIVATE);
   if (mount(NULL, "/", NULL, prop, NULL) < 0)
     return fail(e, "mount", errno, "set propagation 0x%lx on /: %s", prop, strerror(errno));
+  if ((prop & MS_SHARED) && rootfs_parent_private(p->rootfs, e) < 0) return -1;
   /* pivot_root needs the rootfs to be a mount point. */
   if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return fail(e, "mount", errno, "bind rootfs %s: %s", p->rootfs, strerror(errno));
   int fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return fail(e, "mount", errno, "open rootfs %s: %s", p->rootfs, strerror(errno));
   for (size_t i = 0; i < p->n_mounts; i++)
-    if (do_mount(&p->mounts[i], fd, e) < 0) { close(fd); return -1; }
+    if (do_mount(&p->mounts[i], fd, in_userns, e) < 0) { close(fd); return -1; }
   for (size_t i = 0; i < p->n_devices; i++)
     if (make_device(&p->devices[i], fd, in_userns, e) < 0) { close(fd); return -1; }
   for (size_t i = 0; i < p->n_symlinks; i++)

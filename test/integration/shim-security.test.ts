@@ -192,3 +192,33 @@ test("MS_BIND of a file creates an empty file as the destination", { skip }, asy
     await sb.cleanup();
   }
 });
+
+test("rshared rootfs propagation: pivot_root still works and a shared bind stays shared", { skip }, async () => {
+  const sb = await makeSandbox();
+  try {
+    const shared = join(sb.dir, "shared");
+    await mkdir(shared);
+    const out = await runScript(sb, "grep -E ' /mnt ' /proc/self/mountinfo | grep -c shared:", [
+      ["rootfs_propagation", MS.REC | (1 << 20)],
+      ["mount", "/mnt", "bind", shared, MS.BIND | MS.REC, 1 << 20, ""],
+    ]);
+    assert.deepEqual(out, ["1"]);
+    await assertNothingLeft(sb);
+  } finally {
+    await sb.cleanup();
+  }
+});
+
+test("sysfs mounts in a user namespace without its own network namespace (fresh, or a bind of /sys where the kernel refuses)", { skip }, async () => {
+  const sb = await makeSandbox();
+  try {
+    const out = await runScript(sb, "ls /sys/kernel >/dev/null && echo sys-ok; touch /sys/x 2>/dev/null || echo ro", [
+      ["ns", "user", ""], ["uid_map", 0, 100000, 65536], ["gid_map", 0, 100000, 65536],
+      ["mount", "/sys", "sysfs", "sysfs", MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY, 0, ""],
+    ], (records) => records.filter((l) => !(l[0] === "ns" && l[1] === "net")));
+    assert.deepEqual(out, ["sys-ok", "ro"]);
+    await assertNothingLeft(sb);
+  } finally {
+    await sb.cleanup();
+  }
+});
