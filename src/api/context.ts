@@ -59,15 +59,13 @@ export class RequestContext {
     this.signal = this.abort.signal;
     const socket = init.upgrade?.socket ?? init.req.socket;
     // The client going away (before we finished) is what stops followers and streams.
-    const onClose = () => { if (!this.finished) this.abort.abort(); };
+    // A hijacked connection closing always ends the session; a normal one only matters when
+    // the answer was not complete yet.
+    const onClose = () => {
+      if (this.hijackedSession || !this.res?.writableFinished) this.abort.abort();
+    };
     if (init.res) init.res.once("close", onClose);
     else socket.once("close", onClose);
-  }
-
-  /** True once a complete answer went out (or the connection was handed to a stream session). */
-  get finished(): boolean {
-    if (this.hijackedSession) return this.hijackedSession.socket.destroyed;
-    return this.res !== null && this.res.writableFinished;
   }
 
   get hijacked(): boolean {

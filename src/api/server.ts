@@ -68,6 +68,11 @@ export class ApiServer {
     this.server.on("clientError", (err, socket) => this.onClientError(err, socket));
   }
 
+  /** Connections currently open, upgraded ones included (tests check nothing leaks). */
+  connectionCount(): Promise<number> {
+    return new Promise((resolve, reject) => this.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+  }
+
   get socketPath(): string {
     return this.options.socketPath;
   }
@@ -111,7 +116,9 @@ export class ApiServer {
     for (const s of this.upgraded) s.destroy();
     // Cancelled handlers unwind quickly (their signal fired, their sockets are gone); wait for that
     // so nothing of theirs outlives close(), but never hang shutdown on a stuck backend.
-    await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, grace).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(running), new Promise((r) => (timer = setTimeout(r, grace)))]);
+    clearTimeout(timer);
     this.server.closeAllConnections();
     await closed;
     await removeOwnSocket(this.options.socketPath, this.socketId);

@@ -39,7 +39,7 @@ test("container lifecycle calls and error kinds", async () => {
   const h = await startHarness();
   const client = new DockerClient({ socketPath: h.socketPath });
   try {
-    const { Id } = await client.containers.create({ Image: "busybox", Cmd: ["cat"], Labels: { app: "x" } }, { name: "web" });
+    const { Id } = await client.containers.create({ Image: "busybox", Cmd: ["cat"], OpenStdin: true, Labels: { app: "x" } }, { name: "web" });
     assert.equal(Id.length, 64);
     assert.deepEqual(await client.containers.list(), [], "created containers are not listed without all");
     const all = await client.containers.list({ all: true, filters: { name: ["web"] } });

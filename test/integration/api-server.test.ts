@@ -330,7 +330,7 @@ test("close() ends open event streams and hijacked sessions, then removes the so
   await assert.rejects(lstat(h.socketPath), { code: "ENOENT" });
 });
 
-test("a client vanishing mid-attach aborts the session's signal and ends its stdin", async () => {
+test("a client vanishing mid-attach ends stdin, then aborts the session's signal once output cannot be delivered", async () => {
   let sawAbort: () => void = () => {};
   const aborted = new Promise<void>((r) => (sawAbort = r));
   let stdinEnded = false;
@@ -341,7 +341,11 @@ test("a client vanishing mid-attach aborts the session's signal and ends its std
         const s = open(false);
         s.stdin!.on("end", () => (stdinEnded = true)).resume();
         s.stdout!.write("ready");
+        // The process keeps producing output; the vanished client (a FIN looks like a
+        // half-close) is noticed when that output can no longer be delivered.
+        const timer = setInterval(() => s.stdout!.write("more"), 5);
         await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+        clearInterval(timer);
         sawAbort();
       } };
       return b;

@@ -197,10 +197,17 @@ export class TestEngine {
       changes: async () => [],
       prune: async () => ({ ContainersDeleted: null, SpaceReclaimed: 0 }),
       resize: async (id) => { this.find(id); },
-      wait: async (id, condition: WaitCondition): Promise<PendingWait> => {
+      wait: async (id, condition: WaitCondition, signal): Promise<PendingWait> => {
         const c = this.find(id);
         if (condition === "not-running" && c.status !== "running") return { result: Promise.resolve({ StatusCode: c.exitCode, Error: null }) };
-        return { result: new Promise<ContainerWaitResponse>((resolve) => c.waiters.push((code) => resolve({ StatusCode: code, Error: null }))) };
+        return {
+          result: new Promise<ContainerWaitResponse>((resolve) => {
+            const waiter = (code: number) => resolve({ StatusCode: code, Error: null });
+            c.waiters.push(waiter);
+            // A waiter whose client left is dropped, as an engine must (no leak per abandoned wait).
+            signal.addEventListener("abort", () => { c.waiters = c.waiters.filter((w) => w !== waiter); }, { once: true });
+          }),
+        };
       },
       logs: async (id, o: LogsOptions): Promise<LogStream> => {
         const c = this.find(id);

@@ -51,6 +51,19 @@ export async function runHijacked(
   }
 }
 
+/** The promise's value, or null as soon as the signal fires. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
+      (e) => { signal.removeEventListener("abort", onAbort); reject(e); },
+    );
+  });
+}
+
 export function registerContainerStreamRoutes(router: ApiRouter, backend: ContainerBackend | undefined): void {
   const b = () => need(backend, "containers");
 
@@ -86,13 +99,14 @@ export function registerContainerStreamRoutes(router: ApiRouter, backend: Contai
     const pending = await b().wait(param(ctx, "id"), condition, ctx.signal);
     // The CLI starts the container only after these headers arrive (docker run): flush now.
     const res = ctx.startStream(200, { "Content-Type": "application/json" });
-    let answer: ContainerWaitResponse;
+    let answer: ContainerWaitResponse | null;
     try {
-      answer = await pending.result;
+      // A client that gave up (docker run -d, Ctrl-C) ends the wait here; the backend saw the signal too.
+      answer = await untilAborted(pending.result, ctx.signal);
     } catch (e) {
       answer = { StatusCode: -1, Error: { Message: httpErrorFrom(e).message } };
     }
-    if (!res.destroyed) res.end(JSON.stringify({ StatusCode: answer.StatusCode, Error: answer.Error ?? null }) + "\n");
+    if (answer && !res.destroyed) res.end(JSON.stringify({ StatusCode: answer.StatusCode, Error: answer.Error ?? null }) + "\n");
   });
 
   router.add("GET", "/containers/{id}/stats", async (ctx) => {

@@ -82,28 +82,24 @@ export class HijackedSession {
     this.socket.write(this.multiplexed ? encodeFrame(SYSTEMERR, message + "\n") : message + "\r\n");
   }
 
-  /** Ends our side; drops the socket when the client closes or after a grace period. */
+  /**
+   * Ends our side. The socket is released when the client closes its side too (node destroys a
+   * socket whose both directions ended) or, for a client that never does, after a grace period.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const s = this.socket;
     if (this.stdinStream) {
       s.unpipe(this.stdinStream);
-      this.stdinStream.end();
+      if (!this.stdinStream.writableEnded) this.stdinStream.end();
     }
     if (s.destroyed) return;
     s.end();
-    if (!this.readable || s.readableEnded) {
-      if (s.readableEnded) s.destroySoon();
-      const t = setTimeout(() => s.destroy(), LINGER_MS);
-      t.unref();
-      s.once("close", () => clearTimeout(t));
-      return;
-    }
     const t = setTimeout(() => s.destroy(), LINGER_MS);
     t.unref();
     s.once("close", () => clearTimeout(t));
-    s.on("end", () => s.destroy());
-    s.resume(); // discard whatever stdin is still in flight so the client's FIN arrives
+    // Read (and drop) whatever input is still in flight so the client's FIN is seen.
+    if (this.readable) s.resume();
   }
 }
