@@ -10,12 +10,22 @@ log() { printf 'install: %s\n' "$*" >&2; }
 # System packages: the C toolchain and libseccomp for the native programs, busybox-static for the
 # built-in default image, iproute2 for network namespaces, zstd for zstd-compressed layers.
 pkgs=(build-essential pkg-config libseccomp-dev busybox-static iproute2 zstd)
+# What the tests drive as peers and oracles: a registry on loopback (with htpasswd for Basic auth,
+# openssl for its TLS and token keys), skopeo and umoci for OCI-layout interop, Debian's dockerd
+# for docker save/load round trips. None of them runs unless a test starts it.
+pkgs+=(docker-registry apache2-utils openssl skopeo umoci docker.io)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Packages with services (docker.io, docker-registry) must not start them: tests start their own.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 0755 "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
@@ -37,7 +47,7 @@ install -m 0755 native/build/berth-shim native/build/berth-seccomp "$libexec/"
 for cmd in berth berthd berth-runtime; do
   js="$top/dist/src/bin/$cmd.js"
   [ -f "$js" ] || continue
-  printf '#!/bin/sh\nexec node --enable-source-maps=false %s "$@"\n' "$js" > "/usr/local/bin/$cmd"
+  printf '#!/bin/sh\nexec node %s "$@"\n' "$js" > "/usr/local/bin/$cmd"
   chmod 0755 "/usr/local/bin/$cmd"
 done
 log "done"
