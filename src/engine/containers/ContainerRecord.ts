@@ -1,0 +1,58 @@
+import type { ContainerConfig, ContainerStateStatus, Health, HostConfig } from "../../api/types/container.js";
+import type { Digest } from "../../oci/image.js";
+
+/**
+ * What the engine keeps about a container (in SQLite, table `containers`, as JSON columns).
+ * Docker's own Config and HostConfig shapes are kept as given (type-only imports of the wire
+ * types: pure data), so inspect returns exactly what create received.
+ */
+export interface ContainerRecord {
+  /** 64 lower-case hex characters. */
+  id: string;
+  /** Without the leading "/" (the API adds it). Unique. */
+  name: string;
+  /** RFC 3339 with nanoseconds. */
+  created: string;
+  /** The image as the user named it, and the image ID it resolved to at create. */
+  image: string;
+  imageId: Digest;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** Resolved process: Path = args[0] of entrypoint+cmd, Args = the rest. */
+  path: string;
+  args: string[];
+  state: ContainerStateRecord;
+  restartCount: number;
+  /** The container's directory (bundle: config.json, rootfs/, hosts, hostname, resolv.conf). */
+  dir: string;
+  /** The CRI-format log file the shim writes (rotated as <logPath>.1 …). */
+  logPath: string;
+  /** Who owns it (multi-tenancy, later issue); "" = the daemon's admin. */
+  owner: string;
+}
+
+export interface ContainerStateRecord {
+  status: ContainerStateStatus;
+  /** Init pid while running/paused, else 0. */
+  pid: number;
+  exitCode: number;
+  /** RFC 3339; "0001-01-01T00:00:00Z" when never (Docker's zero time). */
+  startedAt: string;
+  finishedAt: string;
+  oomKilled: boolean;
+  /** Last error starting it (Docker's State.Error). */
+  error: string;
+  health?: Health;
+  /** Set by stop/kill issued by the user, so restart policies do not restart it. */
+  manuallyStopped?: boolean;
+}
+
+/** Finding containers by full id, unique id prefix or name (Docker's rules), for every engine part. */
+export interface ContainerLookup {
+  /** NotFound: "No such container: <input>"; an ambiguous prefix is InvalidArgument. */
+  get(idOrName: string): ContainerRecord;
+  /** The runtime state directory of a created container (ctl.sock, exit, shim.pid). */
+  runtimeDir(id: string): string;
+}
+
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
