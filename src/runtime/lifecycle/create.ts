@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Resources, Spec } from "../../oci/runtime.js";
 import type { ShimStdio } from "../../sys/Sys.js";
-import { alreadyExists, invalidArgument, wrapError } from "../../errors/EngineError.js";
+import { alreadyExists, conflict, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import { validateId } from "../../util/ids.js";
 import { atomicWrite } from "../../util/atomicWrite.js";
 import { planText } from "../planLines.js";
@@ -71,6 +71,13 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   // Every semantic error of the spec surfaces here, before anything exists.
   const dryCgroup: CgroupPlanInfo | undefined = ctx.cgroups ? { version: ctx.cgroups.version, procsFiles: [], hierarchies: [] } : undefined;
   buildPlan(spec, { id, bundle, cgroup: dryCgroup, seccompPath: spec.linux?.seccomp ? "/dry-run" : undefined });
+  // Compiled before anything container-specific exists (a bad profile leaves nothing); cached.
+  let seccompPath: string | undefined;
+  let seccompFlags: number | undefined;
+  if (spec.linux?.seccomp && ctx.seccomp) {
+    seccompFlags = ctx.seccomp.filterFlags?.(spec.linux.seccomp);
+    seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
+  }
 
   await ensureRoot(ctx.root);
   const dir = containerDir(ctx.root, id);
@@ -87,6 +94,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     let cgroup: CgroupPlanInfo | undefined;
     if (ctx.cgroups) {
       const cg = ctx.cgroups;
+      // Never adopt a cgroup someone else made: rollback and delete kill everything in it.
+      if (await cg.exists(cgroupsPath)) throw conflict(`create ${id}: cgroup ${cgroupsPath} already exists (another container's, or left over: remove it first)`);
       const made = await cg.create(cgroupsPath, resources).catch((e: unknown) => {
         throw wrapError(e, `create ${id}: cgroup ${cgroupsPath} (linux.resources)`);
       });
@@ -96,12 +105,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       });
       const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
       cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
-    }
-    let seccompPath: string | undefined;
-    let seccompFlags: number | undefined;
-    if (spec.linux?.seccomp && ctx.seccomp) {
-      seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
-      seccompFlags = ctx.seccomp.filterFlags?.(spec.linux.seccomp);
     }
     const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags });
     const planFile = join(dir, "plan");

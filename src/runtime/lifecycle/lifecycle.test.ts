@@ -229,6 +229,19 @@ test("a shim error rolls back: no state dir, no cgroup; the stage is reported", 
   }
 });
 
+test("a cgroup that already exists is never adopted (nor destroyed by the rollback)", async () => {
+  const e = await setup();
+  try {
+    e.cg.groups.set("/berth/c1", { pids: [1234], freezer: "thawed" });
+    await assert.rejects(createContainer(e.ctx, { id: "c1", bundle: e.bundle }), (err: unknown) => isEngineError(err, "Conflict") && /cgroup \/berth\/c1 already exists/.test((err as Error).message));
+    assert.ok(e.cg.groups.has("/berth/c1"));
+    assert.deepEqual(e.cg.calls, []);
+    assert.equal(await exists(join(e.root, "c1")), false);
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test("a failing cleanup is reported together with the original error", async () => {
   const e = await setup();
   try {
