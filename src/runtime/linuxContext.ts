@@ -33,11 +33,17 @@ export interface LinuxContextOptions {
 /** The runtime wired to the real kernel: LinuxSys, the detected cgroup manager, the seccomp compiler. */
 export function linuxRuntimeContext(opts: LinuxContextOptions = {}): RuntimeContext {
   const root = resolve(opts.root ?? DEFAULT_RUNTIME_ROOT);
+  // Hierarchies are mounted at boot and do not move: read mountinfo once per context.
+  let hierarchies: ReturnType<typeof readCgroupHierarchies> | undefined;
   return {
     root,
     sys: new LinuxSys(),
     cgroups: detectCgroupManager("/"),
-    cgroupHierarchies: () => readCgroupHierarchies(),
+    cgroupHierarchies: () => {
+      hierarchies ??= readCgroupHierarchies();
+      hierarchies.catch(() => (hierarchies = undefined));
+      return hierarchies;
+    },
     shimPath: opts.shimPath ?? defaultShimPath(),
     seccomp: { compile: compileSeccomp, cacheDir: opts.seccompCacheDir ?? join(root, ".seccomp-cache"), compiler: opts.seccompCompiler ?? defaultSeccompCompiler(), filterFlags: seccompFilterFlags },
   };

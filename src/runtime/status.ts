@@ -24,7 +24,18 @@ export async function deriveStatus(ctx: RuntimeContext, rec: ContainerRecord): P
     const fz = await ctx.cgroups.freezerState(rec.cgroupsPath).catch(() => "thawed" as const);
     if (fz !== "thawed") return "paused";
   }
-  return rec.started ? "running" : "created";
+  if (rec.started) return "running";
+  // Not recorded as started: until execve the init is a fork of the shim, so it still runs the
+  // shim's program. Another program means `start` went through even if its record was lost.
+  return (await execdPastShim(ctx, rec)) ? "running" : "created";
+}
+
+/** Compared with the running shim's own program (the same file even if reinstalled since), else the shim path. */
+async function execdPastShim(ctx: RuntimeContext, rec: ContainerRecord): Promise<boolean> {
+  const [exe, shimProc] = await Promise.all([ctx.sys.procExeId(rec.pid), rec.shimPid > 0 ? ctx.sys.procExeId(rec.shimPid) : null]);
+  const shim = shimProc ?? (await ctx.sys.fileId(ctx.shimPath));
+  if (!exe || !shim) return false;
+  return exe.dev !== shim.dev || exe.ino !== shim.ino;
 }
 
 export interface ContainerView {

@@ -1,5 +1,5 @@
 import type { Hook } from "../oci/runtime.js";
-import type { ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
 
 export type SysCall =
   | { op: "spawnShim"; req: ShimSpawnRequest }
@@ -48,6 +48,19 @@ export class RecordingSys implements Sys {
   async procStat(pid: number): Promise<ProcStat | null> {
     this.calls.push({ op: "procStat", pid });
     return this.procs.get(pid) ?? null;
+  }
+
+  /** Program identity per pid (tests set it; default: same as `shimExe`, i.e. not exec'd yet). */
+  readonly exes = new Map<number, FileId>();
+  shimExe: FileId = { dev: 1, ino: 1 };
+
+  async procExeId(pid: number): Promise<FileId | null> {
+    if (!this.procs.has(pid)) return null;
+    return this.exes.get(pid) ?? this.shimExe;
+  }
+
+  async fileId(_path: string): Promise<FileId | null> {
+    return this.shimExe;
   }
 
   async procCmdline(pid: number): Promise<string[] | null> {

@@ -14,6 +14,11 @@ export interface ProcStat {
   startTime: string;
 }
 
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
 export type ShimStdio =
   | "inherit"
   | "ignore"
@@ -47,6 +52,10 @@ export interface Sys {
   kill(pid: number, signal: number): void;
   /** Parsed /proc/PID/stat, or null if there is no such process. */
   procStat(pid: number): Promise<ProcStat | null>;
+  /** Device and inode of the program a process runs (stat of /proc/PID/exe: valid across mount namespaces), or null. */
+  procExeId(pid: number): Promise<FileId | null>;
+  /** Device and inode of a file, or null if missing. */
+  fileId(path: string): Promise<FileId | null>;
   /** argv of a process from /proc/PID/cmdline, or null if there is no such process. */
   procCmdline(pid: number): Promise<string[] | null>;
   /** Runs an OCI hook with the state JSON on stdin; rejects on non-zero exit or timeout. */

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Hook } from "../oci/runtime.js";
 import { parseProcStat } from "./procStat.js";
-import type { ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
 
 /** Sys on the real kernel. */
 export class LinuxSys implements Sys {
@@ -32,6 +32,21 @@ export class LinuxSys implements Sys {
       return parseProcStat(pid, await readFile(`/proc/${pid}/stat`, "utf8"));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ESRCH") return null;
+      throw e;
+    }
+  }
+
+  async procExeId(pid: number): Promise<FileId | null> {
+    return this.fileId(`/proc/${pid}/exe`);
+  }
+
+  async fileId(path: string): Promise<FileId | null> {
+    try {
+      const st = await stat(path);
+      return { dev: st.dev, ino: st.ino };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ESRCH" || code === "EACCES") return null;
       throw e;
     }
   }

@@ -169,6 +169,19 @@ test("a reused pid (different start time) or a zombie init means stopped", async
   }
 });
 
+test("a start whose record was lost is still seen: the init no longer runs the shim's program", async () => {
+  const e = await setup();
+  try {
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    assert.equal((await containerState(e.ctx, "c1")).status, "created");
+    e.sys.exes.set(7000, { dev: 1, ino: 99 });
+    assert.equal((await containerState(e.ctx, "c1")).status, "running");
+    await assert.rejects(startContainer(e.ctx, "c1"), /cannot start a container that is running/);
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test("pause and resume go through the freezer; status follows it", async () => {
   const e = await setup();
   try {
