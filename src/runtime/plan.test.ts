@@ -314,3 +314,10 @@ test("seccomp filter flags ride on the seccomp line when set", () => {
   assert.deepEqual(one(buildPlan(spec(), { ...ctx, seccompPath: "/c/x.bpf", seccompFlags: 2 }), "seccomp"), ["seccomp", "/c/x.bpf", 2]);
   assert.deepEqual(one(buildPlan(spec(), { ...ctx, seccompPath: "/c/x.bpf", seccompFlags: 0 }), "seccomp"), ["seccomp", "/c/x.bpf"]);
 });
+
+test("stdin pipe lines only when asked (pipes mode, Docker -i)", () => {
+  assert.equal(tags(buildPlan(spec(), ctx), "stdin").length, 0);
+  const p = buildPlan(spec(), { ...ctx, stdin: { open: true, once: true } });
+  assert.deepEqual(one(p, "stdin"), ["stdin", 1]);
+  assert.deepEqual(one(p, "stdin_once"), ["stdin_once", 1]);
+});

@@ -20,6 +20,8 @@ export interface PlanContext {
   seccompPath?: string;
   /** SECCOMP_FILTER_FLAG_* mask for loading it (from the profile's flags). */
   seccompFlags?: number;
+  /** Pipes mode only: keep a stdin pipe fed by attach clients (Docker -i), closed on a client's half-close with `once` (StdinOnce). */
+  stdin?: { open: boolean; once?: boolean };
 }
 
 /** The dev symlinks every container gets (runc's defaultSymlinks + /dev/ptmx for devpts). */
@@ -75,6 +77,7 @@ export function buildPlan(spec: Spec, ctx: PlanContext): PlanLine[] {
   lines.push(...hookLines(spec));
   lines.push(["state_json", stateJsonTemplate(spec, ctx)]);
   lines.push(...processLines(spec.process, { seccompPath: ctx.seccompPath, seccompFlags: ctx.seccompFlags }));
+  if (ctx.stdin?.open) lines.push(["stdin", 1], ["stdin_once", ctx.stdin.once ? 1 : 0]);
   return lines;
 }
 

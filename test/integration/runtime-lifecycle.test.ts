@@ -160,3 +160,18 @@ test("a failing createRuntime hook fails create, naming the hook, and leaves not
   await assert.rejects(createContainer(rt.ctx, { id, bundle: b.bundle, stdio: "ignore" }), /hook/);
   assert.deepEqual(leftovers(id, { stateDir: containerDir(rt.ctx.root, id), rootfs: b.rootfs }), []);
 });
+
+test("with a log, the shim holds stdio and writes CRI log lines; waitContainer returns the code", { skip }, async () => {
+  const { readFile } = await import("node:fs/promises");
+  const { waitContainer } = await import("../../src/runtime/lifecycle/wait.js");
+  const b = await rt.bundle({ args: ["sh", "-c", "echo to-out; echo to-err >&2; exit 3"] });
+  const id = uniqueId();
+  const log = join(rt.base, `${id}.log`);
+  await createContainer(rt.ctx, { id, bundle: b.bundle, log: { path: log, maxSize: 1 << 20, maxFiles: 1 } });
+  await startContainer(rt.ctx, id);
+  const w = await waitContainer(rt.ctx, id, { timeoutMs: 20_000 });
+  assert.equal(w.exitCode, 3);
+  const lines = (await readFile(log, "utf8")).trim().split("\n").map((l) => l.split(" ").slice(1).join(" "));
+  assert.deepEqual(lines.sort(), ["stderr F to-err", "stdout F to-out"]);
+  await deleteContainer(rt.ctx, id);
+});

@@ -35,6 +35,8 @@ export interface CreateOptions {
   stdio?: ShimStdio;
   /** Shim holds the container's stdio and writes this log instead of passing stdio through. */
   log?: ShimLogOptions;
+  /** With `log` (pipes mode): the container gets a stdin pipe fed through `attach` (Docker -i / StdinOnce). */
+  stdin?: { open: boolean; once?: boolean };
   /** runc's --no-pivot (MS_MOVE instead of pivot_root): not implemented by berth-shim. */
   noPivot?: boolean;
   /**
@@ -64,6 +66,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   if (opts.noPivot) throw notImplemented("create: --no-pivot is not supported by berth (the shim always uses pivot_root)");
   const { bundle, spec, rootfs } = await readBundle(opts.bundle);
   checkTerminal(spec, opts);
+  if (opts.stdin?.open && !opts.log) throw invalidArgument("create: an open stdin needs the shim to hold stdio (a log); with inherited stdio the container already has the caller's stdin");
   const cgroupsPath = cgroupPathOf(spec, id);
   const resources = cgroupResources(spec);
   if (!ctx.cgroups && spec.linux?.resources) throw invalidArgument("create: linux.resources: this runtime has no cgroup manager");
@@ -106,7 +109,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
       cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
     }
-    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags });
+    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags, stdin: opts.stdin });
     const planFile = join(dir, "plan");
     await writeFile(planFile, planText(plan), { mode: 0o600 });
 

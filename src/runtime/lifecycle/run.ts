@@ -1,9 +1,8 @@
 import { createContainer, type CreateOptions } from "./create.js";
 import { startContainer } from "./start.js";
 import { deleteContainer } from "./delete.js";
-import { exitStatusCode, type ExitRecord } from "../exitRecord.js";
-import { containerDir, readRecord } from "../containerStore.js";
-import { waitForExit } from "../waitExit.js";
+import type { ExitRecord } from "../exitRecord.js";
+import { waitContainer } from "./wait.js";
 import { Rollback } from "../rollback.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
 
@@ -39,8 +38,7 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   rb.commit();
   opts.onStarted?.(created.pid);
   if (opts.detach) return { pid: created.pid, warnings };
-  const rec = await readRecord(ctx.root, created.id);
-  const exit = await waitForExit(ctx.sys, { dir: containerDir(ctx.root, created.id), shimPid: rec.shimPid, shimStartTime: rec.shimStartTime });
+  const { exit, exitCode } = await waitContainer(ctx, created.id);
   const del = await deleteContainer(ctx, created.id, { force: true });
-  return { pid: created.pid, warnings: [...warnings, ...del.warnings], exit, exitCode: exit ? exitStatusCode(exit) : 255 };
+  return { pid: created.pid, warnings: [...warnings, ...del.warnings], exit, exitCode };
 }
