@@ -175,3 +175,16 @@ test("with a log, the shim holds stdio and writes CRI log lines; waitContainer r
   assert.deepEqual(lines.sort(), ["stderr F to-err", "stdout F to-out"]);
   await deleteContainer(rt.ctx, id);
 });
+
+test("a detached exec with a log: output in the log, exit in the exec's own directory", { skip }, async () => {
+  const { readFile } = await import("node:fs/promises");
+  const { waitForExit } = await import("../../src/runtime/waitExit.js");
+  const c = await rt.start(await rt.bundle({ args: ["sleep", "1000"] }));
+  const log = join(rt.base, `${c.id}.exec.log`);
+  const r = await execInContainer(rt.ctx, c.id, { args: ["sh", "-c", "echo from-exec; exit 6"], detach: true, log: { path: log, maxSize: 1 << 20, maxFiles: 1 } });
+  assert.ok(r.shimPid && r.shimStartTime);
+  const exit = await waitForExit(rt.ctx.sys, { dir: r.stateDir, shimPid: r.shimPid!, shimStartTime: r.shimStartTime! }, { timeoutMs: 20_000 });
+  assert.deepEqual(exit && exit.kind === "exited" ? exit.code : exit, 6);
+  assert.match(await readFile(log, "utf8"), /^\S+ stdout F from-exec\n$/);
+  await deleteContainer(rt.ctx, c.id, { force: true });
+});

@@ -15,6 +15,7 @@ import { canExec } from "../state.js";
 import { loadContainer } from "../status.js";
 import { exitStatusCode, readExitRecord, type ExitRecord } from "../exitRecord.js";
 import { Rollback } from "../rollback.js";
+import type { ShimLogOptions } from "./create.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
 
 export interface ExecOptions {
@@ -31,12 +32,21 @@ export interface ExecOptions {
   pidFile?: string;
   consoleSocket?: string;
   stdio?: ShimStdio;
+  /** The shim holds the process's stdio and writes this log (attach through `<stateDir>/ctl.sock`). */
+  log?: ShimLogOptions;
+  /** With `log`: a stdin pipe fed by attach clients (docker exec -i). */
+  stdin?: { open: boolean; once?: boolean };
   /** Called with the process's host pid once it runs (the CLI forwards signals to it). */
   onStarted?: (pid: number) => void;
 }
 
 export interface ExecResult {
   pid: number;
+  /** The exec's own directory (plan, ctl.sock, exit); removed after a foreground exec. */
+  stateDir: string;
+  /** Detached: the exec's shim and its start time (for waitForExit on stateDir). */
+  shimPid?: number;
+  shimStartTime?: string;
   /** Foreground only: how the process ended, and its shell-style code (128+signal). */
   exit?: ExitRecord | null;
   exitCode?: number;
@@ -81,9 +91,11 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
   if (!canExec(v.status)) throw conflict(`exec ${id}: cannot exec in a container that is ${v.status}`);
   const proc = execProcess(v.record, opts);
   // A foreground exec may use the shim's own stdio for the pty; a detached one cannot.
-  if (proc.terminal && !opts.consoleSocket && opts.detach) throw invalidArgument("exec: a detached exec with a terminal needs a --console-socket");
+  if (opts.stdin?.open && !opts.log) throw invalidArgument("exec: an open stdin needs the shim to hold stdio (a log)");
+  if (proc.terminal && !opts.consoleSocket && opts.detach && !opts.log) throw invalidArgument("exec: a detached exec with a terminal needs a --console-socket");
   if (!proc.terminal && opts.consoleSocket) throw invalidArgument("exec: --console-socket given without a terminal (-t)");
   const plan = execPlan(v.record, proc);
+  if (opts.stdin?.open) plan.push(["stdin", 1], ["stdin_once", opts.stdin.once ? 1 : 0]);
   const dir = join(containerDir(ctx.root, id), "exec", randomBytes(6).toString("hex"));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const rb = new Rollback();
@@ -91,10 +103,12 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
   try {
     const planFile = join(dir, "plan");
     await writeFile(planFile, planText(plan), { mode: 0o600 });
-    const args = ["exec", "--state-dir", dir, "--plan", planFile, "--target-pid", String(v.record.pid), "--stdio", "inherit", "--sync-fd", "3"];
+    const args = ["exec", "--state-dir", dir, "--plan", planFile, "--target-pid", String(v.record.pid), "--sync-fd", "3"];
+    if (opts.log) args.push("--stdio", "pipes", "--log", opts.log.path, "--log-max-size", String(opts.log.maxSize), "--log-max-files", String(opts.log.maxFiles));
+    else args.push("--stdio", "inherit");
     if (opts.detach) args.push("--detach");
     if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
-    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.stdio ?? "inherit" });
+    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit") });
     const reply = parseShimReply(spawned.syncLine, `exec ${id}`);
     if (!reply.ok) {
       await spawned.exited.catch(() => {});
@@ -105,15 +119,17 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
     if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(pid), { durable: false });
     if (opts.detach) {
       await spawned.exited.catch(() => {});
+      const shimPid = Number(reply.fields[1]) || undefined;
+      const shimStartTime = shimPid ? (await ctx.sys.procStat(shimPid))?.startTime : undefined;
       rb.commit();
-      return { pid };
+      return { pid, stateDir: dir, shimPid, shimStartTime };
     }
     const shimExit = await spawned.exited;
     const exit = await readExitRecord(dir);
     rb.commit();
     await rm(dir, { recursive: true, force: true });
     const exitCode = exit ? exitStatusCode(exit) : shimExit.code ?? 255;
-    return { pid, exit, exitCode };
+    return { pid, stateDir: dir, exit, exitCode };
   } catch (e) {
     return rb.run(e, `exec ${id}`);
   }
