@@ -212,3 +212,11 @@ test("create refuses a console socket without a terminal, and a terminal without
   assert.equal(t.code, 1);
   assert.match(t.stderr, /process\.terminal is true: a --console-socket is needed/);
 });
+
+test("delete --force of a container that does not exist succeeds (runc); without --force it is an error", { skip }, () => {
+  const id = uniqueId();
+  assert.equal(cli(["delete", "--force", id]).code, 0);
+  const r = cli(["delete", id]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /does not exist/);
+});

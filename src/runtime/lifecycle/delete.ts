@@ -1,6 +1,6 @@
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { conflict, wrapError } from "../../errors/EngineError.js";
+import { conflict, isEngineError, wrapError } from "../../errors/EngineError.js";
 import { validateId } from "../../util/ids.js";
 import { containerDir, readRecord, type ContainerRecord } from "../containerStore.js";
 import { runHooksCollectingFailures } from "../hooks.js";
@@ -38,10 +38,20 @@ async function adoptShimPidFile(ctx: RuntimeContext, dir: string, rec: Container
  */
 export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const id = validateId(idArg);
-  const rec = await readRecord(ctx.root, id);
+  const dir = containerDir(ctx.root, id);
+  let rec: ContainerRecord;
+  try {
+    rec = await readRecord(ctx.root, id);
+  } catch (e) {
+    // A create that died before its first record left only a directory: --force clears it.
+    if (opts.force && isEngineError(e, "NotFound") && (await stat(dir).catch(() => null))?.isDirectory()) {
+      await rm(dir, { recursive: true, force: true });
+      return { warnings: [`delete ${id}: removed a state directory without a record`] };
+    }
+    throw e;
+  }
   const status = await deriveStatus(ctx, rec);
   if (!canDelete(status) && !opts.force) throw conflict(`delete ${id}: cannot delete a container that is ${status} (stop it first or use --force)`);
-  const dir = containerDir(ctx.root, id);
   const warnings: string[] = [];
   if (status !== "stopped") {
     // "creating" (forced only): a create that died midway may have left a shim and an init in

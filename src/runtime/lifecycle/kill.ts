@@ -17,7 +17,8 @@ export async function killContainer(ctx: RuntimeContext, idArg: string, opts: Ki
   const id = validateId(idArg);
   const signal = parseSignal(opts.signal ?? "SIGTERM");
   const v = await loadContainer(ctx, id);
-  if (!canKill(v.status)) throw conflict(`kill ${id}: cannot kill a container that is ${v.status}`);
+  // --all also reaches what a stopped init left behind (detached execs), as runc allows.
+  if (!canKill(v.status) && !(opts.all && v.status === "stopped")) throw conflict(`kill ${id}: cannot kill a container that is ${v.status}`);
   if (opts.all) {
     if (!ctx.cgroups || !v.record.cgroupsPath) throw conflict(`kill ${id}: --all needs the container's cgroup, and it has none`);
     await ctx.cgroups.killAll(v.record.cgroupsPath, signal);

@@ -218,6 +218,33 @@ test("delete --force kills the cgroup, waits for the shim's exit, then cleans up
   }
 });
 
+test("delete --force clears a state directory a dead create left without a record", async () => {
+  const e = await setup();
+  try {
+    await mkdir(join(e.root, "half"), { recursive: true });
+    await assert.rejects(deleteContainer(e.ctx, "half"), /does not exist/);
+    const r = await deleteContainer(e.ctx, "half", { force: true });
+    assert.match(r.warnings[0], /without a record/);
+    assert.equal(await exists(join(e.root, "half")), false);
+    await assert.rejects(deleteContainer(e.ctx, "half", { force: true }), (err: unknown) => isEngineError(err, "NotFound"));
+  } finally {
+    await e.cleanup();
+  }
+});
+
+test("kill --all reaches a stopped container's leftovers; a plain kill is refused", async () => {
+  const e = await setup();
+  try {
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    await writeFile(join(e.root, "c1", "exit"), "exited\t0\t1\n");
+    await assert.rejects(killContainer(e.ctx, "c1"), /cannot kill a container that is stopped/);
+    await killContainer(e.ctx, "c1", { all: true, signal: 9 });
+    assert.ok(e.cg.calls.includes("killAll /berth/c1 9"));
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test("a duplicate id is refused and the first container is untouched", async () => {
   const e = await setup();
   try {
