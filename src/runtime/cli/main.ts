@@ -85,7 +85,10 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     }
     const cmd = COMMANDS[name];
     if (!cmd) throw invalidArgument(`unknown command ${JSON.stringify(name)}`);
-    return await cmd({ ctx: deps.makeContext(str(g.root) ?? DEFAULT_RUNTIME_ROOT), io: deps.io }, rest);
+    // Built on first use: `spec` needs no runtime (and must work where cgroups are not mounted).
+    const root = str(g.root) ?? DEFAULT_RUNTIME_ROOT;
+    let ctx: RuntimeContext | undefined;
+    return await cmd({ io: deps.io, get ctx() { return (ctx ??= deps.makeContext(root)); } }, rest);
   } catch (e) {
     const msg = e instanceof EngineError ? e.fullMessage() : e instanceof Error ? e.message : String(e);
     const line = msg.replace(/\n/g, " ");
