@@ -220,3 +220,19 @@ test("delete --force of a container that does not exist succeeds (runc); without
   assert.equal(r.code, 1);
   assert.match(r.stderr, /does not exist/);
 });
+
+test("run in the foreground forwards SIGTERM to the container", { skip }, async () => {
+  const b = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while true; do sleep 0.05; done"] });
+  const o = join(base, `out${n++}`);
+  const fo = openSync(o, "w");
+  try {
+    const child = spawn(process.execPath, [BIN, "--root", root, "run", "--bundle", b.bundle, uniqueId()], { stdio: ["ignore", fo, "inherit"] });
+    const exited = new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
+    while (!readFileSync(o, "utf8").includes("ready")) await new Promise((res) => setTimeout(res, 20));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 7);
+    assert.equal(readFileSync(o, "utf8"), "ready\ngot-term\n");
+  } finally {
+    closeSync(fo);
+  }
+});
