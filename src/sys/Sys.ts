@@ -30,6 +30,11 @@ export interface ShimSpawnRequest {
   /** Arguments after the program name; the sync pipe is fd 3 (pass `--sync-fd 3`). */
   args: string[];
   stdio: ShimStdio;
+  /**
+   * Start it in a new session, out of the caller's process group, so terminal-generated
+   * signals (Ctrl-C) reach only the caller, which forwards them once.
+   */
+  newSession?: boolean;
 }
 
 export interface ProcessExit {

@@ -9,7 +9,7 @@ import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, 
 export class LinuxSys implements Sys {
   async spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult> {
     const fds = req.stdio === "inherit" ? ["inherit", "inherit", "inherit"] : req.stdio === "ignore" ? ["ignore", "ignore", "ignore"] : [req.stdio.stdin, req.stdio.stdout, req.stdio.stderr];
-    const child = spawn(req.shimPath, req.args, { stdio: [...(fds as ("inherit" | "ignore" | number)[]), "pipe"] });
+    const child = spawn(req.shimPath, req.args, { stdio: [...(fds as ("inherit" | "ignore" | number)[]), "pipe"], detached: req.newSession === true });
     const exited = new Promise<ProcessExit>((resolve, reject) => {
       child.once("error", reject);
       child.once("exit", (code, signal) => resolve({ code, signal }));

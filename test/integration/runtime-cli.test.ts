@@ -236,3 +236,22 @@ test("run in the foreground forwards SIGTERM to the container", { skip }, async 
     closeSync(fo);
   }
 });
+
+test("exec in the foreground forwards SIGTERM to the process", { skip }, async () => {
+  const b = await makeBusyboxBundle(await mkdtemp(join(base, "b-")), { args: ["sleep", "1000"] });
+  const id = uniqueId();
+  assert.equal(cli(["run", "-d", "--bundle", b.bundle, id]).code, 0);
+  const o = join(base, `out${n++}`);
+  const fo = openSync(o, "w");
+  try {
+    const child = spawn(process.execPath, [BIN, "--root", root, "exec", id, "sh", "-c", "trap 'echo got-term; exit 9' TERM; echo ready; while true; do sleep 0.05; done"], { stdio: ["ignore", fo, "inherit"] });
+    const exited = new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
+    while (!readFileSync(o, "utf8").includes("ready")) await new Promise((res) => setTimeout(res, 20));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 9);
+    assert.equal(readFileSync(o, "utf8"), "ready\ngot-term\n");
+  } finally {
+    closeSync(fo);
+    cli(["delete", "--force", id]);
+  }
+});

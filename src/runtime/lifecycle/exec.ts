@@ -108,7 +108,9 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
     else args.push("--stdio", "inherit");
     if (opts.detach) args.push("--detach");
     if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
-    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit") });
+    // A foreground exec shim forwards signals too: keep it out of the caller's process group so a
+    // Ctrl-C is delivered once (by the caller's forwarding), not twice.
+    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit"), newSession: !opts.detach });
     const reply = parseShimReply(spawned.syncLine, `exec ${id}`);
     if (!reply.ok) {
       await spawned.exited.catch(() => {});
