@@ -85,3 +85,14 @@ test("pause freezes every process (state paused, /proc state stopped/frozen), re
   assert.ok(ticks() > t0, "runs again after resume");
   await deleteContainer(rt.ctx, c.id, { force: true });
 });
+
+test("update changes a running container's limits", { skip }, async () => {
+  const { updateContainer } = await import("../../src/runtime/lifecycle/update.js");
+  const c = await rt.start(await rt.bundle({ args: ["sleep", "1000"], spec: (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit: 50 } }) }));
+  const rec = await readRecord(rt.ctx.root, c.id);
+  await updateContainer(rt.ctx, c.id, { pids: { limit: 7 }, cpu: { quota: 20000, period: 100000 } });
+  assert.equal(readFileSync(`/sys/fs/cgroup/pids${rec.cgroupsPath}/pids.max`, "utf8").trim(), "7");
+  assert.equal(readFileSync(`/sys/fs/cgroup/cpu${rec.cgroupsPath}/cpu.cfs_quota_us`, "utf8").trim(), "20000");
+  await assert.rejects(updateContainer(rt.ctx, c.id, { cpu: { period: 1 } }), /update .*period/);
+  await deleteContainer(rt.ctx, c.id, { force: true });
+});

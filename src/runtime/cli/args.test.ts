@@ -26,3 +26,10 @@ test("errors name the command and the flag", () => {
   assert.throws(() => expectPositionals(["a", "b", "c"], ["ID", "SIGNAL"], "kill", 1), /kill: unexpected argument "c"/);
   assert.deepEqual(expectPositionals(["a"], ["ID", "SIGNAL"], "kill", 1), ["a"]);
 });
+
+test("update flags become OCI resources, only the ones given", async () => {
+  const { resourcesFromFlags } = await import("./update.js");
+  assert.deepEqual(resourcesFromFlags({ memory: "1048576", cpuQuota: "5000", pidsLimit: "9" }), { memory: { limit: 1048576 }, cpu: { quota: 5000 }, pids: { limit: 9 } });
+  assert.deepEqual(resourcesFromFlags({}), {});
+  assert.throws(() => resourcesFromFlags({ memory: "1g" }), /update: --memory: expected an integer, got "1g"/);
+});

@@ -17,6 +17,7 @@ import { pauseCommand } from "./pause.js";
 import { resumeCommand } from "./resume.js";
 import { specCommand } from "./spec.js";
 import { featuresCommand } from "./features.js";
+import { updateCommand } from "./update.js";
 import { notImplemented } from "../errorsLocal.js";
 
 export const COMMANDS: Record<string, Command> = {
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   spec: specCommand,
   features: featuresCommand,
+  update: updateCommand,
 };
 
 const GLOBAL_FLAGS = {
