@@ -9,7 +9,7 @@ import type {
   AttachOptions, Backends, ChangeResult, ContainerBackend, ExecBackend, ImageBackend, LogStream,
   LogsOptions, OpenStreams, OutputChunk, PendingWait, StopOptions, SystemBackend, VolumeBackend,
 } from "../../src/api/backend.js";
-import type { ContainerCreateRequest, ContainerInspect, ContainerSummary, ContainerWaitResponse, WaitCondition } from "../../src/api/types/container.js";
+import type { ContainerCreateRequest, ContainerInspect, ContainerSummary, ContainerWaitResponse, StatsResponse, WaitCondition } from "../../src/api/types/container.js";
 import type { ExecConfig, ExecInspect } from "../../src/api/types/exec.js";
 import type { EngineInfo } from "../../src/api/types/system.js";
 import type { Volume } from "../../src/api/types/volume.js";
@@ -223,7 +223,26 @@ export class TestEngine {
         await this.echo(streams, signal);
         this.exit(c, exitCodeOf(c.cmd));
       },
-      stats: unsupported("stats"), export: async (id) => { this.find(id); return Readable.from([Buffer.from("not really a tar\n")]); },
+      stats: async (id, o, signal) => {
+        const c = this.find(id);
+        const sample = (n: number): StatsResponse => ({
+          read: new Date(1_700_000_000_000 + n * 1000).toISOString(), preread: new Date(1_700_000_000_000 + (n - 1) * 1000).toISOString(),
+          name: "/" + c.name, id: c.id, num_procs: 0, pids_stats: { current: 3, limit: 100 },
+          cpu_stats: { cpu_usage: { total_usage: 2_000_000_000 * n, usage_in_kernelmode: 0, usage_in_usermode: 0 }, system_cpu_usage: 8_000_000_000 * n, online_cpus: 2, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
+          precpu_stats: { cpu_usage: { total_usage: 2_000_000_000 * (n - 1), usage_in_kernelmode: 0, usage_in_usermode: 0 }, system_cpu_usage: 8_000_000_000 * (n - 1), online_cpus: 2, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
+          memory_stats: { usage: 64 * 1024 * 1024, limit: 256 * 1024 * 1024, stats: { total_inactive_file: 0 } },
+          blkio_stats: { io_service_bytes_recursive: null },
+          networks: { eth0: { rx_bytes: 1000, tx_bytes: 2000, rx_packets: 1, tx_packets: 2, rx_errors: 0, tx_errors: 0, rx_dropped: 0, tx_dropped: 0 } },
+        });
+        return (async function* () {
+          for (let n = 1; !signal.aborted; n++) {
+            yield sample(n);
+            if (!o.stream) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+      },
+      export: async (id) => { this.find(id); return Readable.from([Buffer.from("not really a tar\n")]); },
       archiveStat: unsupported("archive"), archiveGet: unsupported("archive"), archivePut: unsupported("archive"),
     };
   }
@@ -272,11 +291,13 @@ export class TestEngine {
       inspect: async (name) => { throw notFound(`No such image: ${name}`); },
       history: nope,
       pull: async (o, progress: ProgressFn) => {
-        if (o.fromImage === "missing") throw notFound(`pull access denied for ${o.fromImage}, repository does not exist`);
-        await progress({ status: `Pulling from library/${o.fromImage}`, id: o.tag ?? "latest" });
+        // The CLI sends normalized names (docker.io/library/alpine); match on the last part.
+        const repo = o.fromImage.split("/").at(-1)!;
+        if (repo === "missing") throw notFound(`pull access denied for ${repo}, repository does not exist or may require 'docker login'`);
+        await progress({ status: `Pulling from library/${repo}`, id: o.tag ?? "latest" });
         await progress({ status: "Downloading", progressDetail: { current: 50, total: 100 }, id: "aaaa" });
-        if (o.fromImage === "breaks") throw new EngineError("Unavailable", "pull: registry went away");
-        await progress({ status: `Status: Downloaded newer image for ${o.fromImage}:${o.tag ?? "latest"}` });
+        if (repo === "breaks") throw new EngineError("Unavailable", "pull: registry went away");
+        await progress({ status: `Status: Downloaded newer image for ${repo}:${o.tag ?? "latest"}` });
       },
       import: nope, push: nope,
       tag: async () => {},
