@@ -1,0 +1,102 @@
+/**
+ * berthd's composition: the data root's lock, the engine (database, images, runtime), the
+ * container engine with live restore, the event bus, the backends of every part, the API server.
+ * Closing stops serving and watching but leaves containers running: their shims outlive the
+ * daemon and the next berthd adopts them.
+ */
+import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Backends } from "../api/backend.js";
+import { ApiServer } from "../api/server.js";
+import { EngineError } from "../errors/EngineError.js";
+import { closeEngine, openEngine, type Engine } from "../engine/Engine.js";
+import { ContainerEngine } from "../engine/containers/ContainerEngine.js";
+import type { LogFn } from "../engine/containers/ContainerContext.js";
+import { EventBus } from "../engine/events/EventBus.js";
+import { isAlive, parseProcStat } from "../sys/procStat.js";
+import { containerBackend } from "./containerBackend.js";
+import type { DaemonOptions } from "./options.js";
+
+export interface Daemon {
+  engine: Engine;
+  containers: ContainerEngine;
+  events: EventBus;
+  server: ApiServer;
+  /** Graceful stop: no new requests, streams cut, monitors stopped; containers keep running. */
+  close(): Promise<void>;
+}
+
+export const BERTH_VERSION = "0.1.0";
+
+/** The lock that keeps a second daemon off the same data root: a file holding the owner's pid. */
+async function lockDataRoot(dataRoot: string): Promise<() => Promise<void>> {
+  const path = join(dataRoot, "berthd.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, "wx", 0o600);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return async () => {
+        const owner = await readFile(path, "utf8").catch(() => "");
+        if (owner.trim() === String(process.pid)) await rm(path, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+        const stat = await readFile(`/proc/${pid}/stat`, "utf8").then((t) => parseProcStat(pid, t), () => null);
+        if (isAlive(stat)) throw new EngineError("Conflict", `berthd: data root ${dataRoot} is in use by another daemon (pid ${pid}, lock ${path})`);
+      }
+      // The owner is gone (crash, kill -9): the lock is stale.
+      await rm(path, { force: true });
+    }
+  }
+  throw new EngineError("Conflict", `berthd: could not take the lock ${path}`);
+}
+
+export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daemon> {
+  await mkdir(opts.dataRoot, { recursive: true, mode: 0o711 });
+  const unlock = await lockDataRoot(opts.dataRoot);
+  let engine: Engine | undefined;
+  let containers: ContainerEngine | undefined;
+  try {
+    await mkdir(dirname(opts.pidFile), { recursive: true });
+    await writeFile(opts.pidFile, `${process.pid}`);
+    engine = await openEngine({ dataRoot: opts.dataRoot, execRoot: opts.execRoot });
+    const events = new EventBus();
+    containers = new ContainerEngine({ engine, events, log });
+    await containers.restore();
+
+    const backends: Backends = {
+      // ---- OTHER PARTS OF THE DAEMON (wire here when they land) ----
+      // Container streams (logs/attach/stats/top/export/archive/resize, src/daemon/containerStreams.ts):
+      //   containers: containerBackend(containers, <streams methods over `containers` as ContainerLookup>),
+      //   exec: <exec backend>,
+      // Images and system (src/daemon/imageBackend.ts, src/daemon/systemBackend.ts):
+      //   images: <image backend over engine.images>, system: <system backend with `events`>,
+      containers: containerBackend(containers),
+    };
+    const server = new ApiServer({ socketPath: opts.socketPath, backends, version: BERTH_VERSION, socketGid: opts.socketGid });
+    await mkdir(dirname(opts.socketPath), { recursive: true });
+    await server.listen();
+    const eng = engine;
+    const ctr = containers;
+    let closing: Promise<void> | null = null;
+    return {
+      engine: eng, containers: ctr, events, server,
+      close: () => (closing ??= (async () => {
+        await server.close();
+        ctr.close();
+        closeEngine(eng);
+        await rm(opts.pidFile, { force: true });
+        await unlock();
+      })()),
+    };
+  } catch (e) {
+    containers?.close();
+    if (engine) closeEngine(engine);
+    await rm(opts.pidFile, { force: true }).catch(() => {});
+    await unlock();
+    throw e;
+  }
+}

@@ -1,0 +1,521 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type {
+  ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, ContainerUpdateRequest, ContainerUpdateResponse, WaitCondition,
+} from "../../api/types/container.js";
+import { conflict, EngineError, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
+import { unmountAll } from "../../image/snapshot/mountAll.js";
+import { killContainer as runtimeKill } from "../../runtime/lifecycle/kill.js";
+import { parseSignal } from "../../runtime/signals.js";
+import { waitForExit } from "../../runtime/waitExit.js";
+import type { ExitRecord } from "../../runtime/exitRecord.js";
+import type { Engine } from "../Engine.js";
+import type { EventBus } from "../events/EventBus.js";
+import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
+import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
+import { ContainerStore } from "./ContainerStore.js";
+import { createContainer } from "./createContainer.js";
+import { finishExit } from "./finishExit.js";
+import { ociResources } from "./hostResources.js";
+import { normalizeName } from "./names.js";
+import { nextBackoff, shouldRestart, validateRestartPolicy } from "./restartPolicy.js";
+import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
+import { Waiters } from "./Waiters.js";
+
+export interface ContainerEngineOptions {
+  engine: Engine;
+  events: EventBus;
+  log?: LogFn;
+}
+
+/** What a live container's process is, kept in memory while the daemon watches it. */
+interface Live extends RunningProcess {
+  startedMs: number;
+  monitor: AbortController;
+}
+
+const KILL_WAIT_MS = 30_000;
+
+/** The wait answer: exit code, and Docker's Error object only when something failed. */
+export interface WaitResult { StatusCode: number; Error: { Message: string } | null }
+
+/**
+ * The daemon's containers: records in SQLite, processes through the runtime and their shims,
+ * one exit monitor per running container, restart policies, waits and events. Every state change
+ * of one container happens under that container's lock, so a verb and the exit monitor never
+ * interleave; waiting for a process to end happens outside the lock.
+ */
+export class ContainerEngine implements ContainerLookup {
+  readonly store: ContainerStore;
+  readonly ctx: ContainerContext;
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly live = new Map<string, Live>();
+  private readonly exits = new Waiters<number>();
+  private readonly removals = new Waiters<number>();
+  private readonly shimReady = new Map<string, Set<ShimReadyHook>>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly backoff = new Map<string, number>();
+  private closed = false;
+
+  constructor(opts: ContainerEngineOptions) {
+    this.store = new ContainerStore(opts.engine.db);
+    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}) };
+  }
+
+  // ---- lookup (the contract the other engine parts use) ----
+
+  get(idOrName: string): ContainerRecord {
+    return this.store.get(idOrName);
+  }
+
+  runtimeDir(id: string): string {
+    return join(this.ctx.engine.runtime.root, id);
+  }
+
+  /**
+   * Hooks run at every start of `id` after its shim is up and before its process runs (attach
+   * connects there so it sees all output). Returns the function that unregisters it.
+   */
+  onShimReady(id: string, hook: ShimReadyHook): () => void {
+    let set = this.shimReady.get(id);
+    if (!set) this.shimReady.set(id, (set = new Set()));
+    set.add(hook);
+    return () => {
+      set!.delete(hook);
+      if (set!.size === 0) this.shimReady.delete(id);
+    };
+  }
+
+  /** Resolves with the exit code at the container's next exit (for attach/exec callers). */
+  nextExit(id: string): { promise: Promise<number>; cancel: () => void } {
+    return this.exits.next(id);
+  }
+
+  // ---- verbs ----
+
+  create(req: ContainerCreateRequest, opts: ContainerCreateOptions): Promise<ContainerCreateResponse> {
+    this.checkOpen();
+    return createContainer(this.ctx, req, opts);
+  }
+
+  async start(input: string): Promise<"done" | "notModified"> {
+    this.checkOpen();
+    const id = this.store.get(input).id;
+    return this.locked(id, () => this.startLocked(id, false));
+  }
+
+  async stop(input: string, opts: { signal?: string; timeout?: number }): Promise<"done" | "notModified"> {
+    const id = this.store.get(input).id;
+    const prep = await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.state.status === "restarting") {
+        this.cancelRestart(id);
+        rec.state.status = "exited";
+        rec.state.manuallyStopped = true;
+        this.store.save(rec);
+        return "now" as const;
+      }
+      if (!isLive(rec)) return null;
+      rec.state.manuallyStopped = true;
+      this.store.save(rec);
+      return { rec, exited: this.exits.next(id) };
+    });
+    if (prep === null) return "notModified";
+    const rec = this.store.get(id);
+    if (prep !== "now") {
+      const signal = opts.signal || rec.config.StopSignal || "SIGTERM";
+      const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
+      await this.terminate(rec, prep.exited, signal, timeout);
+    }
+    emit(this.ctx, rec, "stop");
+    return "done";
+  }
+
+  async restart(input: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const id = this.store.get(input).id;
+    await this.stop(id, opts);
+    await this.locked(id, async () => {
+      await this.startLocked(id, false);
+    });
+    emit(this.ctx, this.store.get(id), "restart");
+  }
+
+  async kill(input: string, signalArg: string | undefined): Promise<void> {
+    const signal = parseSignal(signalArg || "SIGKILL");
+    const id = this.store.get(input).id;
+    const exited = await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.state.status === "restarting" && (signal === 9 || signal === parseSignal(rec.config.StopSignal || "SIGTERM"))) {
+        this.cancelRestart(id);
+        rec.state.status = "exited";
+        rec.state.manuallyStopped = true;
+        this.store.save(rec);
+        return null;
+      }
+      if (!isLive(rec)) throw conflict(`cannot kill container: ${input}: container ${id} is not running`);
+      // A kill meant to stop it keeps restart policies from bringing it back (moby).
+      if (signal === 9 || signal === parseSignal(rec.config.StopSignal || "SIGTERM")) {
+        rec.state.manuallyStopped = true;
+        this.store.save(rec);
+      }
+      await this.signal(rec, signal);
+      return signal === 9 ? this.exits.next(id) : null;
+    });
+    // SIGKILL: answer once the container is really gone, as Docker does.
+    if (exited) await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+  }
+
+  async remove(input: string, opts: { force: boolean }): Promise<void> {
+    const id = this.store.get(input).id;
+    const exited = await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.state.status === "removing") throw conflict(`removal of container ${id} is already in progress`);
+      if (isLive(rec) && !opts.force) {
+        if (rec.state.status === "paused") throw conflict(`cannot remove container "/${rec.name}": container is paused and must be unpaused first`);
+        throw conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      }
+      if (rec.state.status === "restarting") {
+        this.cancelRestart(id);
+        rec.state.status = "exited";
+      }
+      if (!isLive(rec)) {
+        await this.removeLocked(rec);
+        return null;
+      }
+      rec.state.manuallyStopped = true;
+      this.store.save(rec);
+      const w = this.exits.next(id);
+      await this.signal(rec, 9);
+      return w;
+    });
+    if (!exited) return;
+    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+    await this.locked(id, async () => {
+      const rec = this.store.find(id);
+      // AutoRemove may have removed it already when the exit was handled.
+      if (rec && rec.state.status !== "removing") await this.removeLocked(rec);
+    });
+  }
+
+  async rename(input: string, newNameArg: string): Promise<void> {
+    const id = this.store.get(input).id;
+    const newName = normalizeName(newNameArg);
+    await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.name === newName) throw invalidArgument("Renaming a container with the same name as its current name");
+      if (this.store.nameTaken(newName)) throw this.store.nameConflict(newName);
+      const oldName = rec.name;
+      rec.name = newName;
+      this.store.save(rec);
+      emit(this.ctx, rec, "rename", { oldName: `/${oldName}` });
+    });
+  }
+
+  async pause(input: string): Promise<void> {
+    const id = this.store.get(input).id;
+    await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.state.status === "paused") throw conflict(`container ${id} is already paused`);
+      if (rec.state.status !== "running") throw conflict(`container ${id} is not running`);
+      const live = this.live.get(id);
+      if (!live?.cgroupsPath || !this.ctx.engine.runtime.cgroups) throw conflict(`container ${id} has no cgroup to freeze`);
+      await this.ctx.engine.runtime.cgroups.freeze(live.cgroupsPath);
+      rec.state.status = "paused";
+      this.store.save(rec);
+      emit(this.ctx, rec, "pause");
+    });
+  }
+
+  async unpause(input: string): Promise<void> {
+    const id = this.store.get(input).id;
+    await this.locked(id, async () => {
+      const rec = this.store.get(id);
+      if (rec.state.status !== "paused") throw conflict(`container ${id} is not paused`);
+      const live = this.live.get(id);
+      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups) await this.ctx.engine.runtime.cgroups.thaw(live.cgroupsPath);
+      rec.state.status = "running";
+      this.store.save(rec);
+      emit(this.ctx, rec, "unpause");
+    });
+  }
+
+  /** POST /containers/{id}/update: the record, and the live cgroup when it runs. */
+  async update(input: string, req: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
+    const id = this.store.get(input).id;
+    return this.locked(id, async () => {
+      const rec = this.store.get(id);
+      const warnings: string[] = [];
+      const { RestartPolicy, ...resources } = req;
+      if (RestartPolicy) {
+        validateRestartPolicy(RestartPolicy);
+        if (rec.hostConfig.AutoRemove && (RestartPolicy.Name ?? "no") !== "no") throw invalidArgument("Restart policy cannot be updated because AutoRemove is enabled for the container");
+      }
+      const given = Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined && v !== null && v !== 0 && v !== ""));
+      const merged = { ...rec.hostConfig, ...given };
+      // Only what the request names goes to the cgroup; the merge is validated as a whole.
+      ociResources(merged, []);
+      const delta = ociResources(given, warnings);
+      if (given.Memory !== undefined && given.MemorySwap === undefined && delta.memory) {
+        // Keep swap at least the new limit; a default swap follows the limit (memory × 2).
+        const oldSwap = rec.hostConfig.MemorySwap ?? 0;
+        if (oldSwap > 0 && oldSwap < (given.Memory as number)) throw invalidArgument("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
+        if (oldSwap > 0) delete delta.memory.swap;
+      }
+      const live = this.live.get(id);
+      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups && isLive(rec) && Object.keys(delta).length > 0) {
+        await this.ctx.engine.runtime.cgroups.update(live.cgroupsPath, delta);
+      }
+      rec.hostConfig = { ...merged, ...(RestartPolicy ? { RestartPolicy: { Name: RestartPolicy.Name || "no", MaximumRetryCount: RestartPolicy.MaximumRetryCount ?? 0 } } : {}) };
+      this.store.save(rec);
+      emit(this.ctx, rec, "update");
+      return { Warnings: warnings };
+    });
+  }
+
+  /** Registers the wait now (so `docker run` cannot miss a fast exit) and returns its result promise. */
+  wait(input: string, condition: WaitCondition, signal: AbortSignal): { result: Promise<WaitResult> } {
+    const rec = this.store.get(input);
+    const answer = (code: number): WaitResult => ({ StatusCode: code, Error: null });
+    if (condition === "not-running" && !isLive(rec) && rec.state.status !== "restarting") {
+      return { result: Promise.resolve(answer(rec.state.exitCode)) };
+    }
+    const w = condition === "removed" ? this.removals.next(rec.id) : this.exits.next(rec.id);
+    const result = new Promise<WaitResult>((resolve, reject) => {
+      const onAbort = () => {
+        w.cancel();
+        reject(new EngineError("Unavailable", `wait ${rec.id}: the client went away`));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      w.promise.then((code) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(answer(code));
+      });
+    });
+    result.catch(() => {});
+    return { result };
+  }
+
+  /** Removes every stopped container the filters select; returns the ids and bytes freed. */
+  async prune(select: (rec: ContainerRecord) => boolean): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    for (const rec0 of this.store.all()) {
+      if (isLive(rec0) || rec0.state.status === "restarting" || rec0.state.status === "removing" || !select(rec0)) continue;
+      await this.locked(rec0.id, async () => {
+        const rec = this.store.find(rec0.id);
+        if (!rec || isLive(rec) || rec.state.status === "restarting" || rec.state.status === "removing") return;
+        space += await this.ctx.engine.images.containerSize(rec.id).catch(() => 0);
+        await this.removeLocked(rec);
+        deleted.push(rec.id);
+      });
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+
+  /** The live process of a running container (pid, shim, cgroup), for stats/top/exec. */
+  process(id: string): RunningProcess | undefined {
+    return this.live.get(id);
+  }
+
+  // ---- daemon lifecycle ----
+
+  /**
+   * Live restore: every record is reconciled with its runtime state. Running containers whose
+   * shim lives are adopted again; ones that ended while the daemon was away get their exit
+   * recorded (exit code from the shim's `exit` file); restart policies then apply.
+   */
+  async restore(): Promise<void> {
+    const { restoreContainers } = await import("./liveRestore.js");
+    await restoreContainers(this.ctx, this.restoreHooks());
+  }
+
+  /** Stops watching (monitors, restart timers); containers keep running for the next daemon. */
+  close(): void {
+    this.closed = true;
+    for (const l of this.live.values()) l.monitor.abort();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+  }
+
+  /** Hooks liveRestore uses to adopt or finish containers (kept private to this class otherwise). */
+  private restoreHooks() {
+    return {
+      adopt: (rec: ContainerRecord, p: RunningProcess, startedMs: number) => this.watch(rec.id, p, startedMs),
+      exited: (rec: ContainerRecord, p: RunningProcess | null, exit: ExitRecord | null) => this.locked(rec.id, () => this.handleExit(rec.id, p, exit)),
+      start: (rec: ContainerRecord) => this.locked(rec.id, async () => void (await this.startLocked(rec.id, true))),
+      remove: (rec: ContainerRecord) => this.locked(rec.id, () => this.removeLocked(rec)),
+    };
+  }
+
+  // ---- internals ----
+
+  private checkOpen(): void {
+    if (this.closed) throw new EngineError("Unavailable", "the daemon is shutting down");
+  }
+
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chain = prev.then(() => mine);
+    this.locks.set(id, chain);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(id) === chain) this.locks.delete(id);
+    }
+  }
+
+  private async startLocked(id: string, isRestart: boolean): Promise<"done" | "notModified"> {
+    const rec = this.store.get(id);
+    if (rec.state.status === "running" || rec.state.status === "paused") return "notModified";
+    if (rec.state.status === "removing") throw conflict(`cannot start container ${id}: removal in progress`);
+    if (rec.state.status === "restarting") this.cancelRestart(id);
+    const hooks = [...(this.shimReady.get(id) ?? [])];
+    let p: RunningProcess;
+    try {
+      p = await startProcess(this.ctx, rec, hooks);
+    } catch (e) {
+      const err = isEngineError(e) ? e : internal(String(e));
+      rec.state.error = err.fullMessage();
+      rec.state.exitCode = startFailureExitCode(err);
+      if (rec.state.status === "restarting") rec.state.status = "exited";
+      this.store.save(rec);
+      if (isRestart) this.exits.resolve(id, rec.state.exitCode);
+      throw err;
+    }
+    rec.state = {
+      ...rec.state, status: "running", pid: p.pid, exitCode: 0, error: "", oomKilled: false,
+      startedAt: rfc3339Nano(nowNano()), manuallyStopped: false,
+    };
+    this.store.save(rec);
+    this.watch(id, p, Date.now());
+    emit(this.ctx, rec, "start");
+    return "done";
+  }
+
+  /** Monitors the shim: its `exit` record (fs.watch on the state dir, plus a poll) ends the container. */
+  private watch(id: string, p: RunningProcess, startedMs: number): void {
+    const monitor = new AbortController();
+    this.live.set(id, { ...p, startedMs, monitor });
+    waitForExit(this.ctx.engine.runtime.sys, { dir: this.runtimeDir(id), shimPid: p.shimPid, shimStartTime: p.shimStartTime }, { signal: monitor.signal }).then(
+      (exit) => this.locked(id, () => this.handleExit(id, p, exit)).catch((e) => this.ctx.log("error", `container ${id}: handling its exit failed: ${(e as Error).message}`)),
+      (e) => {
+        if (!monitor.signal.aborted) this.ctx.log("error", `container ${id}: exit monitor failed: ${(e as Error).message}`);
+      },
+    );
+  }
+
+  private async handleExit(id: string, p: RunningProcess | null, exit: ExitRecord | null): Promise<void> {
+    const live = this.live.get(id);
+    this.live.delete(id);
+    const rec = this.store.find(id);
+    if (!rec) return;
+    const ranMs = live ? Date.now() - live.startedMs : 0;
+    const code = await finishExit(this.ctx, rec, p ?? live ?? null, exit);
+    const restart = !this.closed && shouldRestart(rec.hostConfig.RestartPolicy, { exitCode: code, restartCount: rec.restartCount, manuallyStopped: rec.state.manuallyStopped === true });
+    if (restart) {
+      const delay = nextBackoff(this.backoff.get(id) ?? 0, ranMs);
+      this.backoff.set(id, delay);
+      rec.restartCount++;
+      rec.state.status = "restarting";
+      this.store.save(rec);
+      const timer = setTimeout(() => {
+        this.restartTimers.delete(id);
+        this.locked(id, async () => {
+          const cur = this.store.find(id);
+          if (cur && cur.state.status === "restarting") await this.startLocked(id, true);
+        }).catch((e) => this.ctx.log("warn", `container ${id}: restart failed: ${(e as Error).message}`));
+      }, delay);
+      this.restartTimers.set(id, timer);
+    }
+    this.exits.resolve(id, code);
+    if (!restart && rec.hostConfig.AutoRemove) await this.removeLocked(rec);
+  }
+
+  private cancelRestart(id: string): void {
+    const t = this.restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(id);
+  }
+
+  private async signal(rec: ContainerRecord, signal: number): Promise<void> {
+    const live = this.live.get(rec.id);
+    try {
+      if (signal === 9) await runtimeKill(this.ctx.engine.runtime, rec.id, { signal, all: Boolean(live?.cgroupsPath) });
+      else await runtimeKill(this.ctx.engine.runtime, rec.id, { signal });
+    } catch (e) {
+      // Raced with its exit: the monitor records it.
+      if (!isEngineError(e, "Conflict") && !isEngineError(e, "NotFound")) throw e;
+    }
+    emit(this.ctx, rec, "kill", { signal: String(signal) });
+    // A frozen process cannot act on a signal (not even die of SIGKILL): thaw it.
+    if (rec.state.status === "paused" && live?.cgroupsPath && this.ctx.engine.runtime.cgroups) {
+      await this.ctx.engine.runtime.cgroups.thaw(live.cgroupsPath);
+      rec.state.status = "running";
+      this.store.save(rec);
+      emit(this.ctx, rec, "unpause");
+    }
+  }
+
+  /** stop's escalation: the stop signal, `timeout` seconds (negative = forever), then SIGKILL. */
+  private async terminate(rec: ContainerRecord, exited: { promise: Promise<number>; cancel: () => void }, signalName: string, timeout: number): Promise<void> {
+    const sig = parseSignal(signalName);
+    await this.locked(rec.id, () => this.signal(this.store.get(rec.id), sig));
+    if (sig !== 9) {
+      const ended = await Promise.race([exited.promise.then(() => true), timeout < 0 ? new Promise<boolean>(() => {}) : sleep(timeout * 1000).then(() => false)]);
+      if (ended) return;
+      await this.locked(rec.id, async () => {
+        const cur = this.store.find(rec.id);
+        if (cur && isLive(cur)) await this.signal(cur, 9);
+      });
+    }
+    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+  }
+
+  private async removeLocked(rec: ContainerRecord): Promise<void> {
+    const { engine } = this.ctx;
+    const exitCode = rec.state.exitCode;
+    rec.state.status = "removing";
+    this.store.save(rec);
+    try {
+      await unmountAll(join(rec.dir, "rootfs"));
+      await engine.images.removeContainerRootfs(rec.id);
+      await rm(rec.dir, { recursive: true, force: true });
+    } catch (e) {
+      rec.state.status = "dead";
+      rec.state.error = (e as Error).message;
+      this.store.save(rec);
+      throw internal(`remove container ${rec.id}: ${(e as Error).message}`, { cause: e });
+    }
+    this.store.delete(rec.id);
+    this.backoff.delete(rec.id);
+    this.shimReady.delete(rec.id);
+    emit(this.ctx, rec, "destroy");
+    this.removals.resolve(rec.id, exitCode);
+  }
+}
+
+/** Running or paused: there is a process. */
+export function isLive(rec: ContainerRecord): boolean {
+  return rec.state.status === "running" || rec.state.status === "paused";
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => {
+      onTimeout();
+      reject(internal(`the container did not exit within ${ms / 1000} s of SIGKILL`));
+    }, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

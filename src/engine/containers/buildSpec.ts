@@ -1,0 +1,166 @@
+import { release } from "node:os";
+import type { HostConfig } from "../../api/types/container.js";
+import { EngineError, invalidArgument, notFound } from "../../errors/EngineError.js";
+import type { ImageConfig } from "../../oci/image.js";
+import type { Seccomp, Spec } from "../../oci/runtime.js";
+import { ALL_CAPABILITIES } from "../../runtime/caps.js";
+import { defaultSeccompProfile } from "../../runtime/seccomp/defaultProfile.js";
+import { loadDockerProfile } from "../../runtime/seccomp/dockerProfile.js";
+import { capabilitySet, containerSpec, type NetworkMode } from "../containerSpec.js";
+import type { ResolvedUser } from "../imageUser.js";
+import type { ContainerRecord } from "./ContainerRecord.js";
+import { hostDevices } from "./hostDevices.js";
+import { ociResources, ociRlimits } from "./hostResources.js";
+import { userMounts } from "./userMounts.js";
+
+const notImplemented = (msg: string) => new EngineError("NotImplemented", msg);
+
+/** The network a container gets; "bridge" (Docker's default) is none until berth has networks. */
+export function networkMode(hc: HostConfig, warnings: string[]): NetworkMode {
+  const m = hc.NetworkMode ?? "";
+  if (m === "none") return "none";
+  if (m === "host") return "host";
+  if (m === "" || m === "default" || m === "bridge") {
+    warnings.push("berth has no bridge network yet: the container runs with --network none (loopback only)");
+    return "none";
+  }
+  if (m.startsWith("container:")) throw notImplemented(`network mode ${m}: joining another container's network is not implemented in berth yet`);
+  throw notFound(`network ${m} not found`);
+}
+
+export interface SecurityOptions {
+  noNewPrivileges: boolean;
+  /** "default" = Docker's default profile; else "unconfined" or a Docker profile's JSON. */
+  seccomp: "default" | "unconfined" | { json: string };
+}
+
+/** --security-opt values (moby daemon/create.go parseSecurityOpt): both "k=v" and legacy "k:v". */
+export function securityOptions(opts: readonly string[]): SecurityOptions {
+  const out: SecurityOptions = { noNewPrivileges: false, seccomp: "default" };
+  for (const raw of opts) {
+    if (raw === "no-new-privileges") {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    const sep = raw.search(/[=:]/);
+    if (sep < 0) throw invalidArgument(`invalid --security-opt 1: ${JSON.stringify(raw)}`);
+    const key = raw.slice(0, sep);
+    const value = raw.slice(sep + 1);
+    switch (key) {
+      case "no-new-privileges":
+        if (value !== "true" && value !== "false") throw invalidArgument(`invalid --security-opt 2: ${JSON.stringify(raw)}`);
+        out.noNewPrivileges = value === "true";
+        break;
+      case "seccomp":
+        out.seccomp = value === "unconfined" ? "unconfined" : value === "builtin" || value === "default" ? "default" : { json: value };
+        break;
+      case "apparmor":
+        // No AppArmor in berth: "unconfined" is what every container gets; a profile cannot be honoured.
+        if (value !== "unconfined") throw notImplemented(`--security-opt apparmor=${value}: AppArmor profiles are not supported by berth`);
+        break;
+      case "label":
+        if (value !== "disable") throw notImplemented(`--security-opt label=${value}: SELinux labels are not supported by berth`);
+        break;
+      default:
+        throw invalidArgument(`invalid --security-opt 2: ${JSON.stringify(raw)}`);
+    }
+  }
+  return out;
+}
+
+export interface SpecInputs {
+  rec: ContainerRecord;
+  image: ImageConfig;
+  rootfs: string;
+  user: ResolvedUser;
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** Creating: bind sources of -v may be made; starting: they must still exist. */
+  creating: boolean;
+}
+
+/**
+ * The OCI runtime spec of a daemon container: containerSpec's Docker defaults, then HostConfig
+ * applied (resources, rlimits, mounts, security, namespaces, privileged). Warnings are returned
+ * for the create response.
+ */
+export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
+  const { rec } = i;
+  const hc = rec.hostConfig;
+  const cfg = rec.config;
+  const warnings: string[] = [];
+  const network = networkMode(hc, warnings);
+  if (hc.Init) throw notImplemented("--init: berth has no init process (tini) to inject yet; run the container without --init");
+  if (hc.UsernsMode && hc.UsernsMode !== "host") throw notImplemented(`--userns=${hc.UsernsMode}: user namespace remapping is not implemented in berth yet`);
+  if ((hc.Devices ?? []).length > 0 || (hc.DeviceCgroupRules ?? []).length > 0) throw notImplemented("--device/--device-cgroup-rule are not implemented in berth yet");
+  if ((hc.VolumesFrom ?? []).length > 0) throw notImplemented("--volumes-from is not implemented in berth yet");
+  if (hc.CgroupnsMode === "host") throw notImplemented("--cgroupns=host is not implemented in berth yet");
+  const sec = securityOptions(hc.SecurityOpt ?? []);
+  const privileged = hc.Privileged === true;
+  const caps = privileged ? [...ALL_CAPABILITIES] : capabilitySet(hc.CapAdd ?? [], hc.CapDrop ?? []);
+  let seccomp: Seccomp | "unconfined" = "unconfined";
+  if (!privileged && sec.seccomp !== "unconfined") {
+    const resolveOpts = { capabilities: caps, arch: process.arch, kernelRelease: release() };
+    seccomp = sec.seccomp === "default" ? defaultSeccompProfile({ capabilities: caps }) : loadDockerProfile(sec.seccomp.json, resolveOpts) ?? "unconfined";
+  }
+  const resources = ociResources(hc, warnings);
+  const mounts = userMounts(hc, i.creating);
+
+  const spec = containerSpec({
+    id: rec.id,
+    image: i.image,
+    rootfs: i.rootfs,
+    user: i.user,
+    hostname: cfg.Hostname || undefined,
+    tty: cfg.Tty === true,
+    readOnly: hc.ReadonlyRootfs === true,
+    network,
+    // Path/Args were resolved at create: pass them as the whole command.
+    entrypoint: [rec.path],
+    cmd: rec.args,
+    env: cfg.Env ?? [],
+    workdir: cfg.WorkingDir || undefined,
+    capAdd: privileged ? ["ALL"] : hc.CapAdd ?? [],
+    capDrop: privileged ? [] : hc.CapDrop ?? [],
+    resources,
+    seccomp,
+    noNewPrivileges: sec.noNewPrivileges,
+    etcFiles: i.etcFiles,
+    labels: cfg.Labels ?? undefined,
+  });
+  const proc = spec.process!;
+  const linux = spec.linux!;
+  const rlimits = ociRlimits(hc.Ulimits);
+  if (rlimits) proc.rlimits = rlimits;
+  if (hc.OomScoreAdj) proc.oomScoreAdj = hc.OomScoreAdj;
+  if (cfg.Domainname) spec.domainname = cfg.Domainname;
+  if (hc.Sysctls && Object.keys(hc.Sysctls).length > 0) linux.sysctl = { ...hc.Sysctls };
+  if (hc.CgroupParent) {
+    if (hc.CgroupParent.split("/").includes("..")) throw invalidArgument(`invalid cgroup parent ${JSON.stringify(hc.CgroupParent)}`);
+    linux.cgroupsPath = `/${hc.CgroupParent.replace(/^\/+|\/+$/g, "")}/${rec.id}`;
+  }
+  for (const [field, ns] of [["PidMode", "pid"], ["IpcMode", "ipc"], ["UTSMode", "uts"]] as const) {
+    const v = hc[field] ?? "";
+    if (v === "host") linux.namespaces = linux.namespaces!.filter((n) => n.type !== ns);
+    else if (v !== "" && !(field === "IpcMode" && (v === "private" || v === "shareable"))) throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
+  }
+  if (hc.UTSMode === "host") delete spec.hostname;
+
+  // Mounts: the user's replace a default or /etc file at the same place.
+  const userDest = new Set(mounts.spec.map((m) => m.destination));
+  spec.mounts = spec.mounts!.filter((m) => !userDest.has(m.destination));
+  const shm = spec.mounts.find((m) => m.destination === "/dev/shm");
+  if (shm && (hc.ShmSize ?? 0) > 0) shm.options = [...(shm.options ?? []).filter((o) => !o.startsWith("size=")), `size=${hc.ShmSize}`];
+  // Parents before children (Docker sorts by path depth).
+  spec.mounts.push(...[...mounts.spec].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length));
+
+  if (privileged) {
+    linux.maskedPaths = [];
+    linux.readonlyPaths = [];
+    linux.devices = hostDevices();
+    linux.resources = { ...linux.resources, devices: [{ allow: true, access: "rwm" }] };
+    for (const m of spec.mounts) {
+      if (m.destination === "/sys" || m.destination === "/sys/fs/cgroup") m.options = (m.options ?? []).filter((o) => o !== "ro");
+    }
+  }
+  return { spec, warnings };
+}

@@ -1,0 +1,141 @@
+import { join } from "node:path";
+import type { ContainerInspect, ContainerState, ContainerSummary, GraphDriverData, MountPoint, NetworkSettings } from "../../api/types/container.js";
+import type { EndpointSettings } from "../../api/types/network.js";
+import type { ImageService } from "../../image/ImageService.js";
+import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
+import { humanDuration } from "./humanDuration.js";
+import { userMounts } from "./userMounts.js";
+
+/** State as Docker shows it: Running stays true while paused or restarting (moby's State). */
+export function stateView(rec: ContainerRecord): ContainerState {
+  const s = rec.state;
+  const st: ContainerState = {
+    Status: s.status,
+    Running: s.status === "running" || s.status === "paused" || s.status === "restarting",
+    Paused: s.status === "paused",
+    Restarting: s.status === "restarting",
+    OOMKilled: s.oomKilled,
+    Dead: s.status === "dead",
+    Pid: s.pid,
+    ExitCode: s.exitCode,
+    Error: s.error,
+    StartedAt: s.startedAt,
+    FinishedAt: s.finishedAt,
+  };
+  if (s.health) st.Health = s.health;
+  return st;
+}
+
+/** docker ps's Status column (moby container/state.go String). */
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const s = rec.state;
+  const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
+  switch (s.status) {
+    case "running": return `Up ${since(s.startedAt)}`;
+    case "paused": return `Up ${since(s.startedAt)} (Paused)`;
+    case "restarting": return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
+    case "removing": return "Removal In Progress";
+    case "dead": return "Dead";
+    default:
+      if (s.startedAt === ZERO_TIME) return "Created";
+      if (s.finishedAt === ZERO_TIME) return "";
+      return `Exited (${s.exitCode}) ${since(s.finishedAt)} ago`;
+  }
+}
+
+function networkName(rec: ContainerRecord): string {
+  return rec.hostConfig.NetworkMode === "host" ? "host" : "none";
+}
+
+function networks(rec: ContainerRecord): Record<string, EndpointSettings> {
+  return { [networkName(rec)]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: "", NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } };
+}
+
+export function mountPoints(rec: ContainerRecord): MountPoint[] {
+  try {
+    return userMounts(rec.hostConfig, false).points;
+  } catch {
+    // A bind source deleted since create: show what can be shown (start will report it).
+    return [];
+  }
+}
+
+export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): ContainerSummary {
+  const out: ContainerSummary = {
+    Id: rec.id,
+    Names: [`/${rec.name}`],
+    Image: rec.image,
+    ImageID: rec.imageId,
+    Command: [rec.path, ...rec.args].join(" "),
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: [],
+    Labels: rec.config.Labels ?? {},
+    State: rec.state.status,
+    Status: statusText(rec),
+    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? "bridge" },
+    NetworkSettings: { Networks: networks(rec) },
+    Mounts: mountPoints(rec),
+  };
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootFs;
+  }
+  return out;
+}
+
+async function graphDriver(images: ImageService, rec: ContainerRecord): Promise<GraphDriverData> {
+  const data: Record<string, string> = {};
+  const mounts = await images.containerMounts(rec.id).catch(() => []);
+  for (const m of mounts) {
+    for (const o of m.options ?? []) {
+      const eq = o.indexOf("=");
+      if (eq < 0) continue;
+      const k = o.slice(0, eq);
+      const v = o.slice(eq + 1);
+      const abs = (p: string) => (m.cwd && !p.startsWith("/") ? join(m.cwd, p) : p);
+      if (k === "lowerdir") data.LowerDir = v.split(":").map(abs).join(":");
+      if (k === "upperdir") data.UpperDir = abs(v);
+      if (k === "workdir") data.WorkDir = abs(v);
+    }
+  }
+  data.MergedDir = join(rec.dir, "rootfs");
+  return { Name: "overlayfs", Data: data };
+}
+
+export async function inspectView(images: ImageService, rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): Promise<ContainerInspect> {
+  const settings: NetworkSettings = {
+    Bridge: "", SandboxID: "", SandboxKey: "", Ports: {}, HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+    IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: networks(rec),
+  };
+  const out: ContainerInspect = {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: stateView(rec),
+    Image: rec.imageId,
+    ResolvConfPath: join(rec.dir, "resolv.conf"),
+    HostnamePath: join(rec.dir, "hostname"),
+    HostsPath: join(rec.dir, "hosts"),
+    LogPath: rec.logPath,
+    Name: `/${rec.name}`,
+    RestartCount: rec.restartCount,
+    Driver: "overlayfs",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: rec.hostConfig,
+    GraphDriver: await graphDriver(images, rec),
+    Mounts: mountPoints(rec),
+    Config: rec.config,
+    NetworkSettings: settings,
+  };
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootFs;
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from "node:crypto";
+import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from "../../api/types/container.js";
+import { invalidArgument } from "../../errors/EngineError.js";
+import type { ContainerDefaults } from "../../oci/image.js";
+import { Rollback } from "../../runtime/rollback.js";
+import { parseSignal } from "../../runtime/signals.js";
+import { containerArgs } from "../containerCommand.js";
+import { shortId } from "../containerSpec.js";
+import { writeEtcFiles } from "../etcFiles.js";
+import { containerDir } from "../paths.js";
+import { buildSpec, networkMode } from "./buildSpec.js";
+import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
+import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
+import { logLimits } from "./logOptions.js";
+import { generateName, normalizeName } from "./names.js";
+import { validateRestartPolicy } from "./restartPolicy.js";
+
+export const LOG_FILE = "container.log";
+
+/**
+ * POST /containers/create: checks the request the way moby does (image must exist — a NotFound
+ * makes the CLI pull and retry —, bad values are InvalidArgument), merges the image's defaults
+ * into Config as Docker shows them, prepares the writable snapshot and the bundle directory
+ * (hosts, hostname, resolv.conf, config.json) and records the container as `created`.
+ */
+export async function createContainer(ctx: ContainerContext, req: ContainerCreateRequest, opts: ContainerCreateOptions): Promise<ContainerCreateResponse> {
+  const { engine, store } = ctx;
+  if (!req.Image) throw invalidArgument("create container: Config.Image is required");
+  const image = engine.images.resolve(req.Image);
+  if (opts.platform && !opts.platform.startsWith(`${image.platform.os}/${image.platform.architecture}`)) {
+    throw invalidArgument(`image with reference ${req.Image} was found but its platform (${image.platform.os}/${image.platform.architecture}) does not match the specified platform (${opts.platform})`);
+  }
+  const name = opts.name ? normalizeName(opts.name) : generateName((n) => store.nameTaken(n));
+  if (store.nameTaken(name)) throw store.nameConflict(name);
+  const imageConfig = await engine.images.imageConfig(image);
+  const { HostConfig: hcIn, NetworkingConfig: _net, ...cfgIn } = req;
+  const config = mergeImageConfig(cfgIn, imageConfig.config ?? {});
+  const hostConfig = normalizeHostConfig(hcIn ?? {});
+  // Path/Args from Entrypoint+Cmd with Docker's override rules ("No command specified").
+  const argv = containerArgs(imageConfig.config, { cmd: cfgIn.Cmd ?? undefined, entrypoint: cfgIn.Entrypoint ?? undefined });
+  if (config.StopSignal) parseSignal(config.StopSignal);
+  logLimits(hostConfig.LogConfig);
+
+  let id = randomBytes(32).toString("hex");
+  // A new id must not look like an existing name's prefix target: retry on the (improbable) clash.
+  while (store.has(id) || store.nameTaken(id.slice(0, 12))) id = randomBytes(32).toString("hex");
+  const dir = containerDir(engine.paths, id);
+  const rec: ContainerRecord = {
+    id, name, created: rfc3339Nano(nowNano()), image: req.Image, imageId: image.id, config, hostConfig,
+    path: argv[0], args: argv.slice(1),
+    state: { status: "created", pid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, oomKilled: false, error: "" },
+    restartCount: 0, dir, logPath: join(dir, LOG_FILE), owner: "",
+  };
+  const warnings: string[] = [];
+  const rb = new Rollback();
+  try {
+    await mkdir(join(dir, "rootfs"), { recursive: true, mode: 0o700 });
+    rb.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+    await engine.images.prepareRootfs(id, image);
+    rb.add(`remove the rootfs snapshot of ${id}`, () => engine.images.removeContainerRootfs(id));
+    const network = networkMode(hostConfig, []);
+    const etcFiles = await writeEtcFiles(dir, config.Hostname || shortId(id), network);
+    const extra = (hostConfig.ExtraHosts ?? []).map(extraHostLine);
+    if (extra.length > 0) await appendFile(etcFiles.hosts, extra.join("\n") + "\n");
+    // Every HostConfig problem surfaces now, not at start. The user is resolved at start (it
+    // needs the mounted rootfs), so the bundle's config.json is rewritten then.
+    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, creating: true });
+    warnings.push(...w);
+    if (Object.keys(config.Volumes ?? {}).length > 0) {
+      warnings.push(`berth has no volumes yet: ${Object.keys(config.Volumes!).join(", ")} stay in the container's writable layer`);
+    }
+    await writeFile(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
+    store.insert(rec);
+    rb.commit();
+  } catch (e) {
+    return rb.run(e, `create container ${name}`);
+  }
+  emit(ctx, rec, "create");
+  return { Id: id, Warnings: warnings };
+}
+
+/** Docker shows the image's defaults in the container's Config (moby daemon/commit.go merge). */
+function mergeImageConfig(user: ContainerConfig, img: ContainerDefaults): ContainerConfig {
+  const out: ContainerConfig = { ...user };
+  if (!out.User && img.User) out.User = img.User;
+  if (!out.WorkingDir && img.WorkingDir) out.WorkingDir = img.WorkingDir;
+  if (!out.StopSignal && img.StopSignal) out.StopSignal = img.StopSignal;
+  if ((!out.Entrypoint || out.Entrypoint.length === 0) && (!out.Cmd || out.Cmd.length === 0)) {
+    out.Entrypoint = img.Entrypoint ?? null;
+    out.Cmd = img.Cmd ?? null;
+  } else if (out.Entrypoint === undefined || out.Entrypoint === null) {
+    out.Entrypoint = img.Entrypoint ?? null;
+  }
+  // Env: the image's, overridden key by key by the user's.
+  const env = new Map<string, string>();
+  for (const e of [...(img.Env ?? []), ...(user.Env ?? [])]) env.set(e.split("=", 1)[0], e);
+  out.Env = [...env.values()];
+  out.Labels = { ...(img.Labels ?? {}), ...(user.Labels ?? {}) };
+  if (img.ExposedPorts) out.ExposedPorts = { ...img.ExposedPorts, ...(user.ExposedPorts ?? {}) } as Record<string, Record<string, never>>;
+  if (img.Volumes) out.Volumes = { ...img.Volumes, ...(user.Volumes ?? {}) } as Record<string, Record<string, never>>;
+  out.Image = user.Image;
+  out.Hostname ??= "";
+  out.Domainname ??= "";
+  out.User ??= "";
+  out.AttachStdin ??= false;
+  out.AttachStdout ??= false;
+  out.AttachStderr ??= false;
+  out.Tty ??= false;
+  out.OpenStdin ??= false;
+  out.StdinOnce ??= false;
+  out.WorkingDir ??= "";
+  out.OnBuild ??= null;
+  return out;
+}
+
+function normalizeHostConfig(hc: HostConfig): HostConfig {
+  const out: HostConfig = { ...hc };
+  out.NetworkMode ||= "bridge";
+  out.LogConfig = { Type: hc.LogConfig?.Type || "json-file", Config: { ...(hc.LogConfig?.Config ?? {}) } };
+  out.RestartPolicy = { Name: hc.RestartPolicy?.Name || "no", MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
+  validateRestartPolicy(out.RestartPolicy);
+  if (out.AutoRemove && out.RestartPolicy.Name !== "no") throw invalidArgument("can't create 'AutoRemove' container with restart policy");
+  return out;
+}
+
+/** `--add-host name:ip` (or name=ip) → a hosts line. */
+function extraHostLine(h: string): string {
+  const i = h.search(/[:=]/);
+  if (i <= 0) throw invalidArgument(`invalid argument ${JSON.stringify(h)} for "--add-host" flag`);
+  const host = h.slice(0, i);
+  let ip = h.slice(i + 1);
+  if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+  if (ip === "host-gateway") throw invalidArgument("--add-host host-gateway needs berth's networking, which is not implemented yet");
+  return `${ip}\t${host}`;
+}

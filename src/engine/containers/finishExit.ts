@@ -1,0 +1,41 @@
+import { join } from "node:path";
+import { isEngineError } from "../../errors/EngineError.js";
+import { unmountAll } from "../../image/snapshot/mountAll.js";
+import { exitStatusCode, type ExitRecord } from "../../runtime/exitRecord.js";
+import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
+import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
+import type { ContainerRecord } from "./ContainerRecord.js";
+import type { RunningProcess } from "./startProcess.js";
+
+/** Docker's exit code when the process's end is unknown (the shim died without a record). */
+const UNKNOWN_EXIT = 255;
+
+/**
+ * Records a container's exit: OOMKilled from the cgroup (read before the runtime destroys it),
+ * the runtime state deleted, the rootfs unmounted, State set to exited with the code and time
+ * from the shim's exit record, then the `oom`/`die` events. Cleanup failures are logged, never
+ * lose the exit. Returns the exit code.
+ */
+export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p: RunningProcess | null, exit: ExitRecord | null): Promise<number> {
+  const { engine, log } = ctx;
+  let oomKilled = false;
+  const cgroups = engine.runtime.cgroups;
+  if (p?.cgroupsPath && cgroups) {
+    const stats = await cgroups.stats(p.cgroupsPath).catch(() => null);
+    oomKilled = (stats?.memory?.oomKills ?? 0) > 0;
+  }
+  await runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
+    if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
+  });
+  await unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`));
+  const code = exit ? exitStatusCode(exit) : UNKNOWN_EXIT;
+  rec.state = {
+    ...rec.state, status: "exited", pid: 0, exitCode: code, oomKilled,
+    finishedAt: rfc3339Nano(exit ? exit.at : nowNano()),
+    error: exit ? rec.state.error : "the container's shim ended without recording an exit status",
+  };
+  ctx.store.save(rec);
+  if (oomKilled) emit(ctx, rec, "oom");
+  emit(ctx, rec, "die", { exitCode: String(code) });
+  return code;
+}
