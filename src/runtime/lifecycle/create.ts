@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Resources, Spec } from "../../oci/runtime.js";
 import type { ShimStdio } from "../../sys/Sys.js";
-import { alreadyExists, conflict, invalidArgument, wrapError } from "../../errors/EngineError.js";
+import { alreadyExists, conflict, internal, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import { validateId } from "../../util/ids.js";
 import { atomicWrite } from "../../util/atomicWrite.js";
 import { planText } from "../planLines.js";
@@ -149,7 +149,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const [pidText, shimPidText] = reply.fields;
     rec.pid = Number(pidText);
     rec.shimPid = Number(shimPidText);
-    if (!(rec.pid > 0) || !(rec.shimPid > 0)) throw invalidArgument(`create ${id}: shim reported bad pids ${JSON.stringify(reply.fields)}`);
+    if (!(rec.pid > 0) || !(rec.shimPid > 0)) throw internal(`create ${id}: shim reported bad pids ${JSON.stringify(reply.fields)}`);
     const [cst, sst] = await Promise.all([ctx.sys.procStat(rec.pid), ctx.sys.procStat(rec.shimPid)]);
     rec.pidStartTime = cst?.startTime ?? "";
     rec.shimStartTime = sst?.startTime ?? "";
