@@ -1,0 +1,227 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { ExecConfig, ExecInspect } from "../../../api/types/exec.js";
+import { conflict, EngineError, notFound } from "../../../errors/EngineError.js";
+import { execPlan } from "../../../runtime/lifecycle/exec.js";
+import { planText } from "../../../runtime/planLines.js";
+import type { RuntimeContext } from "../../../runtime/RuntimeContext.js";
+import { loadContainer } from "../../../runtime/status.js";
+import { ctlRequest } from "../../../runtime/ctlSocket.js";
+import { exitStatusCode, readExitRecord } from "../../../runtime/exitRecord.js";
+import { waitForExit } from "../../../runtime/waitExit.js";
+import type { ContainerLookup, ContainerRecord } from "../../containers/ContainerRecord.js";
+import type { ClientStreams } from "../attach/attachSession.js";
+import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "../attach/detachKeys.js";
+import type { ExecRecord } from "./ExecRecord.js";
+import { execProcess } from "./execProcess.js";
+import { spawnExecShim } from "./spawnExecShim.js";
+import { pumpAttachedExec } from "./pumpAttachedExec.js";
+
+export interface ExecManagerOptions {
+  lookup: ContainerLookup;
+  runtime: RuntimeContext;
+  /** Where exec shims keep their state (short: ctl.sock paths must fit sun_path). Default <runtime root>/.exec. */
+  stateRoot?: string;
+  /** Detach keys of the daemon (default ctrl-p,ctrl-q). */
+  defaultDetachKeys?: string;
+}
+
+/** How long an ended exec stays inspectable (Docker keeps them until the container goes; we also age them out). */
+const KEEP_ENDED_MS = 10 * 60_000;
+
+/**
+ * Exec instances (docker exec): created against a running container, started once, attached
+ * through our pipes or detached under a daemonized shim; the exit code is recorded before an
+ * attached start returns, so a client inspecting afterwards (the docker CLI) sees it.
+ */
+export class ExecManager {
+  private readonly execs = new Map<string, ExecRecord>();
+  private readonly stateRoot: string;
+
+  constructor(private readonly opts: ExecManagerOptions) {
+    this.stateRoot = opts.stateRoot ?? join(opts.runtime.root, ".exec");
+  }
+
+  async create(containerIdOrName: string, config: ExecConfig): Promise<{ Id: string }> {
+    const rec = this.opts.lookup.get(containerIdOrName);
+    await this.requireRunning(rec);
+    if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
+    this.prune();
+    const id = randomBytes(32).toString("hex");
+    this.execs.set(id, {
+      id, containerId: rec.id, config: { ...config, Cmd: [...config.Cmd] }, started: false, running: false, exitCode: null, pid: 0,
+      consoleSize: config.ConsoleSize ?? undefined,
+    });
+    return { Id: id };
+  }
+
+  get(execId: string): ExecRecord {
+    const e = this.execs.get(execId);
+    if (!e) throw notFound(`No such exec instance: ${execId}`);
+    return e;
+  }
+
+  inspect(execId: string): ExecInspect {
+    const e = this.get(execId);
+    const c = e.config;
+    return {
+      CanRemove: false,
+      ContainerID: e.containerId,
+      DetachKeys: c.DetachKeys ?? "",
+      ExitCode: e.exitCode,
+      ID: e.id,
+      OpenStderr: c.AttachStderr === true,
+      OpenStdin: c.AttachStdin === true,
+      OpenStdout: c.AttachStdout === true,
+      ProcessConfig: { arguments: c.Cmd.slice(1), entrypoint: c.Cmd[0] ?? "", privileged: c.Privileged === true, tty: c.Tty === true, user: c.User ?? "" },
+      Running: e.running,
+      Pid: e.pid,
+    };
+  }
+
+  /** Exec ids of a container (container inspect's ExecIDs). */
+  idsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  /** Forgets a removed container's execs. */
+  forgetContainer(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+
+  async resize(execId: string, height: number, width: number): Promise<void> {
+    const e = this.get(execId);
+    if (!e.running || !e.stateDir) {
+      // Not started yet: remember it for the start (the CLI may resize right after start).
+      if (!e.started) e.consoleSize = [height, width];
+      return;
+    }
+    if (e.config.Tty !== true) return; // no terminal: nothing to size (as Docker)
+    const reply = await ctlRequest(e.stateDir, `resize\t${height}\t${width}`).catch(() => "ok");
+    if (reply !== "ok" && e.running) throw new EngineError("Internal", `resize exec ${execId}: ${reply.split("\t").slice(3).join(" ")}`);
+  }
+
+  /** Detached start: returns once the process runs; the exit is recorded in the background. */
+  async startDetached(execId: string): Promise<void> {
+    const e = this.claim(execId);
+    const c = this.opts.lookup.get(e.containerId);
+    try {
+      const prepared = await this.prepare(e, c, undefined);
+      let started;
+      try {
+        started = await spawnExecShim({ shimPath: this.opts.runtime.shimPath, stateDir: prepared.dir, planFile: prepared.planFile, targetPid: prepared.targetPid, detach: true, action: `exec ${c.id}` });
+      } catch (err) {
+        await rm(prepared.dir, { recursive: true, force: true });
+        throw err;
+      }
+      e.pid = started.pid;
+      e.running = true;
+      e.stateDir = prepared.dir;
+      const shimStat = await this.opts.runtime.sys.procStat(started.shimPid);
+      void waitForExit(this.opts.runtime.sys, { dir: prepared.dir, shimPid: started.shimPid, shimStartTime: shimStat?.startTime ?? "" })
+        .then((exit) => this.finish(e, exit ? exitStatusCode(exit) : 255), () => this.finish(e, 255));
+    } catch (err) {
+      this.failed(e, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Attached start: opens the client's streams, runs the process with them, and resolves once
+   * it exited (its code recorded) — or earlier on detach keys / client gone, the process then
+   * running on with its exit still recorded.
+   */
+  async start(execId: string, consoleSize: [number, number] | undefined, open: (tty: boolean) => ClientStreams, signal: AbortSignal): Promise<void> {
+    const e = this.claim(execId);
+    const c = this.opts.lookup.get(e.containerId);
+    let prepared: { dir: string; planFile: string; targetPid: number };
+    try {
+      prepared = await this.prepare(e, c, consoleSize);
+    } catch (err) {
+      this.failed(e, err);
+      throw err;
+    }
+    const tty = e.config.Tty === true;
+    const client = open(tty);
+    let started;
+    try {
+      started = await spawnExecShim({ shimPath: this.opts.runtime.shimPath, stateDir: prepared.dir, planFile: prepared.planFile, targetPid: prepared.targetPid, detach: false, action: `exec ${c.id}` });
+    } catch (err) {
+      await rm(prepared.dir, { recursive: true, force: true });
+      this.failed(e, err);
+      throw err instanceof EngineError && err.detail.stage === "exec" ? new EngineError("FailedPrecondition", `OCI runtime exec failed: ${err.message.replace(/^exec [0-9a-f]+: exec: /, "")}`, { cause: err }) : err;
+    }
+    e.pid = started.pid;
+    e.running = true;
+    e.stateDir = prepared.dir;
+    const shim = started.attached!;
+    const keys = parseDetachKeys(e.config.DetachKeys || this.opts.defaultDetachKeys || DEFAULT_DETACH_KEYS);
+    const wants = { stdin: e.config.AttachStdin === true, stdout: e.config.AttachStdout !== false, stderr: e.config.AttachStderr !== false };
+    const done = pumpAttachedExec(shim, client, { tty, ...wants, scanner: new DetachScanner(keys) }, signal);
+    // The exit is recorded whatever the client does; only then does an attached start return.
+    const recorded = shim.exited.then(async (x) => {
+      const exit = await readExitRecord(prepared.dir).catch(() => null);
+      this.finish(e, exit ? exitStatusCode(exit) : x.code ?? (x.signal ? 128 : 255));
+    });
+    const end = await done;
+    if (end === "exited") await recorded;
+  }
+
+  private claim(execId: string): ExecRecord {
+    const e = this.get(execId);
+    if (e.running) throw conflict(`Error: Exec command ${execId} is already running`);
+    if (e.started) throw conflict(`Error: Exec command ${execId} has already run`);
+    e.started = true;
+    return e;
+  }
+
+  private failed(e: ExecRecord, err: unknown): void {
+    const stage = err instanceof EngineError ? err.detail.stage : undefined;
+    const errno = err instanceof EngineError ? err.detail.errno : undefined;
+    this.finish(e, stage === "exec" ? (errno === 2 ? 127 : 126) : 126);
+  }
+
+  private finish(e: ExecRecord, code: number): void {
+    if (e.exitCode !== null) return;
+    e.exitCode = code;
+    e.running = false;
+    e.endedAt = Date.now();
+    const dir = e.stateDir;
+    e.stateDir = undefined;
+    if (dir) void rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Checks the container, builds the process and writes the plan in a fresh state directory. */
+  private async prepare(e: ExecRecord, c: ContainerRecord, consoleSize: [number, number] | undefined): Promise<{ dir: string; planFile: string; targetPid: number }> {
+    const rt = await this.requireRunning(c);
+    const proc = await execProcess(rt.process, e.config, { rootfs: `/proc/${rt.pid}/root`, consoleSize: consoleSize ?? e.consoleSize });
+    const plan = execPlan(rt, proc);
+    await mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
+    const dir = join(this.stateRoot, e.id.slice(0, 16));
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { mode: 0o700 });
+    const planFile = join(dir, "plan");
+    await writeFile(planFile, planText(plan), { mode: 0o600 });
+    return { dir, planFile, targetPid: rt.pid };
+  }
+
+  /** The runtime's record of a running container; Conflict with Docker's words otherwise. */
+  private async requireRunning(c: ContainerRecord) {
+    if (c.state.status === "paused") throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+    if (c.state.status === "restarting") throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
+    if (c.state.status !== "running") throw conflict(`container ${c.id} is not running`);
+    const dir = this.opts.lookup.runtimeDir(c.id);
+    const v = await loadContainer({ ...this.opts.runtime, root: dirname(dir) }, basename(dir)).catch(() => null);
+    if (!v || v.status !== "running") {
+      if (v?.status === "paused") throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+      throw conflict(`container ${c.id} is not running`);
+    }
+    return v.record;
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [id, e] of this.execs) if (e.endedAt !== undefined && now - e.endedAt > KEEP_ENDED_MS) this.execs.delete(id);
+  }
+}
