@@ -1,18 +1,36 @@
-/** Where a CLI command writes: injected so commands are testable and never touch process.* directly. */
+/**
+ * What a CLI command gets: where to write, the terminal it runs on, the environment, and a lazily
+ * made Docker API client (commands that need no daemon — help, logout — never connect).
+ */
+import type { Readable, Writable } from "node:stream";
+import type { DockerClient } from "../client/DockerClient.js";
+
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
 }
 
-export interface CliCommand {
-  /** One line for the usage listing. */
-  summary: string;
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: string[], ctx: CliContext): Promise<number>;
-}
+/** A terminal-capable stream (process.stdin / process.stdout, or a test pipe without isTTY). */
+export type InStream = Readable & { isTTY?: boolean; setRawMode?(mode: boolean): unknown; fd?: number };
+export type OutStream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
 
 export interface CliContext {
   io: CliIo;
-  /** Opens the engine lazily: commands that need none (help) stay fast. */
-  engine(): Promise<import("../engine/Engine.js").Engine>;
+  stdin: InStream;
+  stdout: OutStream;
+  stderr: OutStream;
+  env: NodeJS.ProcessEnv;
+  /** The daemon address as given (-H, DOCKER_HOST, BERTH_HOST or the default). */
+  host: string;
+  /** The docker client config directory (~/.docker, or DOCKER_CONFIG / --config). */
+  configDir: string;
+  client(): DockerClient;
+}
+
+/** One command module: parses its argv and makes (mostly) one client call. */
+export interface CliCommand {
+  /** `run [OPTIONS] IMAGE [COMMAND] [ARG...]` */
+  usage: string;
+  summary: string;
+  run(argv: string[], ctx: CliContext): Promise<number>;
 }
