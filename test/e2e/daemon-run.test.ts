@@ -1,0 +1,114 @@
+/**
+ * berthd end to end: what `docker run` does in its different shapes — exit codes of failed
+ * starts, resource limits seen from inside the container, restart policies, a missing image,
+ * the attached form.
+ */
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
+import { daemonSkipReason, startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+
+const skip = daemonSkipReason() ?? false;
+
+async function withDaemon(fn: (d: TestDaemon) => Promise<void>): Promise<void> {
+  const d = await startTestDaemon();
+  try {
+    await fn(d);
+  } catch (e) {
+    await d.cleanup();
+    throw e;
+  }
+  assert.deepEqual(await d.cleanup(), [], `berthd left these behind:\n${d.log()}`);
+}
+
+test("a missing command fails the start with Docker's text and the CLI exits 127", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const r = await d.docker(["run", "-d", "--name", "nocmd", "busybox", "berth-no-such-command"]);
+    assert.equal(r.code, 127, r.stderr);
+    assert.match(r.stderr, /failed to create task for container: .*exec: "berth-no-such-command": executable file not found in \$PATH: unknown/);
+    const st = JSON.parse(await d.ok(["inspect", "-f", "{{json .State}}", "nocmd"]));
+    assert.equal(st.Status, "created");
+    assert.equal(st.ExitCode, 127);
+    assert.match(st.Error, /executable file not found/);
+    // The failed start left nothing running or mounted: it can be removed without force.
+    await d.ok(["rm", "nocmd"]);
+  });
+});
+
+test("a missing image makes the CLI try to pull it (no registry here: a clear failure)", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const r = await d.docker(["run", "-d", "berth-test-no-such-image"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Unable to find image 'berth-test-no-such-image:latest' locally/);
+    assert.equal(await d.ok(["ps", "-aq"]), "");
+  });
+});
+
+test("--memory, --cpus and --pids-limit are what the container sees in its cgroups", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const out = `${d.dir}/limits`;
+    const script = "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/pids/pids.max > /out/limits";
+    const id = await d.ok(["run", "-d", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "42", "-v", `${d.dir}:/out`, "busybox", "sh", "-c", script]);
+    assert.equal(await d.ok(["wait", id]), "0");
+    assert.deepEqual((await readFile(out, "utf8")).trim().split("\n"), [String(64 * 1024 * 1024), "50000", "100000", "42"]);
+    const hc = JSON.parse(await d.ok(["inspect", "-f", "{{json .HostConfig}}", id]));
+    assert.equal(hc.Memory, 64 * 1024 * 1024);
+    assert.equal(hc.NanoCpus, 500_000_000);
+    assert.equal(hc.PidsLimit, 42);
+  });
+});
+
+test("docker update changes a running container's cgroup", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const id = await d.ok(["run", "-d", "--pids-limit", "42", "busybox", "sleep", "100"]);
+    await d.ok(["update", "--pids-limit", "17", id]);
+    assert.equal((await readFile(`/sys/fs/cgroup/pids/berth/${id}/pids.max`, "utf8")).trim(), "17");
+    assert.equal(await d.ok(["inspect", "-f", "{{.HostConfig.PidsLimit}}", id]), "17");
+  });
+});
+
+test("restart policy on-failure:2 restarts twice, then stays exited", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const id = await d.ok(["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 5"]);
+    let st: { Status: string; ExitCode: number } = { Status: "", ExitCode: -1 };
+    let count = -1;
+    for (let i = 0; i < 100; i++) {
+      const info = JSON.parse(await d.ok(["inspect", id]))[0];
+      st = info.State;
+      count = info.RestartCount;
+      if (st.Status === "exited" && count === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(st.Status, "exited");
+    assert.equal(st.ExitCode, 5);
+    assert.equal(count, 2);
+    // No third attempt comes later.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await d.ok(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id]), "2 exited");
+  });
+});
+
+test("--rm with -d removes the container when it exits; docker wait reports the code", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const id = await d.ok(["run", "-d", "--rm", "busybox", "sh", "-c", "sleep 0.3; exit 4"]);
+    const w = await d.docker(["wait", id]);
+    assert.equal(w.stdout.trim(), "4");
+    for (let i = 0; i < 50 && (await d.ok(["ps", "-aq"])) !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await d.ok(["ps", "-aq"]), "");
+  });
+});
+
+test("docker run --rm busybox echo hi prints hi and exits 0 (attached)", { skip }, async (t) => {
+  await withDaemon(async (d) => {
+    const r = await d.docker(["run", "--rm", "busybox", "echo", "hi"]);
+    if (/received 501|container attach is not implemented/.test(r.stderr)) {
+      t.skip("attach is not wired into berthd yet (the container streams part)");
+      return;
+    }
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "hi\n");
+    const fail = await d.docker(["run", "--rm", "busybox", "sh", "-c", "echo oops >&2; exit 3"]);
+    assert.equal(fail.code, 3);
+    assert.equal(fail.stderr.split("\n").filter((l) => !l.startsWith("WARNING")).join("\n"), "oops\n");
+  });
+});

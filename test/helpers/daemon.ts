@@ -1,0 +1,182 @@
+/**
+ * A berthd for end-to-end tests: started from dist/src/bin/berthd.js on a short temporary
+ * socket (/tmp/bd-XXXX/docker.sock) with its own data and exec roots, driven with the real
+ * docker CLI. cleanup() removes every container through the API, stops the daemon, then makes
+ * sure nothing is left: shims and container processes killed through their cgroups, cgroups
+ * removed, mounts under the directory unmounted, the directory deleted.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+export const DOCKER_CLI = process.env.BERTH_TEST_DOCKER_CLI ?? "/usr/local/bin/docker";
+const BERTHD = resolve("dist/src/bin/berthd.js");
+
+export interface DockerRun { code: number | null; stdout: string; stderr: string }
+
+export interface TestDaemon {
+  dir: string;
+  sock: string;
+  dataRoot: string;
+  execRoot: string;
+  /** Runs the docker CLI against this daemon. */
+  docker(args: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<DockerRun>;
+  /** Like docker(), but throws with stderr unless the exit status is 0; returns trimmed stdout. */
+  ok(args: string[]): Promise<string>;
+  /** The daemon's stderr so far (for assertion messages). */
+  log(): string;
+  /** kill -9 the daemon (containers keep running). */
+  crash(): Promise<void>;
+  /** Starts the daemon again on the same roots (after crash() or stop()). */
+  restart(): Promise<void>;
+  /** SIGTERM, wait for exit. */
+  stop(): Promise<void>;
+  /** Everything this daemon made is gone afterwards; returns what had to be cleaned by force. */
+  cleanup(): Promise<string[]>;
+}
+
+export function daemonSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return "needs root (mounts, cgroups, namespaces)";
+  if (!existsSync(DOCKER_CLI)) return `docker CLI not found at ${DOCKER_CLI}`;
+  if (!existsSync(BERTHD)) return `${BERTHD} not built (npx tsc -p .)`;
+  return undefined;
+}
+
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", "devices", "blkio", "systemd", "unified"];
+
+/** cgroup directories of container `id` (berthd's default parent /berth). */
+export function containerCgroups(id: string): string[] {
+  return CONTROLLERS.map((c) => `/sys/fs/cgroup/${c}/berth/${id}`).filter((p) => existsSync(p));
+}
+
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  return text.split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(dir + "/"));
+}
+
+export async function startTestDaemon(): Promise<TestDaemon> {
+  const dir = await mkdtemp("/tmp/bd-");
+  const sock = join(dir, "docker.sock");
+  const dataRoot = join(dir, "data");
+  const execRoot = join(dir, "exec");
+  const home = join(dir, "home");
+  let proc: ChildProcess | null = null;
+  let stderr = "";
+
+  const launch = async () => {
+    const p = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "debug"], { stdio: ["ignore", "ignore", "pipe"] });
+    proc = p;
+    let own = "";
+    p.stderr!.on("data", (d) => {
+      own += d;
+      stderr = (stderr + d).slice(-20000);
+    });
+    for (let i = 0; i < 200; i++) {
+      if (p.exitCode !== null) throw new Error(`berthd exited with ${p.exitCode}: ${stderr}`);
+      if (own.includes("API listen on")) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`berthd did not come up: ${stderr}`);
+  };
+  const exited = (p: ChildProcess) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once("exit", () => r())));
+
+  const docker = (args: string[], opts: { stdin?: string; timeoutMs?: number } = {}) =>
+    new Promise<DockerRun>((resolvePromise, reject) => {
+      const p = spawn(DOCKER_CLI, args, {
+        env: { PATH: process.env.PATH, HOME: home, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(home, ".docker") },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => (err += d));
+      const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+      p.on("error", reject);
+      p.on("close", (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code, stdout: out, stderr: err });
+      });
+      p.stdin.end(opts.stdin);
+    });
+
+  const d: TestDaemon = {
+    dir, sock, dataRoot, execRoot,
+    docker,
+    async ok(args) {
+      const r = await docker(args);
+      if (r.code !== 0) throw new Error(`docker ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+      return r.stdout.trim();
+    },
+    log: () => stderr,
+    async crash() {
+      const p = proc!;
+      p.kill("SIGKILL");
+      await exited(p);
+    },
+    restart: launch,
+    async stop() {
+      const p = proc;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      p.kill("SIGTERM");
+      const t = setTimeout(() => p.kill("SIGKILL"), 15_000);
+      await exited(p);
+      clearTimeout(t);
+    },
+    async cleanup() {
+      const forced: string[] = [];
+      const p = proc as ChildProcess | null;
+      if (p && p.exitCode === null && p.signalCode === null) {
+        const ids = (await docker(["ps", "-aq", "--no-trunc"])).stdout.split("\n").filter(Boolean);
+        if (ids.length > 0) await docker(["rm", "-f", ...ids]);
+        await d.stop();
+      }
+      // The safety net: whatever the daemon did not clean is a leak the test should report.
+      const containersDir = join(dataRoot, "containers");
+      const ids = existsSync(containersDir) ? readdirSync(containersDir) : [];
+      for (const id of ids) {
+        for (const cg of containerCgroups(id)) {
+          forced.push(`cgroup ${cg}`);
+          const procs = (await readFile(join(cg, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean);
+          for (const pid of procs) try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
+        }
+      }
+      const runtimeDir = join(execRoot, "runtime");
+      for (const id of existsSync(runtimeDir) ? readdirSync(runtimeDir).filter((n) => !n.startsWith(".")) : []) {
+        const pid = Number((await readFile(join(runtimeDir, id, "shim.pid"), "utf8").catch(() => "")).trim());
+        if (pid > 0) {
+          forced.push(`shim ${pid}`);
+          try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      for (const id of ids) {
+        for (const cg of containerCgroups(id)) {
+          for (let i = 0; i < 50; i++) {
+            try {
+              await rmdir(cg);
+              break;
+            } catch {
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          }
+        }
+      }
+      for (const m of (await mountsUnder(dir)).sort().reverse()) {
+        forced.push(`mount ${m}`);
+        spawnSync("umount", ["-l", m]);
+      }
+      await rm(dir, { recursive: true, force: true });
+      return forced;
+    },
+  };
+  // The CLI keeps its config in the test directory, never in root's home.
+  await mkdir(join(home, ".docker"), { recursive: true });
+  try {
+    await launch();
+  } catch (e) {
+    await d.cleanup();
+    throw e;
+  }
+  return d;
+}
