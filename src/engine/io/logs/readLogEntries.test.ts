@@ -39,7 +39,7 @@ test("partial records are joined, rotated files read oldest first, tail counts m
     await writeFile(`${path}.1`, rec(3, "stdout", "P", "thr") + rec(4, "stdout", "F", "ee"));
     await writeFile(path, rec(5, "stdout", "F", "") + rec(6, "stdout", "F", "six") + rec(7, "stdout", "P", "prompt> "));
     assert.deepEqual(await collect(readLogEntries({ path, follow: false })), ["stdout:one\n", "stderr:two\n", "stdout:three\n", "stdout:\n", "stdout:six\n", "stdout:prompt> "]);
-    assert.deepEqual(await collect(readLogEntries({ path, follow: false, tail: 3 })), ["stdout:three\n", "stdout:\n", "stdout:six\n", "stdout:prompt> "]);
+    assert.deepEqual(await collect(readLogEntries({ path, follow: false, tail: 3 })), ["stdout:\n", "stdout:six\n", "stdout:prompt> "]);
     assert.deepEqual(await collect(readLogEntries({ path, follow: false, tail: 0 })), []);
     assert.deepEqual(await collect(readLogEntries({ path, follow: false, tail: 100 })), await collect(readLogEntries({ path, follow: false })));
     const since = parseRfc3339Ns(ts(3))!;

@@ -9,12 +9,14 @@ const CHUNK = 64 * 1024;
 /**
  * Finds where the last `lines` messages begin, reading backwards from the end of the newest
  * file (and into older ones only as far as needed), so `logs --tail N` costs O(N), not O(log
- * size). A message is an `F` record with the `P` records before it, so the start is just after
- * the (lines+1)-th `F` record from the end. A trailing record without newline (being written)
+ * size). A message is an `F` record with the `P` records before it (or the `P` records at the
+ * very end), so the start is just after the (lines+1)-th message from the end. A trailing record without newline (being written)
  * is not counted. Returns the start of the oldest file when there are fewer messages.
  */
 export async function findTailStart(files: readonly string[], lines: number): Promise<LogPosition> {
   let seen = 0;
+  // `P` records at the very end (a line the process has not finished) count as one message.
+  let trailing = true;
   for (let fi = files.length - 1; fi >= 0; fi--) {
     const fh = await open(files[fi]!, "r").catch((e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") return null; // rotated away meanwhile
@@ -54,9 +56,11 @@ export async function findTailStart(files: readonly string[], lines: number): Pr
         }
         const start = prev >= 0 ? winStart + prev + 1 : 0;
         const record = win.subarray(start - winStart, pos - 1 - winStart);
-        if (!isPartialRecord(record)) {
+        const partial = isPartialRecord(record);
+        if (!partial || trailing) {
           if (seen === lines) return { fileIndex: fi, offset: pos };
           seen++;
+          trailing = false;
         }
         pos = start;
         // Keep the window small: nothing after `pos` is needed again.
