@@ -1,25 +1,21 @@
 /**
- * Image events for the daemon's event bus (GET /events): the shape moby's LogImageEvent
- * writes. The bus itself belongs to the container engine (src/engine/events); the image
- * backend only needs a function to hand events to.
+ * Image events for the daemon's event bus (GET /events), as moby's LogImageEvent names them.
+ * The bus belongs to the container engine (src/engine/events/EventBus.ts); the image backend
+ * only needs a function to publish to: its input has the shape of EventBus.publish's, so the
+ * daemon passes `(e) => bus.publish(e)`.
  */
-import type { EventMessage } from "../api/types/system.js";
-
 export type ImageAction = "pull" | "push" | "tag" | "untag" | "delete" | "load" | "import" | "save";
 
-/** Where events go; the daemon passes its bus's publish function. */
-export type EmitEvent = (event: EventMessage) => void;
+export interface ImageEventInput {
+  Type: "image";
+  Action: ImageAction;
+  /** Actor.ID: the image ID, or the reference for pull/push (as moby). */
+  id: string;
+  attributes: Record<string, string>;
+}
 
-export function imageEvent(action: ImageAction, id: string, attributes: Record<string, string> = {}, now = Date.now()): EventMessage {
-  const timeNano = BigInt(now) * 1_000_000n;
-  return {
-    Type: "image",
-    Action: action,
-    Actor: { ID: id, Attributes: attributes },
-    scope: "local",
-    time: Math.floor(now / 1000),
-    timeNano: Number(timeNano),
-    status: action,
-    id,
-  };
+export type EmitEvent = (event: ImageEventInput) => void;
+
+export function imageEvent(action: ImageAction, id: string, attributes: Record<string, string> = {}): ImageEventInput {
+  return { Type: "image", Action: action, id, attributes };
 }

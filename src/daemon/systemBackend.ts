@@ -6,6 +6,7 @@
  * The container engine and the event bus are parameters (lookups, not imports), so this file
  * does not depend on how those are built.
  */
+import { machine } from "node:os";
 import { EngineError } from "../errors/EngineError.js";
 import type { EventsOptions, SystemBackend } from "../api/backend.js";
 import type { ContainerSummary } from "../api/types/container.js";
@@ -85,7 +86,8 @@ export function createSystemBackend(deps: SystemBackendDeps): SystemBackend {
         OperatingSystem: f.host.operatingSystem,
         OSVersion: f.host.osVersion,
         OSType: "linux",
-        Architecture: f.host.architecture,
+        // /info reports uname's machine (x86_64), /version the Go arch (amd64), as moby does.
+        Architecture: machine(),
         NCPU: f.host.ncpu,
         MemTotal: f.host.memTotal,
         Name: f.host.hostname,
