@@ -15,7 +15,11 @@ import type { LogFn } from "../engine/containers/ContainerContext.js";
 import { EventBus } from "../engine/events/EventBus.js";
 import { isAlive, parseProcStat } from "../sys/procStat.js";
 import { containerBackend } from "./containerBackend.js";
+import { containerStreams } from "./containerStreams.js";
+import { makeExecBackend } from "./execBackend.js";
+import { createImageBackend } from "./imageBackend.js";
 import type { DaemonOptions } from "./options.js";
+import { createSystemBackend } from "./systemBackend.js";
 
 export interface Daemon {
   engine: Engine;
@@ -67,14 +71,26 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     containers = new ContainerEngine({ engine, events, log });
     await containers.restore();
 
+    const ctr0 = containers;
+    const streams = containerStreams({ lookup: ctr0, runtime: engine.runtime, images: engine.images });
+    const exec = makeExecBackend({ lookup: ctr0, runtime: engine.runtime });
+    const containerApi = containerBackend(ctr0, streams);
     const backends: Backends = {
-      // ---- OTHER PARTS OF THE DAEMON (wire here when they land) ----
-      // Container streams (logs/attach/stats/top/export/archive/resize, src/daemon/containerStreams.ts):
-      //   containers: containerBackend(containers, <streams methods over `containers` as ContainerLookup>),
-      //   exec: <exec backend>,
-      // Images and system (src/daemon/imageBackend.ts, src/daemon/systemBackend.ts):
-      //   images: <image backend over engine.images>, system: <system backend with `events`>,
-      containers: containerBackend(containers),
+      containers: containerApi,
+      exec: exec.backend,
+      images: createImageBackend({
+        images: engine.images,
+        emit: (e) => events.publish(e),
+        isContainerRunning: (id) => ctr0.store.find(id)?.state.status === "running" || ctr0.store.find(id)?.state.status === "paused",
+      }),
+      system: createSystemBackend({
+        images: engine.images,
+        dataRoot: opts.dataRoot,
+        listContainers: ({ size }) => containerApi.list({ all: true, size, filters: new Map() }),
+        events,
+        runtimePath: engine.runtime.shimPath,
+      }),
+      // Volumes and networks: not implemented yet (their routes answer 501).
     };
     const server = new ApiServer({ socketPath: opts.socketPath, backends, version: BERTH_VERSION, socketGid: opts.socketGid });
     await mkdir(dirname(opts.socketPath), { recursive: true });

@@ -45,7 +45,12 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles, creating: false });
     await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     const limits = logLimits(rec.hostConfig.LogConfig);
-    const created = await runtimeCreate(engine.runtime, { id: rec.id, bundle: rec.dir, log: { path: rec.logPath, maxSize: limits.maxSize, maxFiles: limits.maxFiles } });
+    const created = await runtimeCreate(engine.runtime, {
+      id: rec.id, bundle: rec.dir,
+      log: { path: rec.logPath, maxSize: limits.maxSize, maxFiles: limits.maxFiles },
+      // docker run -i: the shim holds a stdin pipe that attach clients feed.
+      stdin: rec.config.OpenStdin ? { open: true, once: rec.config.StdinOnce === true } : undefined,
+    });
     rb.add(`delete the runtime state of ${rec.id}`, async () => void (await runtimeDelete(engine.runtime, rec.id, { force: true })));
     for (const hook of hooks) await hook(join(engine.runtime.root, rec.id));
     await runtimeStart(engine.runtime, rec.id);
