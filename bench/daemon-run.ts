@@ -1,0 +1,78 @@
+// Daemon run latency through the real docker CLI: `docker run --rm busybox true` (create,
+// attach, wait, start, exit, auto-remove) and `docker run -d busybox true` (create + start),
+// against berthd and against Debian's dockerd (containerd + runc) side by side. Both daemons run
+// on private sockets and roots (test helpers); dockerd gets berth's busybox through
+// `docker save | docker load`, so both run the same image. Both use --network none (berthd has
+// no bridge yet; dockerd is started with --bridge=none). Run as root after `npx tsc -p .`:
+//   node dist/bench/daemon-run.js [--n 20]
+import { spawnSync } from "node:child_process";
+import { startTestDaemon, DOCKER_CLI } from "../test/helpers/daemon.js";
+import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js";
+
+const args = process.argv.slice(2);
+const nIdx = args.indexOf("--n");
+const N = nIdx >= 0 ? Number(args[nIdx + 1]) : 20;
+
+function cli(sock: string, argv: string[], input?: Buffer): { ms: number; stdout: Buffer } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(DOCKER_CLI, ["-H", `unix://${sock}`, ...argv], { input, maxBuffer: 1 << 28, env: { PATH: process.env.PATH, HOME: "/tmp", DOCKER_CONFIG: "/tmp/berth-bench-docker-config" } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`docker ${argv.join(" ")}: exit ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function stats(xs: number[]): { median: number; mean: number; p90: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], mean: s.reduce((a, b) => a + b, 0) / s.length, p90: s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] };
+}
+
+function measure(sock: string): { rm: number[]; detached: number[]; cold: number } {
+  const cold = cli(sock, ["run", "--rm", "--network", "none", "busybox", "true"]).ms;
+  const rm: number[] = [];
+  for (let i = 0; i < N; i++) rm.push(cli(sock, ["run", "--rm", "--network", "none", "busybox", "true"]).ms);
+  const detached: number[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const r = cli(sock, ["run", "-d", "--network", "none", "busybox", "true"]);
+    detached.push(r.ms);
+    ids.push(r.stdout.toString().trim());
+  }
+  cli(sock, ["wait", ...ids]);
+  cli(sock, ["rm", "-f", ...ids]);
+  return { rm, detached, cold };
+}
+
+async function main(): Promise<void> {
+  const skip = dockerdSkipReason();
+  if (skip) throw new Error(`bench: ${skip}`);
+  const berth = await startTestDaemon();
+  let dockerd: Awaited<ReturnType<typeof startTestDockerd>> | undefined;
+  try {
+    dockerd = await startTestDockerd();
+    const image = cli(berth.sock, ["save", "busybox"]).stdout;
+    cli(dockerd.sock, ["load"], image);
+    const b = measure(berth.sock);
+    const d = measure(dockerd.sock);
+    const row = (label: string, bx: number[], dx: number[]) => {
+      const sb = stats(bx);
+      const sd = stats(dx);
+      console.log(`${label.padEnd(34)} ${sb.median.toFixed(1).padStart(8)} ${sd.median.toFixed(1).padStart(9)} ${(sb.median / sd.median).toFixed(2).padStart(7)}   (mean ${sb.mean.toFixed(1)} / ${sd.mean.toFixed(1)}, p90 ${sb.p90.toFixed(1)} / ${sd.p90.toFixed(1)})`);
+    };
+    console.log(`docker CLI ${DOCKER_CLI}, ${N} runs each, median ms per command (berthd / dockerd)`);
+    console.log(`${"".padEnd(34)} ${"berthd".padStart(8)} ${"dockerd".padStart(9)} ${"ratio".padStart(7)}`);
+    row("first run --rm busybox true", [b.cold], [d.cold]);
+    row("run --rm busybox true", b.rm, d.rm);
+    row("run -d busybox true", b.detached, d.detached);
+    const version = cli(dockerd.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim();
+    console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
+  } finally {
+    await dockerd?.stop();
+    const forced = await berth.cleanup();
+    if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
