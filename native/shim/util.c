@@ -102,12 +102,16 @@ int write_file(const char *path, const char *text) {
   return 0;
 }
 
+/* Atomic (temp file + rename) but not fsynced: everything written this way (shim.pid, exit,
+ * pid files) is volatile runtime state about processes that a crash of the machine ends too,
+ * and the page cache outlives a crash of any process, so durability would only add two disk
+ * flushes to every container start and exit. */
 int write_file_atomic(int dirfd, const char *name, const char *text, size_t len) {
   char tmp[256];
   if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp)) { errno = ENAMETOOLONG; return -1; }
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
-  if (write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, text, len) < 0) {
     int e = errno;
     close(fd);
     unlinkat(dirfd, tmp, 0);
@@ -120,7 +124,6 @@ int write_file_atomic(int dirfd, const char *name, const char *text, size_t len)
     errno = e;
     return -1;
   }
-  fsync(dirfd); /* best effort: the rename is what matters for readers */
   return 0;
 }
 

@@ -30,7 +30,7 @@ int write_all_wait(int fd, const void *buf, size_t len, int timeout_ms);
 ssize_t read_retry(int fd, void *buf, size_t len);
 /* Writes a string to an existing file (O_WRONLY, no create). Returns 0 or -1 with errno. */
 int write_file(const char *path, const char *text);
-/* Writes content to dir/name atomically: name.tmp, fsync, rename, fsync dir. */
+/* Writes content to dir/name atomically: name.tmp, then rename (no fsync: volatile state). */
 int write_file_atomic(int dirfd, const char *name, const char *text, size_t len);
 int set_nonblock(int fd, int on);
 /* Closes every fd >= 3 that is not in keep[0..n) (negative entries are ignored). */

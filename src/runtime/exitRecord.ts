@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLine } from "../util/lineFormat.js";
 
@@ -15,7 +15,8 @@ export function parseExitRecord(text: string): ExitRecord | null {
 
 export async function readExitRecord(dir: string): Promise<ExitRecord | null> {
   try {
-    return parseExitRecord(await readFile(join(dir, "exit"), "utf8"));
+    // Synchronous: a tiny file (or ENOENT), read on every status check and wake-up.
+    return parseExitRecord(readFileSync(join(dir, "exit"), "utf8"));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Spec } from "../oci/runtime.js";
 import { validateSpec } from "../oci/validate.js";
@@ -10,7 +10,8 @@ export async function readBundle(bundleArg: string): Promise<{ bundle: string; s
   const file = join(bundle, "config.json");
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    // Synchronous, like the other small state reads of the hot path (see containerStore.ts).
+    text = readFileSync(file, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`read bundle: ${file} does not exist`);
     throw invalidArgument(`read bundle: ${file}: ${(e as Error).message}`);
@@ -23,7 +24,12 @@ export async function readBundle(bundleArg: string): Promise<{ bundle: string; s
   }
   const spec = validateSpec(json);
   const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
-  const st = await stat(rootfs).catch(() => null);
+  let st: ReturnType<typeof statSync> | null = null;
+  try {
+    st = statSync(rootfs);
+  } catch {
+    st = null;
+  }
   if (!st || !st.isDirectory()) throw notFound(`read bundle: root.path: rootfs ${rootfs} does not exist or is not a directory`);
   return { bundle, spec, rootfs };
 }

@@ -1,5 +1,6 @@
-import { constants } from "node:fs";
-import { mkdir, readFile, readdir, rmdir, stat, writeFile } from "node:fs/promises";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { basename } from "node:path";
 
 /**
  * The file operations the cgroup code performs, behind one seam (youki's habit): the real
@@ -21,20 +22,44 @@ export interface CgroupFs {
 /** O_WRONLY|O_TRUNC without O_CREAT: some control files are write-only (cgroup.kill), none may be created. */
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_TRUNC;
 
+function writeOnce(path: string, data: string): void {
+  const fd = openSync(path, WRITE_FLAGS);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Control files whose write may wait in the kernel: memory limits reclaim down to the new value,
+ * and migrations or controller changes wait for an RCU grace period (cgroup_threadgroup_rwsem).
+ * These go through libuv's thread pool so the event loop never waits on them.
+ */
+const MAY_BLOCK = /^(memory\.|cgroup\.(procs|threads|subtree_control|type)$|tasks$)/;
+
+/**
+ * cgroupfs lives in memory and answers in microseconds, while a thread-pool round trip costs
+ * ~100 µs: everything else is done synchronously (a container's create and delete make dozens
+ * of these calls). The Promise interface stays, for the seam and its test fakes.
+ */
 export const nodeCgroupFs: CgroupFs = {
-  readFile: (path) => readFile(path, "utf8"),
-  writeFile: (path, data) => writeFile(path, data, { flag: WRITE_FLAGS }),
-  mkdir: async (path) => {
-    await mkdir(path);
+  readFile: async (path) => readFileSync(path, "utf8"),
+  writeFile: async (path, data) => {
+    if (MAY_BLOCK.test(basename(path))) await writeFile(path, data, { flag: WRITE_FLAGS });
+    else writeOnce(path, data);
   },
-  rmdir: (path) => rmdir(path),
+  mkdir: async (path) => {
+    mkdirSync(path);
+  },
+  rmdir: async (path) => rmdirSync(path),
   subdirs: async (path) => {
-    const entries = await readdir(path, { withFileTypes: true });
+    const entries = readdirSync(path, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   },
   exists: async (path) => {
     try {
-      await stat(path);
+      statSync(path);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;

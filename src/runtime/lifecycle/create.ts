@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Resources, Spec } from "../../oci/runtime.js";
 import type { ShimStdio } from "../../sys/Sys.js";
@@ -86,7 +87,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const dir = containerDir(ctx.root, id);
   if (join(dir, "ctl.sock").length > 107) throw invalidArgument(`create: state directory ${dir} is too long for a unix socket path (use a shorter --root or id)`);
   try {
-    await mkdir(dir, { mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") throw alreadyExists(`create: container ${id} already exists`);
     throw e;
@@ -111,7 +112,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     }
     const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags, stdin: opts.stdin });
     const planFile = join(dir, "plan");
-    await writeFile(planFile, planText(plan), { mode: 0o600 });
+    // Small state files of the hot path are written synchronously (see containerStore.ts).
+    writeFileSync(planFile, planText(plan), { mode: 0o600 });
 
     const rec: ContainerRecord = {
       id,
