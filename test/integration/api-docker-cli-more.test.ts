@@ -6,6 +6,8 @@ import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { startHarness, type Harness } from "./api-harness.js";
 
 const DOCKER = process.env.BERTH_TEST_DOCKER_CLI ?? "/usr/local/bin/docker";
@@ -87,6 +89,36 @@ test("docker stats --no-stream reads one stats object", { skip }, async () => {
     assert.equal(r.code, 0, r.stderr);
     // CPU: (2e9 delta / 8e9 system delta) * 2 CPUs = 50%.
     assert.equal(r.stdout.trim(), "berth-test-stats 50.00% 64MiB / 256MiB 1kB / 2kB 3");
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test("docker cp both ways through the archive routes (stat header, tar streams)", { skip }, async () => {
+  const h = await startHarness();
+  try {
+    const c = h.engine.add({ name: "berth-test-cp" });
+    const root = await h.engine.rootfs(c);
+    await mkdir(join(root, "data"));
+    await writeFile(join(root, "data", "hello.txt"), "hello from the container\n");
+    const out = join(h.dir, "out");
+    await mkdir(out);
+    const from = await docker(h, ["cp", "berth-test-cp:/data/hello.txt", out + "/"]);
+    assert.equal(from.code, 0, from.stderr);
+    assert.equal(await readFile(join(out, "hello.txt"), "utf8"), "hello from the container\n");
+
+    await writeFile(join(out, "upload.txt"), "uploaded\n");
+    const to = await docker(h, ["cp", join(out, "upload.txt"), "berth-test-cp:/data/"]);
+    assert.equal(to.code, 0, to.stderr);
+    assert.equal(await readFile(join(root, "data", "upload.txt"), "utf8"), "uploaded\n");
+
+    const dir = await docker(h, ["cp", "berth-test-cp:/data", join(out, "copy")]);
+    assert.equal(dir.code, 0, dir.stderr);
+    assert.deepEqual((await readdir(join(out, "copy"))).sort(), ["hello.txt", "upload.txt"], "a directory stat (Go dir bit) is understood");
+
+    const missing = await docker(h, ["cp", "berth-test-cp:/nope", out]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Could not find the file \/nope in container berth-test-cp/);
   } finally {
     await h.cleanup();
   }

@@ -22,7 +22,7 @@ export interface Harness {
 export async function startHarness(opts: { backends?: (engine: TestEngine) => Backends; server?: Partial<ApiServerOptions> } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), `berth-test-api-${randomBytes(4).toString("hex")}-`));
   const socketPath = join(dir, "docker.sock");
-  const engine = new TestEngine();
+  const engine = new TestEngine(dir);
   const server = new ApiServer({
     socketPath, version: "0.1.0-test", backends: opts.backends ? opts.backends(engine) : engine.backends(), shutdownGraceMs: 200,
     ...opts.server,

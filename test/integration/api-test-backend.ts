@@ -16,6 +16,11 @@ import type { Volume } from "../../src/api/types/volume.js";
 import type { Filters } from "../../src/api/filters.js";
 import type { ProgressFn } from "../../src/api/backend.js";
 import { conflict, EngineError, notFound } from "../../src/errors/EngineError.js";
+import type { PathStat } from "../../src/api/types/container.js";
+import { lstat, mkdir, readlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import * as tar from "tar";
 
 export interface FakeContainer {
   id: string;
@@ -46,7 +51,14 @@ function notFoundContainer(id: string): EngineError {
   return notFound(`No such container: ${id}`);
 }
 
+/** Go's os.FileMode bits the docker CLI looks at (directory, symlink). */
+const GO_MODE_DIR = 0x80000000;
+const GO_MODE_SYMLINK = 0x08000000;
+
 export class TestEngine {
+  /** Container filesystems for the archive routes live under `root/<id>` (a test temp dir). */
+  constructor(private readonly root: string | null = null) {}
+
   readonly containers = new Map<string, FakeContainer>();
   readonly execs = new Map<string, FakeExec>();
   readonly volumes = new Map<string, Volume>();
@@ -100,6 +112,34 @@ export class TestEngine {
       Config: { Hostname: c.id.slice(0, 12), Image: c.image, Cmd: c.cmd, Tty: c.tty, OpenStdin: c.openStdin, Labels: c.labels, Env: [] },
       NetworkSettings: { Bridge: "", SandboxID: "", SandboxKey: "", Ports: {}, Networks: {} },
     };
+  }
+
+  /** A path inside the container's directory; `..` cannot leave it. */
+  pathIn(c: FakeContainer, path: string): string {
+    if (!this.root) throw new EngineError("NotImplemented", "archive: this test engine has no filesystem root");
+    const base = join(this.root, c.id);
+    const full = resolve(base, "." + resolve("/", path));
+    return full;
+  }
+
+  async rootfs(c: FakeContainer): Promise<string> {
+    const dir = this.pathIn(c, "/");
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async statIn(c: FakeContainer, path: string): Promise<PathStat> {
+    const full = this.pathIn(c, path);
+    let st;
+    try {
+      st = await lstat(full);
+    } catch {
+      throw notFound(`Could not find the file ${path} in container ${c.name}`);
+    }
+    let mode = st.mode & 0o7777;
+    if (st.isDirectory()) mode = (mode | GO_MODE_DIR) >>> 0; // >>> 0: JS bit operations are signed
+    if (st.isSymbolicLink()) mode = (mode | GO_MODE_SYMLINK) >>> 0;
+    return { name: basename(full), size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget: st.isSymbolicLink() ? await readlink(full) : "" };
   }
 
   /**
@@ -243,7 +283,19 @@ export class TestEngine {
         })();
       },
       export: async (id) => { this.find(id); return Readable.from([Buffer.from("not really a tar\n")]); },
-      archiveStat: unsupported("archive"), archiveGet: unsupported("archive"), archivePut: unsupported("archive"),
+      archiveStat: async (id, path) => this.statIn(this.find(id), path),
+      archiveGet: async (id, path) => {
+        const c = this.find(id);
+        const stat = await this.statIn(c, path);
+        const full = this.pathIn(c, path);
+        return { stat, tar: tar.c({ cwd: dirname(full), portable: true }, [basename(full)]) as unknown as Readable };
+      },
+      archivePut: async (id, path, body) => {
+        const c = this.find(id);
+        const st = await this.statIn(c, path);
+        if (((st.mode & GO_MODE_DIR) >>> 0) === 0) throw new EngineError("InvalidArgument", `extracting archive: ${path} is not a directory`);
+        await pipeline(body, tar.x({ cwd: this.pathIn(c, path) }));
+      },
     };
   }
 

@@ -283,7 +283,11 @@ export interface ContainerWaitResponse { StatusCode: number; Error: { Message: s
 
 export interface ContainerPruneResponse { ContainersDeleted: string[] | null; SpaceReclaimed: number }
 
-/** X-Docker-Container-Path-Stat header (base64 JSON) of the archive routes. */
+/**
+ * X-Docker-Container-Path-Stat header (base64 JSON) of the archive routes. `mode` is Go's
+ * os.FileMode, not a unix mode: permission bits plus 1<<31 for a directory and 1<<27 for a
+ * symlink (the docker CLI tests those bits); `mtime` is RFC 3339.
+ */
 export interface PathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
 
 /** One element of the stats stream (GET /containers/{id}/stats); engine-defined detail passes through. */
