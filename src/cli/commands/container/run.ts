@@ -53,14 +53,18 @@ export const command: CliCommand = {
     // The wait is registered before the start, so a container that exits at once is not missed.
     let ready!: () => void;
     const registered = new Promise<void>((r) => (ready = r));
-    const waiting = client.containers.wait(id, { condition: cfg.HostConfig?.AutoRemove ? "removed" : "next-exit", onReady: () => ready() });
+    const stopWaiting = new AbortController();
+    const waiting = client.containers.wait(id, { condition: cfg.HostConfig?.AutoRemove ? "removed" : "next-exit", onReady: () => ready(), signal: stopWaiting.signal });
     await Promise.race([registered, waiting]);
     try {
       await client.containers.start(id);
     } catch (e) {
       stream?.destroy();
+      stopWaiting.abort();
+      await waiting.catch(() => undefined);
       const text = errorText(e);
-      if (cfg.HostConfig?.AutoRemove) await waiting.catch(() => undefined);
+      // --rm: a container that never ran is removed here (a daemon may keep it after a failed start).
+      if (cfg.HostConfig?.AutoRemove) await client.containers.remove(id, { force: true }).catch(() => undefined);
       throw new StatusError(`berth: ${text}.`, startFailureCode(text));
     }
     const sigProxy = p.flags.has("sig-proxy") ? flagBool(p, "sig-proxy") : true;
