@@ -21,7 +21,7 @@ import { familiarName, familiarString, formatReference, normalizeReference, pars
 import type { ProgressEvent } from "../image/registry/progress.js";
 import type { ClientForHostOptions } from "../image/registry/RegistryClient.js";
 import { imageEvent, type EmitEvent, type ImageAction } from "./imageEvents.js";
-import { imageFilter } from "./imageFilters.js";
+import { imageFilter, referenceMatches } from "./imageFilters.js";
 import { progressMessage } from "./imageProgress.js";
 import { decodeRegistryAuth } from "./imageRegistryAuth.js";
 
@@ -63,8 +63,12 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
       const shared = new Map<string, number>();
       if (o.sharedSize) for (const u of (await images.diskUsage()).Images) shared.set(u.Id, u.SharedSize);
       const keep = imageFilter(o.filters, { createdOf: (ref) => createdOf(images, ref) });
+      // moby lists only the names that match a reference filter (`docker images busybox`).
+      const patterns = [...(o.filters.get("reference") ?? [])];
+      const named = (names: string[]) => (patterns.length ? names.filter((n) => patterns.some((p) => referenceMatches(p, n))) : names);
       return summaries
         .filter((s) => keep({ id: s.Id, repoTags: s.RepoTags, repoDigests: s.RepoDigests, created: s.Created, labels: s.Labels }))
+        .map((s) => ({ ...s, RepoTags: named(s.RepoTags), RepoDigests: named(s.RepoDigests) }))
         .sort((a, b) => b.Created - a.Created || a.Id.localeCompare(b.Id))
         .map((s) => ({
           Id: s.Id, ParentId: s.ParentId, RepoTags: s.RepoTags, RepoDigests: s.RepoDigests, Created: s.Created,

@@ -21,8 +21,8 @@ export const command: CliCommand = {
     const list = await ctx.client().images.list({ all: flagBool(p, "all"), filters });
     const trunc = !flagBool(p, "no-trunc");
     if (flagBool(p, "quiet")) {
-      const ids = [...new Set(list.map((i) => (trunc ? i.Id.replace(/^sha256:/, "").slice(0, 12) : i.Id)))];
-      ctx.io.out(ids.map((i) => i + "\n").join(""));
+      // One line per row, as docker prints them (an image with two tags shows twice).
+      ctx.io.out(list.flatMap((i) => imageRows(i, { trunc })).map((r) => `${r.ID}\n`).join(""));
       return 0;
     }
     const rows = list.flatMap((i) => imageRows(i, { trunc }));
