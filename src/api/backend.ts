@@ -9,6 +9,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import type { Filters } from "./filters.js";
+import type { Timestamp } from "./timestamps.js";
 import type { JSONMessage } from "./types/progress.js";
 import type {
   AuthConfig, AuthResponse, DiskUsage, DiskUsageObject, EngineInfo, EventMessage,
@@ -33,7 +34,7 @@ import type {
 /** Where progress messages go (pull/push/load/import). Resolves once the client took it. */
 export type ProgressFn = (msg: JSONMessage) => Promise<void>;
 
-export interface EventsOptions { since?: string; until?: string; filters: Filters }
+export interface EventsOptions { since?: Timestamp; until?: Timestamp; filters: Filters }
 
 export interface SystemBackend {
   info(): Promise<EngineInfo>;
@@ -54,11 +55,10 @@ export interface LogsOptions {
   follow: boolean;
   stdout: boolean;
   stderr: boolean;
-  since?: string;
-  until?: string;
+  since?: Timestamp;
+  until?: Timestamp;
   timestamps: boolean;
-  /** "all" or a line count. */
-  tail: string;
+  tail: number | "all";
   details: boolean;
 }
 

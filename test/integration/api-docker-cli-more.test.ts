@@ -123,3 +123,17 @@ test("docker cp both ways through the archive routes (stat header, tar streams)"
     await h.cleanup();
   }
 });
+
+test("docker events with --since/--until prints the engine's events and ends", { skip }, async () => {
+  const h = await startHarness();
+  try {
+    const r = await docker(h, ["events", "--since", "0", "--until", "2", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "container start x");
+    const bad = await docker(h, ["events", "--filter", "colour=red", "--until", "2"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid filter 'colour'/);
+  } finally {
+    await h.cleanup();
+  }
+});

@@ -181,8 +181,12 @@ export class TestEngine {
         if (cfg.password !== "secret") throw new EngineError("Forbidden", "login: wrong password");
         return { Status: "Login Succeeded" };
       },
-      events: async (_o, signal) => (async function* () {
-        yield { Type: "container" as const, Action: "start", Actor: { ID: "x", Attributes: {} }, scope: "local" as const, time: 1, timeNano: 1_000_000_000 };
+      events: async (o, signal) => (async function* () {
+        // One recorded event at t=1s; the stream follows (waits for the client) unless `until` is given.
+        const ev = { Type: "container" as const, Action: "start", Actor: { ID: "x", Attributes: { name: "x" } }, scope: "local" as const, time: 1, timeNano: 1_000_000_000 };
+        const inRange = (!o.since || o.since.seconds <= ev.time) && (!o.until || ev.time <= o.until.seconds);
+        if (inRange) yield ev;
+        if (o.until) return;
         await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
       })(),
     };

@@ -52,7 +52,7 @@ export function registerImageRoutes(router: ApiRouter, backend: ImageBackend | u
     if (fromImage && fromSrc) throw invalidArgument("create image: fromImage and fromSrc are mutually exclusive");
     const platform = q.string("platform") || undefined;
     if (fromImage) {
-      await withProgress(ctx, (w) => b().pull({ fromImage, tag: q.string("tag") || undefined, platform, registryAuth: registryAuth(ctx) }, (m) => w.write(m), ctx.signal));
+      await withProgress(ctx, (w) => b().pull({ fromImage, tag: q.string("tag") || undefined, platform, auth: registryAuth(ctx) }, (m) => w.write(m), ctx.signal));
     } else {
       const source = fromSrc === "-" ? ctx.bodyStream() : null;
       await withProgress(ctx, (w) => b().import({
@@ -99,7 +99,7 @@ export function registerImageRoutes(router: ApiRouter, backend: ImageBackend | u
     const name = param(ctx, "name");
     await withProgress(ctx, (w) => b().push({
       name, tag: ctx.query.string("tag") || undefined, platform: ctx.query.string("platform") || undefined,
-      registryAuth: registryAuth(ctx),
+      auth: registryAuth(ctx),
     }, (m) => w.write(m), ctx.signal));
   });
 

@@ -2,6 +2,8 @@
 import { EngineError } from "../../errors/EngineError.js";
 import type { Handler, RequestContext } from "../context.js";
 import type { Router } from "../router.js";
+import { decodeRegistryAuth } from "../registry-auth.js";
+import type { AuthConfig } from "../types/system.js";
 
 export type ApiRouter = Router<Handler>;
 
@@ -25,7 +27,7 @@ export function addAll(router: ApiRouter, methods: readonly string[], pattern: s
   for (const m of methods) router.add(m, pattern, handler);
 }
 
-/** Docker's registry auth header, passed through undecoded (the engine owns credentials). */
-export function registryAuth(ctx: RequestContext): string | undefined {
-  return ctx.header("x-registry-auth") || undefined;
+/** Credentials from Docker's X-Registry-Auth header, if any. */
+export function registryAuth(ctx: RequestContext): AuthConfig | undefined {
+  return decodeRegistryAuth(ctx.header("x-registry-auth"));
 }

@@ -6,6 +6,8 @@ import type { AuthConfig, DiskUsageObject, Info, Version } from "../types/system
 import { checkShape, requireObject } from "../validate.js";
 import { MAX_API_VERSION, MIN_API_VERSION } from "../version.js";
 import { validateFilterNames } from "../filters.js";
+import { parseTimestamp } from "../timestamps.js";
+import { writeJsonLines } from "../streams/output.js";
 import { need, type ApiRouter } from "./support.js";
 import type { Handler } from "../context.js";
 
@@ -107,21 +109,9 @@ export function registerSystemRoutes(router: ApiRouter, backend: SystemBackend |
   router.add("GET", "/events", async (ctx) => {
     const filters = ctx.query.filters();
     validateFilterNames(filters, ["config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume"]);
-    const events = await need(backend, "events").events({ since: ctx.query.string("since"), until: ctx.query.string("until"), filters }, ctx.signal);
+    const events = await need(backend, "events").events({ since: parseTimestamp("since", ctx.query.string("since")), until: parseTimestamp("until", ctx.query.string("until")), filters }, ctx.signal);
+    // Headers go out now: `docker events` waits for them before it reports anything.
     const res = ctx.startStream(200, { "Content-Type": "application/json" });
-    for await (const ev of events) {
-      if (ctx.signal.aborted) break;
-      if (!res.write(JSON.stringify(ev) + "\n")) await drainOrClose(res);
-    }
-    res.end();
-  });
-}
-
-/** Waits for backpressure to clear, or for the client to go away. */
-export function drainOrClose(res: NodeJS.WritableStream & { once: Function; off: Function }): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => { res.off("drain", done); res.off("close", done); resolve(); };
-    res.once("drain", done);
-    res.once("close", done);
+    await writeJsonLines(res, events, ctx.signal);
   });
 }

@@ -1,5 +1,6 @@
 /** Wire types of the image routes (moby api/types/image). */
 import type { ContainerConfig, GraphDriverData } from "./container.js";
+import type { AuthConfig } from "./system.js";
 
 export interface ImageSummary {
   Id: string;
@@ -65,8 +66,8 @@ export interface ImagePullOptions {
   fromImage: string;
   tag?: string;
   platform?: string;
-  /** Base64url JSON AuthConfig from X-Registry-Auth, undecoded (the backend owns credentials). */
-  registryAuth?: string;
+  /** Credentials decoded from X-Registry-Auth, if the client sent any. */
+  auth?: AuthConfig;
 }
 
 /** POST /images/create when importing a tarball (fromSrc). */
@@ -83,5 +84,5 @@ export interface ImagePushOptions {
   name: string;
   tag?: string;
   platform?: string;
-  registryAuth?: string;
+  auth?: AuthConfig;
 }
