@@ -35,6 +35,11 @@ export interface ApiServerOptions {
   shutdownGraceMs?: number;
   /** Host facts for /version and /info; computed from the machine when absent. */
   hostFacts?: HostFacts;
+  /**
+   * Told about server-side failures (5xx answers, failures after the status went out) so the
+   * daemon can log them; the server itself never prints.
+   */
+  onError?: (error: unknown, request: { method: string; url: string }) => void;
 }
 
 export class ApiServer {
@@ -190,6 +195,7 @@ export class ApiServer {
 
   private reportFailure(ctx: RequestContext, e: unknown): void {
     const { status, message } = e instanceof PayloadTooLargeError ? { status: 413, message: e.message } : httpErrorFrom(e);
+    if (status >= 500 || ctx.session || ctx.response().headersSent) this.notify(e, ctx);
     if (ctx.session) {
       ctx.session.reportError(message);
       ctx.session.close();
@@ -202,6 +208,14 @@ export class ApiServer {
       return;
     }
     this.fail(ctx, status, message);
+  }
+
+  private notify(e: unknown, ctx: RequestContext): void {
+    try {
+      this.options.onError?.(e, { method: ctx.req.method ?? "", url: ctx.req.url ?? "" });
+    } catch {
+      // a failing logger must not take the server down
+    }
   }
 
   private fail(ctx: RequestContext, status: number, message: string): void {

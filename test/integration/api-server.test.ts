@@ -362,3 +362,27 @@ test("a client vanishing mid-attach ends stdin, then aborts the session's signal
     await h.cleanup();
   }
 });
+
+test("onError hears about 500s and handler crashes, not about client errors", async () => {
+  const seen: string[] = [];
+  const h = await startHarness({
+    server: { onError: (e, r) => seen.push(`${r.method} ${r.url}: ${(e as Error).message}`) },
+    backends: (engine) => {
+      const b = engine.backends();
+      b.containers = { ...b.containers!, top: async () => { throw new TypeError("engine bug"); } };
+      return b;
+    },
+  });
+  try {
+    h.engine.add({ name: "t" });
+    const r = await rawRequest(h.socketPath, "GET", "/v1.47/containers/t/top");
+    assert.equal(r.status, 500);
+    assert.deepEqual(JSON.parse(r.body), { message: "engine bug" });
+    assert.equal((await rawRequest(h.socketPath, "GET", "/v1.47/containers/nope/json")).status, 404);
+    assert.deepEqual(seen, ["GET /v1.47/containers/t/top: engine bug"]);
+    const build = await rawRequest(h.socketPath, "POST", "/v1.47/build");
+    assert.equal(build.status, 501);
+  } finally {
+    await h.cleanup();
+  }
+});

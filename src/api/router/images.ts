@@ -79,6 +79,15 @@ export function registerImageRoutes(router: ApiRouter, backend: ImageBackend | u
     ctx.sendJson(200, await b().prune(filters));
   });
 
+  // Routes Docker has and berth does not serve yet: an explicit 501, not a 404 that reads
+  // like a typo in the client.
+  router.add("POST", "/build", async () => {
+    throw new EngineError("NotImplemented", "build image: image builds are not supported by this daemon yet");
+  });
+  router.add("POST", "/commit", async () => {
+    throw new EngineError("NotImplemented", "commit container: commit is not supported by this daemon yet");
+  });
+
   router.add("GET", "/images/search", async () => {
     throw new EngineError("NotImplemented", "search images: registry search is not supported by this daemon");
   });
