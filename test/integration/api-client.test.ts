@@ -102,6 +102,14 @@ test("attach and exec round-trip stdin to stdout over hijacked connections", asy
     await conn.sendStdin(Readable.from([Buffer.from("ping "), Buffer.from("pong")]));
     assert.deepEqual(await collected, { stdout: "ping pong", stderr: "" });
 
+    h.engine.add({ name: "tty", tty: true });
+    const raw = await client.containers.attach("tty");
+    assert.equal(raw.contentType, "application/vnd.docker.raw-stream");
+    assert.equal(raw.multiplexed, false);
+    const rawOut = raw.collect();
+    await raw.sendStdin(Readable.from(["\x01\x00\x00\x00 not a frame header"]));
+    assert.deepEqual(await rawOut, { stdout: "\x01\x00\x00\x00 not a frame header", stderr: "" }, "TTY output passes through unframed");
+
     h.engine.add({ name: "box" });
     const exec = await client.exec.create("box", { Cmd: ["cat", "3"], AttachStdin: true, AttachStdout: true, AttachStderr: true });
     const session = await client.exec.start(exec.Id);
