@@ -14,6 +14,7 @@ import type {
   ImagePruneResponse, ImagePullOptions, ImagePushOptions, ImageSummary,
 } from "../api/types/image.js";
 import type { JSONMessage } from "../api/types/progress.js";
+import type { AuthConfig } from "../api/types/system.js";
 import type { ImageService } from "../image/ImageService.js";
 import type { ImageRecord } from "../image/metadata/ImageRecords.js";
 import { formatPlatform, parsePlatform } from "../image/platform.js";
@@ -23,7 +24,7 @@ import type { ClientForHostOptions } from "../image/registry/RegistryClient.js";
 import { imageEvent, type EmitEvent, type ImageAction } from "./imageEvents.js";
 import { imageFilter, referenceMatches } from "./imageFilters.js";
 import { progressMessage } from "./imageProgress.js";
-import { decodeRegistryAuth } from "./imageRegistryAuth.js";
+import { credentialsOf } from "./imageRegistryAuth.js";
 
 /** How the daemon reaches registries (daemon flags, not per request). */
 export interface RegistryConnectionOptions {
@@ -50,8 +51,8 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
   const { images } = deps;
   const emit = (action: ImageAction, id: string, attrs: Record<string, string> = {}) => deps.emit?.(imageEvent(action, id, attrs));
-  const registryOptions = (authHeader: string | undefined): ClientForHostOptions => {
-    const credentials = decodeRegistryAuth(authHeader);
+  const registryOptions = (auth: AuthConfig | undefined): ClientForHostOptions => {
+    const credentials = credentialsOf(auth);
     const opts: ClientForHostOptions = { hostOptions: { ...(deps.registry ?? {}) } };
     if (credentials) opts.credentials = credentials;
     return opts;
@@ -98,7 +99,7 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
     async pull(o: ImagePullOptions, progress: ProgressFn): Promise<void> {
       const refText = pullReference(o.fromImage, o.tag);
       const ref = normalizeReference(refText);
-      const registry = registryOptions(o.registryAuth);
+      const registry = registryOptions(o.auth);
       const platform = o.platform ? parsePlatform(o.platform) : undefined;
       const before = images.tryResolve(formatReference(ref))?.id;
       const id = ref.digest ?? ref.tag ?? "latest";
@@ -135,7 +136,7 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
     },
 
     async push(o: ImagePushOptions, progress: ProgressFn): Promise<void> {
-      const registry = registryOptions(o.registryAuth);
+      const registry = registryOptions(o.auth);
       if (o.platform) checkPlatform(images, o.platform, "push");
       for (const target of pushTargets(images, o.name, o.tag)) {
         const ref = parseReference(target);

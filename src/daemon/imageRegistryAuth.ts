@@ -1,31 +1,15 @@
 /**
- * Credentials a client sends with pull/push (`X-Registry-Auth`: base64url JSON of an AuthConfig,
- * moby's registry.DecodeAuthConfig) and the registry host a login's `serveraddress` names.
+ * Credentials a client sent with pull/push (the API edge decodes X-Registry-Auth into an
+ * AuthConfig, src/api/registry-auth.ts) as the registry client's Credentials, and the registry
+ * host a login's `serveraddress` names.
  */
-import { EngineError, invalidArgument } from "../errors/EngineError.js";
+import { EngineError } from "../errors/EngineError.js";
 import type { AuthConfig } from "../api/types/system.js";
 import type { Credentials } from "../image/registry/dockerConfig.js";
 
-/**
- * Decodes the header; an empty or `{}` header means anonymous. Like moby, a header that is not
- * valid base64 JSON is a 400 rather than a silent anonymous pull.
- */
-export function decodeRegistryAuth(header: string | undefined): Credentials | undefined {
-  if (!header) return undefined;
-  let config: AuthConfig;
-  try {
-    // Buffer's base64 decoder takes both alphabets, with or without padding.
-    const parsed: unknown = JSON.parse(Buffer.from(header, "base64").toString("utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    config = parsed as AuthConfig;
-  } catch (e) {
-    throw invalidArgument(`decode X-Registry-Auth: invalid registry credentials header: ${(e as Error).message}`);
-  }
-  return credentialsOf(config);
-}
-
 /** Username/password (or an identity token) of an AuthConfig; undefined when anonymous. */
-export function credentialsOf(config: AuthConfig): Credentials | undefined {
+export function credentialsOf(config: AuthConfig | undefined): Credentials | undefined {
+  if (!config) return undefined;
   const username = config.username ?? "";
   const password = config.password ?? "";
   // An OAuth identity token needs the token-refresh flow, which the registry client lacks.
