@@ -68,10 +68,6 @@ export class RequestContext {
     else socket.once("close", onClose);
   }
 
-  get hijacked(): boolean {
-    return this.hijackedSession !== null;
-  }
-
   /** Whether the client sent the Upgrade headers of a hijack. */
   get wantsUpgrade(): boolean {
     return this.upgrade !== null;

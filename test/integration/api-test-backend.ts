@@ -4,7 +4,7 @@
  * is an echo loop (stdin bytes come back on stdout, the process exits when stdin ends); logs are
  * whatever chunks the test stored; wait resolves when the record's process ends.
  */
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type {
   AttachOptions, Backends, ChangeResult, ContainerBackend, ExecBackend, ImageBackend, LogStream,
   LogsOptions, OpenStreams, OutputChunk, PendingWait, StopOptions, SystemBackend, VolumeBackend,
@@ -376,9 +376,4 @@ export class TestEngine {
       prune: async () => ({ VolumesDeleted: null, SpaceReclaimed: 0 }),
     };
   }
-}
-
-/** A stdin-like stream for tests. */
-export function pass(): PassThrough {
-  return new PassThrough();
 }

@@ -22,11 +22,6 @@ export function param(ctx: RequestContext, name: string): string {
   return v;
 }
 
-/** Registers the same handler for several methods (GET and HEAD of /_ping). */
-export function addAll(router: ApiRouter, methods: readonly string[], pattern: string, handler: Handler): void {
-  for (const m of methods) router.add(m, pattern, handler);
-}
-
 /** Credentials from Docker's X-Registry-Auth header, if any. */
 export function registryAuth(ctx: RequestContext): AuthConfig | undefined {
   return decodeRegistryAuth(ctx.header("x-registry-auth"));
