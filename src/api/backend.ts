@@ -9,7 +9,6 @@
  */
 import type { Readable, Writable } from "node:stream";
 import type { Filters } from "./filters.js";
-import type { Timestamp } from "./timestamps.js";
 import type { JSONMessage } from "./types/progress.js";
 import type {
   AuthConfig, AuthResponse, DiskUsage, DiskUsageObject, EngineInfo, EventMessage,
@@ -34,7 +33,11 @@ import type {
 /** Where progress messages go (pull/push/load/import). Resolves once the client took it. */
 export type ProgressFn = (msg: JSONMessage) => Promise<void>;
 
-export interface EventsOptions { since?: Timestamp; until?: Timestamp; filters: Filters }
+/**
+ * `since`/`until` are passed as sent, already checked to be Unix seconds with an optional
+ * fraction ("1700000000.5"); `parseTimestamp` in timestamps.ts reads them.
+ */
+export interface EventsOptions { since?: string; until?: string; filters: Filters }
 
 export interface SystemBackend {
   info(): Promise<EngineInfo>;
@@ -55,10 +58,12 @@ export interface LogsOptions {
   follow: boolean;
   stdout: boolean;
   stderr: boolean;
-  since?: Timestamp;
-  until?: Timestamp;
+  /** As sent, checked like EventsOptions.since. */
+  since?: string;
+  until?: string;
   timestamps: boolean;
-  tail: number | "all";
+  /** "all" or a line count, as sent ("all" when absent); `parseTail` reads it. */
+  tail: string;
   details: boolean;
 }
 

@@ -75,6 +75,9 @@ test("request errors: malformed JSON, wrong field types, oversized bodies, backe
     const badFilter = await rawRequest(h.socketPath, "GET", "/v1.47/containers/json?filters=" + encodeURIComponent('{"colour":["red"]}'));
     assert.equal(badFilter.status, 400);
     assert.equal(JSON.parse(badFilter.body).message, "invalid filter 'colour'");
+    const badSince = await rawRequest(h.socketPath, "GET", "/v1.47/containers/x/logs?stdout=1&since=yesterday");
+    assert.equal(badSince.status, 400);
+    assert.match(JSON.parse(badSince.body).message, /invalid value for since: "yesterday"/);
     const missing = await rawRequest(h.socketPath, "GET", "/v1.47/containers/nosuch/json");
     assert.equal(missing.status, 404);
     assert.equal(JSON.parse(missing.body).message, "No such container: nosuch");

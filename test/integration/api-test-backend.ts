@@ -21,6 +21,7 @@ import { lstat, mkdir, readlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import * as tar from "tar";
+import { parseTimestamp } from "../../src/api/timestamps.js";
 
 export interface FakeContainer {
   id: string;
@@ -184,7 +185,9 @@ export class TestEngine {
       events: async (o, signal) => (async function* () {
         // One recorded event at t=1s; the stream follows (waits for the client) unless `until` is given.
         const ev = { Type: "container" as const, Action: "start", Actor: { ID: "x", Attributes: { name: "x" } }, scope: "local" as const, time: 1, timeNano: 1_000_000_000 };
-        const inRange = (!o.since || o.since.seconds <= ev.time) && (!o.until || ev.time <= o.until.seconds);
+        const since = parseTimestamp("since", o.since);
+        const until = parseTimestamp("until", o.until);
+        const inRange = (!since || since.seconds <= ev.time) && (!until || ev.time <= until.seconds);
         if (inRange) yield ev;
         if (o.until) return;
         await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));

@@ -9,7 +9,7 @@ import { writeJsonLines, writeOutput } from "../streams/output.js";
 import type { ContainerWaitResponse, PathStat, WaitCondition } from "../types/container.js";
 import { MEDIA_MULTIPLEXED_STREAM, MEDIA_RAW_STREAM } from "../streams/hijack.js";
 import { versionAtLeast } from "../version.js";
-import { parseTail, parseTimestamp } from "../timestamps.js";
+import { checkedTimestamp } from "./support.js";
 import { need, param, type ApiRouter } from "./support.js";
 
 const WAIT_CONDITIONS: readonly WaitCondition[] = ["not-running", "next-exit", "removed"];
@@ -74,8 +74,8 @@ export function registerContainerStreamRoutes(router: ApiRouter, backend: Contai
     const stderr = q.bool("stderr");
     if (!stdout && !stderr) throw invalidArgument("Bad parameters: you must choose at least one stream");
     const logs = await b().logs(param(ctx, "id"), {
-      follow: q.bool("follow"), stdout, stderr, since: parseTimestamp("since", q.string("since")), until: parseTimestamp("until", q.string("until")),
-      timestamps: q.bool("timestamps"), tail: parseTail(q.string("tail")), details: q.bool("details"),
+      follow: q.bool("follow"), stdout, stderr, since: checkedTimestamp(ctx, "since"), until: checkedTimestamp(ctx, "until"),
+      timestamps: q.bool("timestamps"), tail: q.string("tail") || "all", details: q.bool("details"),
     }, ctx.signal);
     const multiplexed = !logs.tty;
     const contentType = multiplexed && versionAtLeast(ctx.apiVersion, "1.42") ? MEDIA_MULTIPLEXED_STREAM : MEDIA_RAW_STREAM;

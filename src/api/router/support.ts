@@ -3,6 +3,7 @@ import { EngineError } from "../../errors/EngineError.js";
 import type { Handler, RequestContext } from "../context.js";
 import type { Router } from "../router.js";
 import { decodeRegistryAuth } from "../registry-auth.js";
+import { parseTimestamp } from "../timestamps.js";
 import type { AuthConfig } from "../types/system.js";
 
 export type ApiRouter = Router<Handler>;
@@ -25,4 +26,10 @@ export function param(ctx: RequestContext, name: string): string {
 /** Credentials from Docker's X-Registry-Auth header, if any. */
 export function registryAuth(ctx: RequestContext): AuthConfig | undefined {
   return decodeRegistryAuth(ctx.header("x-registry-auth"));
+}
+
+/** A since/until parameter, rejected with a 400 unless it is Unix seconds; passed on as sent. */
+export function checkedTimestamp(ctx: RequestContext, name: string): string | undefined {
+  const raw = ctx.query.string(name);
+  return parseTimestamp(name, raw) === undefined ? undefined : raw;
 }

@@ -6,9 +6,8 @@ import type { AuthConfig, DiskUsageObject, Info, Version } from "../types/system
 import { checkShape, requireObject } from "../validate.js";
 import { MAX_API_VERSION, MIN_API_VERSION } from "../version.js";
 import { validateFilterNames } from "../filters.js";
-import { parseTimestamp } from "../timestamps.js";
 import { writeJsonLines } from "../streams/output.js";
-import { need, type ApiRouter } from "./support.js";
+import { checkedTimestamp, need, type ApiRouter } from "./support.js";
 import type { Handler } from "../context.js";
 
 export interface ServerFacts {
@@ -109,7 +108,7 @@ export function registerSystemRoutes(router: ApiRouter, backend: SystemBackend |
   router.add("GET", "/events", async (ctx) => {
     const filters = ctx.query.filters();
     validateFilterNames(filters, ["config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume"]);
-    const events = await need(backend, "events").events({ since: parseTimestamp("since", ctx.query.string("since")), until: parseTimestamp("until", ctx.query.string("until")), filters }, ctx.signal);
+    const events = await need(backend, "events").events({ since: checkedTimestamp(ctx, "since"), until: checkedTimestamp(ctx, "until"), filters }, ctx.signal);
     // Headers go out now: `docker events` waits for them before it reports anything.
     const res = ctx.startStream(200, { "Content-Type": "application/json" });
     await writeJsonLines(res, events, ctx.signal);
