@@ -3,6 +3,14 @@
 // Composition root: the real process streams and environment; nothing else is loaded up front.
 import { main } from "../cli/main.js";
 
+// A closed pipe (`berth events | head`) ends the command quietly, as SIGPIPE ends docker's.
+for (const s of [process.stdout, process.stderr]) {
+  s.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 // Flush what is buffered for a pipe before leaving (process.exit would drop it).
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -105,9 +105,18 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
       const id = ref.digest ?? ref.tag ?? "latest";
       const fetched: string[] = [];
       const sink = orderedSink(progress);
+      // moby says "Pulling from" once the manifest was found: held back until the next event,
+      // so a missing image or denied access is an HTTP error, not an in-stream one.
+      let held: JSONMessage | undefined;
       const rec = await images.pull(refText, {
         ...(platform ? { platform } : {}), registry, unpack: false,
         onProgress: (e: ProgressEvent) => {
+          if (e.status === "Pulling from") {
+            held = progressMessage(e, id);
+            return;
+          }
+          if (held) sink.push(held);
+          held = undefined;
           if (e.status === "Pulling fs layer" && e.id) fetched.push(e.id);
           sink.push(progressMessage(e, id));
         },

@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliTarget } from "./cli-env.js";
+import { registrySkipReason, startRegistry } from "../helpers/registry.js";
 
 export function registerCliScenarios(label: string, target: () => CliTarget, skip: string | false): void {
   const name = (what: string) => `berth-test-${what}-${randomBytes(3).toString("hex")}`;
@@ -183,5 +184,50 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
     const noDaemon = await t.berth(["-H", "unix:///tmp/berth-test-no-such.sock", "ps"]);
     assert.equal(noDaemon.code, 1);
     assert.match(noDaemon.stderr, /Cannot connect to the berth daemon/);
+  });
+
+  test(`${label}: login, push and pull through a registry with Basic auth (credentials from config.json)`, { skip: skip || registrySkipReason() || false }, async () => {
+    const t = target();
+    const reg = await startRegistry({ auth: "basic" });
+    const ref = `${reg.host}/berth-test/cli:1`;
+    try {
+      const bad = await t.berth(["login", "-u", "berth-test-user", "--password-stdin", reg.host], { stdin: "wrong\n" });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^Error response from daemon: /);
+      const login = await t.berth(["login", "-u", "berth-test-user", "--password-stdin", reg.host], { stdin: "berth-test-pass\n" });
+      assert.equal(login.code, 0, login.stderr);
+      assert.equal(login.stdout, "Login Succeeded\n");
+      const config = JSON.parse(await readFile(join(t.home, ".docker", "config.json"), "utf8"));
+      assert.equal(config.auths[reg.host].auth, Buffer.from("berth-test-user:berth-test-pass").toString("base64"));
+
+      assert.equal((await t.berth(["tag", "busybox", ref])).code, 0);
+      const push = await t.berth(["push", ref]);
+      assert.equal(push.code, 0, push.stderr);
+      assert.match(push.stdout, new RegExp(`^The push refers to repository \\[${reg.host}/berth-test/cli\\]`));
+      assert.match(push.stdout, /\n1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+
+      assert.equal((await t.berth(["rmi", ref])).code, 0);
+      const pull = await t.berth(["pull", ref]);
+      assert.equal(pull.code, 0, pull.stderr);
+      assert.equal((await t.berth(["rmi", ref])).code, 0);
+      const oracle = await t.docker(["pull", ref]);
+      assert.equal(oracle.code, 0, oracle.stderr);
+      const lines = (x: string) => x.trim().split("\n").filter((l) => !/: (Waiting|Verifying Checksum|Download complete|Extracting|Already exists)$/.test(l)).sort();
+      assert.deepEqual(lines(pull.stdout), lines(oracle.stdout));
+      assert.match(pull.stdout, new RegExp(`\nStatus: Downloaded newer image for ${ref}\n${ref}\n$`));
+      const again = await t.berth(["pull", "-q", ref]);
+      assert.equal(again.stdout, `${ref}\n`);
+
+      const logout = await t.berth(["logout", reg.host]);
+      assert.equal(logout.stdout, `Removing login credentials for ${reg.host}\n`);
+      assert.equal((await t.berth(["logout", reg.host])).stdout, `Not logged in to ${reg.host}\n`);
+      await t.berth(["rmi", ref]);
+      const denied = await t.berth(["pull", ref]);
+      assert.equal(denied.code, 1);
+      assert.match(denied.stderr, /^Error response from daemon: .*(denied|unauthorized|authentication required|no basic auth credentials)/);
+    } finally {
+      await t.berth(["rmi", ref]);
+      await reg.stop();
+    }
   });
 }
