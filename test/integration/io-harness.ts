@@ -93,3 +93,37 @@ export async function collectText(it: AsyncIterable<{ stream: string; data: Buff
   }
   return { stdout, stderr, all };
 }
+
+/** A fake client side of a hijacked connection: collects output, feeds stdin on demand. */
+export function fakeClient() {
+  const { PassThrough } = require_stream();
+  const stdin = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on("data", (d: Buffer) => out.push(d));
+  stderr.on("data", (d: Buffer) => err.push(d));
+  let openedTty: boolean | undefined;
+  return {
+    stdin,
+    open(tty: boolean) {
+      openedTty = tty;
+      return { stdin, stdout, stderr: tty ? stdout : stderr };
+    },
+    get tty() { return openedTty; },
+    stdout: () => Buffer.concat(out).toString("utf8"),
+    stderr: () => Buffer.concat(err).toString("utf8"),
+    /** Resolves once stdout contains `text`. */
+    async waitFor(text: string, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!Buffer.concat(out).toString("utf8").includes(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)} in ${JSON.stringify(Buffer.concat(out).toString("utf8"))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+import * as streamModule from "node:stream";
+function require_stream() { return streamModule; }
