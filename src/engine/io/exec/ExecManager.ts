@@ -120,7 +120,7 @@ export class ExecManager {
       e.stateDir = prepared.dir;
       const shimStat = await this.opts.runtime.sys.procStat(started.shimPid);
       void waitForExit(this.opts.runtime.sys, { dir: prepared.dir, shimPid: started.shimPid, shimStartTime: shimStat?.startTime ?? "" })
-        .then((exit) => this.finish(e, exit ? exitStatusCode(exit) : 255), () => this.finish(e, 255));
+        .then((exit) => this.finish(e, exit ? exitStatusCode(exit) : 255), () => this.finish(e, 255)).catch(() => {});
     } catch (err) {
       this.failed(e, err);
       throw err;
@@ -162,7 +162,7 @@ export class ExecManager {
     // The exit is recorded whatever the client does; only then does an attached start return.
     const recorded = shim.exited.then(async (x) => {
       const exit = await readExitRecord(prepared.dir).catch(() => null);
-      this.finish(e, exit ? exitStatusCode(exit) : x.code ?? (x.signal ? 128 : 255));
+      await this.finish(e, exit ? exitStatusCode(exit) : x.code ?? (x.signal ? 128 : 255));
     });
     const end = await done;
     if (end === "exited") await recorded;
@@ -179,17 +179,18 @@ export class ExecManager {
   private failed(e: ExecRecord, err: unknown): void {
     const stage = err instanceof EngineError ? err.detail.stage : undefined;
     const errno = err instanceof EngineError ? err.detail.errno : undefined;
-    this.finish(e, stage === "exec" ? (errno === 2 ? 127 : 126) : 126);
+    void this.finish(e, stage === "exec" ? (errno === 2 ? 127 : 126) : 126);
   }
 
-  private finish(e: ExecRecord, code: number): void {
+  /** Records the exit; resolves once the exec's state directory is gone. */
+  private async finish(e: ExecRecord, code: number): Promise<void> {
     if (e.exitCode !== null) return;
     e.exitCode = code;
     e.running = false;
     e.endedAt = Date.now();
     const dir = e.stateDir;
     e.stateDir = undefined;
-    if (dir) void rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 
   /** Checks the container, builds the process and writes the plan in a fresh state directory. */

@@ -1,6 +1,7 @@
 import type { ExecConfig } from "../../../api/types/exec.js";
 import type { Process } from "../../../oci/runtime.js";
-import { ALL_CAPABILITIES } from "../../../runtime/caps.js";
+import { readFile } from "node:fs/promises";
+import { maskToNames } from "../../../runtime/caps.js";
 import { resolveImageUser } from "../../imageUser.js";
 
 /**
@@ -24,7 +25,7 @@ export async function execProcess(base: Process | undefined, config: ExecConfig,
   delete p.consoleSize;
   if (tty && opts.consoleSize && opts.consoleSize[0] > 0 && opts.consoleSize[1] > 0) p.consoleSize = { height: opts.consoleSize[0], width: opts.consoleSize[1] };
   if (config.Privileged) {
-    const all = [...ALL_CAPABILITIES];
+    const all = await ownBoundingSet();
     p.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
   }
   return p;
@@ -41,4 +42,14 @@ export function mergeEnv(base: readonly string[], extra: readonly string[]): str
     else out.push(kv);
   }
   return out;
+}
+
+/**
+ * Every capability the daemon itself may hold (its bounding set): "all capabilities" for a
+ * privileged exec, since a process can never gain one outside the bounding set of its parent.
+ */
+async function ownBoundingSet(): Promise<string[]> {
+  const status = await readFile("/proc/self/status", "utf8");
+  const hex = /^CapBnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? "0";
+  return maskToNames(BigInt(`0x${hex}`));
 }
