@@ -21,7 +21,7 @@ export function goTime(unixSeconds: number): string {
 /** docker's DisplayablePorts, simplified to one entry per mapping, sorted. */
 export function displayPorts(ports: readonly Port[]): string {
   return [...ports]
-    .map((p) => (p.PublicPort ? `${p.IP ?? "0.0.0.0"}${p.IP?.includes(":") ? "" : ""}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
+    .map((p) => (p.PublicPort ? `${p.IP?.includes(":") ? `[${p.IP}]` : (p.IP ?? "0.0.0.0")}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
     .sort()
     .join(", ");
 }

@@ -86,6 +86,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   const io: CliIo = { out: (t) => void deps.stdout.write(t), err: (t) => void deps.stderr.write(t) };
   let client: DockerClient | undefined;
   let name = "";
+  let host = "";
   let cmd: CliCommand | undefined;
   try {
     const g = parseGlobals(argv);
@@ -103,7 +104,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
       return 1;
     }
     name = found.name;
-    const host = g.host ?? (deps.env.BERTH_HOST || deps.env.DOCKER_HOST || DEFAULT_HOST);
+    host = g.host ?? (deps.env.BERTH_HOST || deps.env.DOCKER_HOST || DEFAULT_HOST);
     const home = deps.env.HOME ?? "/root";
     const ctx: CliContext = {
       io, stdin: deps.stdin as InStream, stdout: deps.stdout, stderr: deps.stderr, env: deps.env, host,
@@ -113,14 +114,14 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     cmd = (await found.entry.load()).command;
     return await cmd.run(found.rest, ctx);
   } catch (e) {
-    return report(e, name, cmd, io, argv);
+    return report(e, name, cmd, io, host);
   } finally {
     client?.close();
   }
 }
 
 /** Prints an error the docker way and returns the exit code. */
-function report(e: unknown, name: string, cmd: CliCommand | undefined, io: CliIo, argv: string[]): number {
+function report(e: unknown, name: string, cmd: CliCommand | undefined, io: CliIo, host: string): number {
   if (e instanceof HelpRequested) {
     io.out(`\nUsage:  berth ${cmd?.usage ?? name}\n\n${cmd?.summary ?? ""}\n`);
     return 0;
@@ -133,8 +134,7 @@ function report(e: unknown, name: string, cmd: CliCommand | undefined, io: CliIo
   const creating = name === "run" || name === "create" || name === "container run" || name === "container create";
   let text = errorText(e);
   if (!isDaemonError(e) && e instanceof Error && /Cannot connect to the daemon/.test(e.message)) {
-    const host = argv.find((_, i) => argv[i - 1] === "-H" || argv[i - 1] === "--host");
-    text = `Cannot connect to the berth daemon at ${host ?? "the configured socket"}. Is the daemon running?\n(${e.message})`;
+    text = `Cannot connect to the berth daemon at ${host}. Is the daemon running?`;
   }
   if (creating) {
     io.err(`berth: ${text}\nSee 'berth ${name} --help'.\n`);

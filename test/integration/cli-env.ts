@@ -13,8 +13,9 @@ export const DOCKER_BIN = process.env.BERTH_TEST_DOCKER_CLI ?? "/usr/local/bin/d
 export interface CliRun { code: number | null; stdout: string; stderr: string; out: Buffer }
 export interface RunOpts { stdin?: string | Buffer; timeoutMs?: number; env?: Record<string, string> }
 
-export function runCli(which: "berth" | "docker", sock: string, home: string, args: string[], opts: RunOpts = {}): Promise<CliRun> {
-  const [cmd, argv] = which === "berth" ? [process.execPath, [BERTH_BIN, ...args]] : [DOCKER_BIN, args];
+/** "script-pty" runs util-linux's script(1) with `args`, so the command inside gets a terminal. */
+export function runCli(which: "berth" | "docker" | "script-pty", sock: string, home: string, args: string[], opts: RunOpts = {}): Promise<CliRun> {
+  const [cmd, argv] = which === "berth" ? [process.execPath, [BERTH_BIN, ...args]] : which === "docker" ? [DOCKER_BIN, args] : ["/usr/bin/script", args];
   return new Promise((resolvePromise, reject) => {
     const p = spawn(cmd, argv, {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(home, ".docker"), ...opts.env },

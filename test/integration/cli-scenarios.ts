@@ -7,10 +7,11 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliTarget } from "./cli-env.js";
+import { BERTH_BIN, runCli, type CliTarget } from "./cli-env.js";
 import { registrySkipReason, startRegistry } from "../helpers/registry.js";
 
 export function registerCliScenarios(label: string, target: () => CliTarget, skip: string | false): void {
@@ -217,6 +218,13 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
       assert.match(pull.stdout, new RegExp(`\nStatus: Downloaded newer image for ${ref}\n${ref}\n$`));
       const again = await t.berth(["pull", "-q", ref]);
       assert.equal(again.stdout, `${ref}\n`);
+      // run with a missing image pulls it first (progress on stderr), like docker run.
+      assert.equal((await t.berth(["rmi", ref])).code, 0);
+      const ran = await t.berth(["run", "--rm", ...t.runFlags, ref, "echo", "pulled-and-ran"]);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(ran.stdout, "pulled-and-ran\n");
+      assert.match(ran.stderr, new RegExp(`^Unable to find image '${ref}' locally\n1: Pulling from berth-test/cli\n`));
+      assert.match(ran.stderr, new RegExp(`Status: Downloaded newer image for ${ref}\n`));
 
       const logout = await t.berth(["logout", reg.host]);
       assert.equal(logout.stdout, `Removing login credentials for ${reg.host}\n`);
@@ -228,6 +236,60 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
     } finally {
       await t.berth(["rmi", ref]);
       await reg.stop();
+    }
+  });
+
+  test(`${label}: -it on a terminal (util-linux script gives the CLI a pty): raw input, the container's tty and exit code`, { skip: skip || (existsSync("/usr/bin/script") ? false : "script(1) is not installed") }, async () => {
+    const t = target();
+    const cmd = [process.execPath, BERTH_BIN, "run", "--rm", "-it", ...t.runFlags, "busybox", "sh", "-c", "tty; read line; echo got:$line; exit 6"].map((a) => `'${a}'`).join(" ");
+    const r = await runCli("script-pty", t.sock, t.home, ["-qec", cmd, "/dev/null"], { stdin: "typed\n" });
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/\d+/);
+    assert.match(r.stdout, /got:typed/);
+  });
+
+  test(`${label}: pause, unpause, rename, kill, restart, diff, export, stats, prune, events`, { skip }, async () => {
+    const t = target();
+    const n = name("verbs");
+    const n2 = `${n}-renamed`;
+    try {
+      const started = await t.berth(["run", "-d", "--name", n, ...t.runFlags, "busybox", "sh", "-c", "touch /made-here; exec sleep 60"]);
+      assert.equal(started.code, 0, started.stderr);
+      const id = started.stdout.trim();
+      assert.equal((await t.berth(["pause", n])).stdout, `${n}\n`);
+      const paused = [await t.berth(["ps", "--filter", `name=${n}`, "--format", "{{.State}}"]), await t.docker(["ps", "--filter", `name=${n}`, "--format", "{{.State}}"])];
+      assert.equal(paused[0]!.stdout, "paused\n");
+      assert.equal(paused[0]!.stdout, paused[1]!.stdout);
+      assert.equal((await t.berth(["unpause", n])).stdout, `${n}\n`);
+      assert.equal((await t.berth(["rename", n, n2])).code, 0);
+      let diff = await t.berth(["diff", n2]);
+      for (let i = 0; i < 30 && !diff.stdout.includes("A /made-here"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        diff = await t.berth(["diff", n2]);
+      }
+      assert.equal(diff.stdout, (await t.docker(["diff", n2])).stdout);
+      assert.match(diff.stdout, /^A \/made-here$/m);
+      const stats = await t.berth(["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", n2]);
+      assert.equal(stats.stdout, `${n2} 1\n`, stats.stderr);
+      const table = await t.berth(["stats", "--no-stream", n2]);
+      assert.match(table.stdout, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS\n[0-9a-f]{12}\s+\S+\s+\d+\.\d\d%\s+\S+ \/ \S+\s+\d+\.\d\d%/);
+      const exported = await t.berth(["export", n2]);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.ok(exported.out.includes(Buffer.from("made-here")), "the export holds the container's files");
+      assert.equal((await t.berth(["restart", "-t", "0", n2])).stdout, `${n2}\n`);
+      assert.equal((await t.berth(["inspect", "-f", "{{.State.Running}}", n2])).stdout, "true\n");
+      assert.equal((await t.berth(["kill", n2])).stdout, `${n2}\n`);
+      assert.equal((await t.berth(["wait", n2])).stdout, "137\n");
+      const events = await t.berth(["events", "--since", "2m", "--until", "0s", "--filter", `container=${id}`, "--format", "{{.Action}}"]);
+      assert.match(events.stdout, /^pause\nunpause\nrename\n/m);
+      assert.match(events.stdout, /\nkill\n/);
+      const prune = await t.berth(["container", "prune", "-f", "--filter", "until=1s"], { stdin: "" });
+      assert.equal(prune.code, 0, prune.stderr);
+      assert.match(prune.stdout, /Total reclaimed space: /);
+      const asked = await t.berth(["container", "prune"], { stdin: "n\n" });
+      assert.match(asked.stdout, /Are you sure you want to continue\? \[y\/N\] $/);
+    } finally {
+      await t.berth(["rm", "-f", n, n2]);
     }
   });
 }
