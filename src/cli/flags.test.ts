@@ -30,3 +30,12 @@ test("booleans take explicit values; bad ones and unknown flags are errors", () 
   assert.throws(() => parseFlags(["-x"], specs, "run"), /unknown shorthand flag: 'x'/);
   assert.throws(() => parseFlags(["-e"], specs, "run"), /flag needs an argument/);
 });
+
+test("interspersed commands take flags after positionals; -h/--help ask for usage", () => {
+  const p = parseFlags(["a", "--rm", "b"], specs, "rm", { interspersed: true });
+  assert.deepEqual(p.args, ["a", "b"]);
+  assert.ok(flagBool(p, "rm"));
+  assert.throws(() => parseFlags(["--help"], specs, "rm"), /help requested/);
+  assert.throws(() => parseFlags(["-h"], specs, "rm"), /help requested/);
+});
+
