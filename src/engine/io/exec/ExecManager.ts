@@ -17,6 +17,7 @@ import type { ExecRecord } from "./ExecRecord.js";
 import { execProcess } from "./execProcess.js";
 import { spawnExecShim } from "./spawnExecShim.js";
 import { pumpAttachedExec } from "./pumpAttachedExec.js";
+import { writeOut } from "../attach/streamCopy.js";
 
 export interface ExecManagerOptions {
   lookup: ContainerLookup;
@@ -150,7 +151,14 @@ export class ExecManager {
     } catch (err) {
       await rm(prepared.dir, { recursive: true, force: true });
       this.failed(e, err);
-      throw err instanceof EngineError && err.detail.stage === "exec" ? new EngineError("FailedPrecondition", `OCI runtime exec failed: ${err.message.replace(/^exec [0-9a-f]+: exec: /, "")}`, { cause: err }) : err;
+      if (err instanceof EngineError && err.detail.stage === "exec") {
+        // As moby: the message goes to the client's output and the exit code (126/127) is
+        // recorded, so the CLI prints it and exits with that code after inspecting the exec.
+        const msg = `OCI runtime exec failed: ${err.message.replace(/^exec [^:]+: exec: /, "")}\r\n`;
+        if (client.stdout) await writeOut(client.stdout, Buffer.from(msg), signal);
+        return;
+      }
+      throw err;
     }
     e.pid = started.pid;
     e.running = true;
