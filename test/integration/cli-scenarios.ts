@@ -276,6 +276,12 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
       const exported = await t.berth(["export", n2]);
       assert.equal(exported.code, 0, exported.stderr);
       assert.ok(exported.out.includes(Buffer.from("made-here")), "the export holds the container's files");
+      const imported = await t.berth(["import", "-c", "CMD [\"ls\", \"/made-here\"]", "-", `${n}-img:1`], { stdin: exported.out });
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /^sha256:[0-9a-f]{64}\n$/);
+      const fromImport = await t.berth(["run", "--rm", ...t.runFlags, `${n}-img:1`]);
+      assert.equal(fromImport.stdout, "/made-here\n", fromImport.stderr);
+      assert.equal((await t.berth(["rmi", `${n}-img:1`])).code, 0);
       assert.equal((await t.berth(["restart", "-t", "0", n2])).stdout, `${n2}\n`);
       assert.equal((await t.berth(["inspect", "-f", "{{.State.Running}}", n2])).stdout, "true\n");
       assert.equal((await t.berth(["kill", n2])).stdout, `${n2}\n`);
@@ -288,6 +294,15 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
       assert.match(prune.stdout, /Total reclaimed space: /);
       const asked = await t.berth(["container", "prune"], { stdin: "n\n" });
       assert.match(asked.stdout, /Are you sure you want to continue\? \[y\/N\] $/);
+      const follow = await t.berth(["run", "-d", ...t.runFlags, "busybox", "sh", "-c", "echo a; sleep 1; echo b"]);
+      const followed = await t.berth(["logs", "-f", "--tail", "all", follow.stdout.trim()]);
+      assert.equal(followed.stdout, "a\nb\n", "logs -f ends when the container exits");
+      const tail = await t.berth(["logs", "--tail", "1", "-t", follow.stdout.trim()]);
+      assert.match(tail.stdout, /^\d{4}-\d\d-\d\dT\S+Z b\n$/);
+      const sys = await t.berth(["system", "prune", "-f"]);
+      assert.equal(sys.code, 0, sys.stderr);
+      assert.match(sys.stdout, new RegExp(`Deleted Containers:\n(.*\n)*${follow.stdout.trim()}\n`));
+      assert.match(sys.stdout, /Total reclaimed space: /);
     } finally {
       await t.berth(["rm", "-f", n, n2]);
     }
