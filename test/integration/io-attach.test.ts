@@ -88,3 +88,19 @@ test("attach adapter: attaching to a created container connects at shim-ready, s
   assert.equal(client.stdout(), "hi\n");
   assert.equal(client.stderr(), "there\n");
 });
+
+test("resize: a terminal container's size through the adapter; a non-terminal one is a no-op", { skip }, async () => {
+  const c = await env.run(["sh", "-c", "read x; stty size"], { tty: true, stdin: true });
+  const streams = containerStreams({ lookup: env.lookup, runtime: env.rt.ctx, images: {} as ImageService });
+  await streams.resize(c.id, 40, 120);
+  const client = fakeClient();
+  const session = runAttachSession({ stateDir: c.stateDir, logPath: c.logPath, tty: true }, all, client.open(true), new AbortController().signal);
+  client.stdin.write("go\r");
+  assert.equal(await session, "exited");
+  assert.match(client.stdout(), /40 120\r\n/);
+  const plain = await env.run(["sleep", "300"]);
+  await streams.resize(plain.id, 10, 10);
+  const stopped = await env.run(["true"]);
+  await stopped.waitExit();
+  await assert.rejects(streams.resize(stopped.id, 10, 10), /is not running/);
+});

@@ -2,7 +2,7 @@
 // detached execs, Docker's errors, and no exec state left behind.
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { readdirSync, existsSync, readFileSync } from "node:fs";
+import { readdirSync, existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExecManager } from "../../src/engine/io/exec/ExecManager.js";
 import type { ExecConfig } from "../../src/api/types/exec.js";
@@ -102,4 +102,25 @@ test("exec: no exec state directory is left behind", { skip }, async () => {
   const root = join(env.rt.ctx.root, ".exec");
   const left = existsSync(root) ? readdirSync(root) : [];
   assert.deepEqual(left, []);
+});
+
+test("exec: resize of a running terminal exec; a size asked before start is applied at start", { skip }, async () => {
+  const { Id } = await execs.create(target, { Cmd: ["sh", "-c", "stty size; read x; stty size"], Tty: true, AttachStdin: true, AttachStdout: true });
+  await execs.resize(Id, 20, 70);
+  const client = fakeClient();
+  const started = execs.start(Id, undefined, (tty) => client.open(tty), new AbortController().signal);
+  await client.waitFor("20 70\r\n");
+  await execs.resize(Id, 33, 99);
+  client.stdin.write("next\r");
+  await started;
+  assert.match(client.stdout(), /20 70\r\n[\s\S]*33 99\r\n/);
+});
+
+test("exec: stale state of an earlier daemon is swept", { skip }, async () => {
+  const stale = join(env.rt.ctx.root, ".exec", "0123456789abcdef");
+  mkdirSync(stale, { recursive: true });
+  writeFileSync(join(stale, "shim.pid"), "999999999\n");
+  const fresh = new ExecManager({ lookup: env.lookup, runtime: env.rt.ctx });
+  await fresh.create(target, { Cmd: ["true"] });
+  assert.ok(!existsSync(stale));
 });

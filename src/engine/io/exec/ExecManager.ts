@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ExecConfig, ExecInspect } from "../../../api/types/exec.js";
 import { conflict, EngineError, notFound } from "../../../errors/EngineError.js";
@@ -10,6 +10,7 @@ import { loadContainer } from "../../../runtime/status.js";
 import { ctlRequest } from "../../../runtime/ctlSocket.js";
 import { exitStatusCode, readExitRecord } from "../../../runtime/exitRecord.js";
 import { waitForExit } from "../../../runtime/waitExit.js";
+import { isAlive } from "../../../sys/procStat.js";
 import type { ContainerLookup, ContainerRecord } from "../../containers/ContainerRecord.js";
 import type { ClientStreams } from "../attach/attachSession.js";
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "../attach/detachKeys.js";
@@ -39,6 +40,7 @@ const KEEP_ENDED_MS = 10 * 60_000;
 export class ExecManager {
   private readonly execs = new Map<string, ExecRecord>();
   private readonly stateRoot: string;
+  private staleSwept: Promise<void> | null = null;
 
   constructor(private readonly opts: ExecManagerOptions) {
     this.stateRoot = opts.stateRoot ?? join(opts.runtime.root, ".exec");
@@ -49,6 +51,7 @@ export class ExecManager {
     await this.requireRunning(rec);
     if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
     this.prune();
+    await (this.staleSwept ??= this.sweepStale());
     const id = randomBytes(32).toString("hex");
     this.execs.set(id, {
       id, containerId: rec.id, config: { ...config, Cmd: [...config.Cmd] }, started: false, running: false, exitCode: null, pid: 0,
@@ -227,6 +230,20 @@ export class ExecManager {
       throw conflict(`container ${c.id} is not running`);
     }
     return v.record;
+  }
+
+  /**
+   * Exec state left by an earlier daemon (its execs are not in memory any more): directories
+   * whose shim is gone are removed; a detached exec still running keeps its directory.
+   */
+  private async sweepStale(): Promise<void> {
+    const names = await readdir(this.stateRoot).catch(() => [] as string[]);
+    for (const n of names) {
+      const dir = join(this.stateRoot, n);
+      const pid = Number((await readFile(join(dir, "shim.pid"), "utf8").catch(() => "")).trim());
+      const alive = pid > 0 && isAlive(await this.opts.runtime.sys.procStat(pid).catch(() => null));
+      if (!alive) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    }
   }
 
   private prune(): void {
