@@ -129,6 +129,8 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
     const dir = await mkdtemp(join(tmpdir(), "berth-test-cli-"));
     try {
       assert.equal((await t.berth(["tag", "busybox", tag])).code, 0);
+      const tagEvents = await t.berth(["events", "--since", "1m", "--until", "0s", "--filter", "type=image", "--filter", "event=tag", "--format", "{{.Action}} {{.Actor.Attributes.name}}"]);
+      assert.match(tagEvents.stdout, new RegExp(`^tag ${tag.replace(/[.]/g, "\\.")}$`, "m"));
       for (const fmt of ["{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}", "table {{.Repository}}\t{{.Tag}}\t{{.ID}}"]) {
         const args = ["images", "--format", fmt, tag.split(":")[0]!];
         const [b, d] = [await t.berth(args), await t.docker(args)];

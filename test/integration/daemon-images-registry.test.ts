@@ -69,11 +69,23 @@ test("docker push and docker pull through berth's image backend, with Docker's p
     const images = await d.docker(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
     assert.equal(images.stdout.trim(), `${reg.host}/berth-test/app:1 ${img.manifest.config.digest.slice(7, 19)}`);
 
+    // push --all-tags (no tag in the request): every local tag of the repository.
+    await d.docker(["tag", name, `${reg.host}/berth-test/app:2`]);
+    const all = await d.docker(["push", "--all-tags", `${reg.host}/berth-test/app`]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /^1: digest: sha256:/m);
+    assert.match(all.stdout, /^2: digest: sha256:/m);
+    assert.match(all.stdout, /: Layer already exists$/m);
+    await d.docker(["rmi", `${reg.host}/berth-test/app:2`]);
+    const noTag = await d.docker(["push", `${reg.host}/berth-test/app:9`]);
+    assert.notEqual(noTag.code, 0);
+    assert.match(noTag.stderr, /An image does not exist locally with the tag: .*berth-test\/app:9/);
+
     const missing = await d.docker(["pull", `${reg.host}/berth-test/app:nope`]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /manifest for .*berth-test\/app:nope not found/);
 
-    assert.deepEqual(d.events.map((e) => e.Action).filter((a) => a === "push" || a === "pull"), ["push", "pull", "pull", "pull"]);
+    assert.deepEqual(d.events.map((e) => e.Action).filter((a) => a === "push" || a === "pull"), ["push", "pull", "pull", "pull", "push", "push"]);
   } finally {
     await d.close();
     await reg.stop();
