@@ -129,3 +129,48 @@ test("docker cp both ways, docker diff, docker export", { skip }, async () => {
     rmSync(local, { recursive: true, force: true });
   }
 });
+
+test("terminals: docker run -t and docker exec -t give the raw terminal stream; logs of a TTY container", { skip }, async () => {
+  const run = await d.docker(["run", "-t", ...NET, "--name", "berth-test-tty", "busybox", "sh", "-c", "tty; echo hi"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^\/dev\/pts\/\d+\r\nhi\r\n$/);
+  assert.match((await d.docker(["logs", "berth-test-tty"])).stdout, /hi\r\n$/);
+  const id = await d.ok(["run", "-d", ...NET, "busybox", "sleep", "300"]);
+  const ex = await d.docker(["exec", "-t", id, "sh", "-c", "tty; exit 2"]);
+  assert.equal(ex.code, 2);
+  assert.match(ex.stdout, /^\/dev\/pts\/\d+\r\n$/);
+});
+
+test("docker start -a, docker exec -d, docker logs --since, docker cp from a stopped container", { skip }, async () => {
+  const id = await d.ok(["create", ...NET, "busybox", "sh", "-c", "echo started-attached; echo made > /f.txt; exit 5"]);
+  const start = await d.docker(["start", "-a", id]);
+  assert.equal(start.stdout, "started-attached\n", start.stderr);
+  assert.equal(start.code, 5);
+  const out = await d.docker(["cp", `${id}:/f.txt`, "-"]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /made\n/, "the tar on stdout holds the file");
+  // Into the stopped container (its root is mounted for the copy), then seen by its next run.
+  const local = mkdtempSync("/tmp/berth-test-cp-");
+  try {
+    writeFileSync(join(local, "note"), "left while stopped\n");
+    await d.ok(["cp", join(local, "note"), `${id}:/note`]);
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
+  const cpIn = await d.ok(["create", ...NET, "busybox", "sleep", "300"]);
+  const note = mkdtempSync("/tmp/berth-test-cp-");
+  try {
+    writeFileSync(join(note, "n"), "in before start\n");
+    await d.ok(["cp", join(note, "n"), `${cpIn}:/n`]);
+  } finally {
+    rmSync(note, { recursive: true, force: true });
+  }
+  await d.ok(["start", cpIn]);
+  assert.equal((await d.docker(["exec", cpIn, "cat", "/n"])).stdout, "in before start\n");
+  const since = Math.floor(Date.now() / 1000) + 3600;
+  assert.equal((await d.docker(["logs", "--since", String(since), id])).stdout, "");
+  assert.equal((await d.docker(["logs", "--since", "2000-01-01T00:00:00Z", id])).stdout, "started-attached\n");
+  const runner = await d.ok(["run", "-d", ...NET, "busybox", "sleep", "300"]);
+  assert.equal((await d.docker(["exec", "-d", runner, "sh", "-c", "echo bg > /tmp/bg"])).code, 0);
+  await waitUntil("the detached exec's write", async () => (await d.docker(["exec", runner, "cat", "/tmp/bg"])).stdout === "bg\n");
+});
