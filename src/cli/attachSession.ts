@@ -6,6 +6,8 @@
 import type { HijackedStream } from "../client/hijacked-stream.js";
 import type { CliContext } from "./io.js";
 
+const FATAL: NodeJS.Signals[] = ["SIGTERM", "SIGHUP"];
+
 export interface SessionOptions {
   stdin: boolean;
   tty: boolean;
@@ -34,7 +36,17 @@ export async function runSession(ctx: CliContext, stream: HijackedStream, o: Ses
       const input = ctx.stdin;
       if (o.tty && input.isTTY && input.setRawMode) {
         input.setRawMode(true);
-        cleanups.push(() => input.setRawMode!(false));
+        // Killed while attached: give the terminal back before dying of the same signal.
+        const onSignal = (sig: NodeJS.Signals) => {
+          input.setRawMode!(false);
+          for (const s of FATAL) process.off(s, onSignal);
+          process.kill(process.pid, sig);
+        };
+        for (const s of FATAL) process.on(s, onSignal);
+        cleanups.push(() => {
+          for (const s of FATAL) process.off(s, onSignal);
+          input.setRawMode!(false);
+        });
       }
       const onData = (d: Buffer) => {
         if (!stream.writable || stream.socket.writableEnded) return;
