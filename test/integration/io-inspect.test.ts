@@ -27,7 +27,12 @@ async function first(it: AsyncIterable<StatsResponse>, n = 1): Promise<StatsResp
 test("stats: memory, cpu and pids of a busy container in Docker's shape", { skip }, async () => {
   const c = await env.run(["sh", "-c", "sleep 300 & while :; do :; done"]);
   const s = streams();
-  const [one] = await first(await s.stats(c.id, { stream: false, oneShot: true }, new AbortController().signal));
+  let [one] = await first(await s.stats(c.id, { stream: false, oneShot: true }, new AbortController().signal));
+  // The shell forks sleep after it started: sample until it is there.
+  for (let i = 0; i < 100 && one!.pids_stats.current !== 2; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    [one] = await first(await s.stats(c.id, { stream: false, oneShot: true }, new AbortController().signal));
+  }
   assert.equal(one!.id, c.id);
   assert.equal(one!.name, `/${c.record.name}`);
   assert.equal(one!.preread, "0001-01-01T00:00:00Z");
