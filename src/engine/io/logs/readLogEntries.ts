@@ -137,8 +137,9 @@ export async function* readLogEntries(opts: ReadLogOptions): AsyncGenerator<LogE
   const files = await listLogFiles(opts.path);
   let start: LogPosition = { fileIndex: 0, offset: 0 };
   if (opts.tail === 0) {
-    if (!opts.follow || files.length === 0) return;
-    start = { fileIndex: files.length - 1, offset: (await stat(files[files.length - 1]!)).size };
+    if (!opts.follow) return;
+    // Only what comes next; with no file yet, the follower opens it when the shim creates it.
+    if (files.length > 0) start = { fileIndex: files.length - 1, offset: await stat(files[files.length - 1]!).then((s) => s.size, () => 0) };
   } else if (opts.tail !== undefined) {
     start = await findTailStart(files, opts.tail);
   }
