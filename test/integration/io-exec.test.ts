@@ -11,10 +11,11 @@ import { fakeClient, makeIoEnv, skip, type IoEnv } from "./io-harness.js";
 let env: IoEnv;
 let execs: ExecManager;
 let target = "";
+const events: string[] = [];
 before(async () => {
   if (skip) return;
   env = await makeIoEnv();
-  execs = new ExecManager({ lookup: env.lookup, runtime: env.rt.ctx });
+  execs = new ExecManager({ lookup: env.lookup, runtime: env.rt.ctx, emit: (c, action, attrs) => events.push(`${action}|${attrs.exitCode ?? ""}`) });
   target = (await env.run(["sleep", "300"])).id;
 });
 after(async () => { if (env) await env.cleanup(); });
@@ -37,6 +38,7 @@ test("exec: the process's exit code is recorded before the attached start return
   assert.equal(r.stderr, "err\n");
   assert.equal(r.tty, false);
   assert.deepEqual(r.inspect.ProcessConfig, { arguments: ["-c", "echo out; echo err >&2; exit 3"], entrypoint: "sh", privileged: false, tty: false, user: "" });
+  assert.deepEqual(events.slice(-3), ["exec_create: sh -c echo out; echo err >&2; exit 3|", "exec_start: sh -c echo out; echo err >&2; exit 3|", "exec_die|3"]);
 });
 
 test("exec: env (replacing the container's), user, working directory", { skip }, async () => {

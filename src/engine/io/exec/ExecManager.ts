@@ -27,6 +27,11 @@ export interface ExecManagerOptions {
   stateRoot?: string;
   /** Detach keys of the daemon (default ctrl-p,ctrl-q). */
   defaultDetachKeys?: string;
+  /**
+   * Docker's container events of an exec: `exec_create: <cmd>`, `exec_start: <cmd>`,
+   * `exec_die` (attributes execID, exitCode). The daemon wires its event bus here.
+   */
+  emit?: (container: ContainerRecord, action: string, attributes: Record<string, string>) => void;
 }
 
 /** How long an ended exec stays inspectable (Docker keeps them until the container goes; we also age them out). */
@@ -57,6 +62,7 @@ export class ExecManager {
       id, containerId: rec.id, config: { ...config, Cmd: [...config.Cmd] }, started: false, running: false, exitCode: null, pid: 0,
       consoleSize: config.ConsoleSize ?? undefined,
     });
+    this.event(rec.id, `exec_create: ${config.Cmd.join(" ")}`, { execID: id });
     return { Id: id };
   }
 
@@ -184,7 +190,17 @@ export class ExecManager {
     if (e.running) throw conflict(`Error: Exec command ${execId} is already running`);
     if (e.started) throw conflict(`Error: Exec command ${execId} has already run`);
     e.started = true;
+    this.event(e.containerId, `exec_start: ${e.config.Cmd.join(" ")}`, { execID: e.id });
     return e;
+  }
+
+  private event(containerId: string, action: string, attributes: Record<string, string>): void {
+    if (!this.opts.emit) return;
+    try {
+      this.opts.emit(this.opts.lookup.get(containerId), action, attributes);
+    } catch {
+      /* the container is gone: no event to attach it to */
+    }
   }
 
   private failed(e: ExecRecord, err: unknown): void {
@@ -199,6 +215,7 @@ export class ExecManager {
     e.exitCode = code;
     e.running = false;
     e.endedAt = Date.now();
+    this.event(e.containerId, "exec_die", { execID: e.id, exitCode: String(code) });
     const dir = e.stateDir;
     e.stateDir = undefined;
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
