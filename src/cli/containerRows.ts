@@ -32,8 +32,9 @@ export function containerRow(c: ContainerSummary, o: { trunc: boolean; now?: num
   const image = c.Image.startsWith("sha256:") && o.trunc ? shortId(c.Image) : c.Image;
   const names = c.Names.map((n) => n.replace(/^\//, "")).filter((n) => !n.includes("/"));
   const labels = c.Labels ?? {};
-  let size = "";
-  if (c.SizeRw !== undefined) size = `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? 0)})`;
+  // docker's containerContext.Size: the writable layer, plus the virtual size when known.
+  const rootFs = c.SizeRootFs ?? 0;
+  const size = rootFs > 0 ? `${humanSize(c.SizeRw ?? 0)} (virtual ${humanSize(rootFs)})` : humanSize(c.SizeRw ?? 0);
   return {
     [STRICT]: "*formatter.ContainerContext",
     ID: o.trunc ? shortId(c.Id) : c.Id,

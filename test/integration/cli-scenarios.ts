@@ -44,7 +44,7 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
       assert.equal(run.code, 0, run.stderr);
       const id = run.stdout.trim();
       assert.match(id, /^[0-9a-f]{64}$/);
-      for (const fmt of ["{{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.State}}", "{{.Names}}\t{{.Label \"berth.test\"}}", "table {{.ID}}\t{{.Names}}"]) {
+      for (const fmt of ["{{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.State}} {{.Size}} {{.Labels}}", "{{.Names}}\t{{.Label \"berth.test\"}}", "table {{.ID}}\t{{.Names}}"]) {
         const args = ["ps", "--filter", `name=${n}`, "--format", fmt];
         const [b, d] = [await t.berth(args), await t.docker(args)];
         assert.equal(b.code, 0, b.stderr);

@@ -19,7 +19,8 @@ export const command: CliCommand = {
     requireArgs(p, "ps", USAGE, { max: 0 });
     let limit = flagInt(p, "last", "ps");
     if (flagBool(p, "latest")) limit = 1;
-    const size = flagBool(p, "size");
+    // Like docker, a format that shows .Size asks the daemon for sizes.
+    const size = flagBool(p, "size") || (flagValue(p, "format") ?? "").includes(".Size");
     const list = await ctx.client().containers.list({
       all: flagBool(p, "all") || (limit !== undefined && limit > 0), size, filters: filterObject(flagValues(p, "filter")),
       ...(limit !== undefined && limit > 0 ? { limit } : {}),
