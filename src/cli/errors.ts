@@ -31,9 +31,9 @@ export class ReportedError extends Error {
   }
 }
 
-/** `--help` seen among the flags: main prints the command's usage. */
+/** `--help` seen among the flags: main prints the command's usage and its flags. */
 export class HelpRequested extends Error {
-  constructor() {
+  constructor(readonly flags: readonly { long: string; short?: string; value?: boolean; multi?: boolean }[] = []) {
     super("help requested");
     this.name = "HelpRequested";
   }

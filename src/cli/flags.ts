@@ -52,7 +52,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
       const name = a.slice(2, eq < 0 ? undefined : eq);
       const s = byLong.get(name);
       if (!s) {
-        if (name === "help") throw new HelpRequested();
+        if (name === "help") throw new HelpRequested(specs);
         throw flagError(`unknown flag: --${name}`, command);
       }
       if (s.value) {
@@ -67,7 +67,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
       const c = a[j]!;
       const s = byShort.get(c);
       if (!s) {
-        if (c === "h") throw new HelpRequested();
+        if (c === "h") throw new HelpRequested(specs);
         throw flagError(`unknown shorthand flag: '${c}' in ${a}`, command);
       }
       if (s.value) {

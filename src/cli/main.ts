@@ -123,7 +123,9 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
 /** Prints an error the docker way and returns the exit code. */
 function report(e: unknown, name: string, cmd: CliCommand | undefined, io: CliIo, host: string): number {
   if (e instanceof HelpRequested) {
-    io.out(`\nUsage:  berth ${cmd?.usage ?? name}\n\n${cmd?.summary ?? ""}\n`);
+    const flags = [...e.flags].sort((a, b) => a.long.localeCompare(b.long));
+    const lines = flags.map((f) => `  ${f.short ? `-${f.short}, ` : "    "}--${f.long}${f.value ? (f.multi ? " list" : " string") : ""}`);
+    io.out(`\nUsage:  berth ${cmd?.usage ?? name}\n\n${cmd?.summary ?? ""}\n${lines.length ? `\nOptions:\n${lines.join("\n")}\n` : ""}`);
     return 0;
   }
   if (e instanceof ReportedError) return e.code;
