@@ -84,6 +84,7 @@ void child_create_main(struct launch *l) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   expect(l, "go\t", buf, sizeof(buf));
   pid_t host_pid = (pid_t)atoi(buf + 3);
+  TMARK("child: go");
 
   int userns_new = p->ns[NS_USER].present && !p->ns[NS_USER].path;
   if (userns_new && become_root() < 0) { fail(&e, "user", errno, "become root in the user namespace: %s", strerror(errno)); die(l, &e); }
@@ -117,6 +118,7 @@ void child_create_main(struct launch *l) {
   if (new_mnt && p->rootfs) {
     if (mounts_prepare(p, p->ns[NS_USER].present, &rootfd, &e) < 0) die(l, &e);
   }
+  TMARK("child: mounts done");
   if (hooks_has(p, HOOK_CREATE_RUNTIME)) {
     if (msg_send(l->sock, "hooks", -1) < 0) _exit(1);
     expect(l, "ok", buf, sizeof(buf));

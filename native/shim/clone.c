@@ -56,6 +56,7 @@ static int parent_setup(struct launch *l, struct shim_err *e) {
                   err == EACCES || err == EPERM ? " (lowering oom_score_adj needs CAP_SYS_RESOURCE)" : "");
     }
   }
+  TMARK("cgroup.procs written");
   snprintf(num, sizeof(num), "go\t%d", (int)l->pid);
   if (msg_send(l->sock, num, -1) < 0) return fail(e, "clone", errno, "signal the child: %s", strerror(errno));
   return 0;
@@ -85,6 +86,7 @@ static int parent_wait(struct launch *l, int until_eof, struct shim_err *e) {
       return fail(e, "clone", ECHILD, "the container process exited during setup");
     }
     if (!strcmp(buf, "ready") && !until_eof) {
+      TMARK("child ready");
       return 0;
     } else if (!strcmp(buf, "pty")) {
       if (fd < 0) return fail(e, "console", EPROTO, "pty message without a descriptor");
@@ -156,6 +158,7 @@ int spawn_create(struct launch *l, struct shim_err *e) {
     become_child(l);
     child_create_main(l);
   }
+  TMARK("cloned");
   l->pid = (pid_t)pid;
   close(l->peer_sock);
   l->peer_sock = -1;

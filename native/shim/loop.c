@@ -127,6 +127,7 @@ static void finish(struct sup *s) {
   if (s->proxy_stdin) set_nonblock(0, 0);
   /* The exit record before the connections close: a client seeing EOF can read it at once. */
   if (s->dirfd >= 0) exitrec_write(s->dirfd, s->status);
+  TMARK("exit written");
   if (s->listen_fd >= 0) { close(s->listen_fd); unlinkat(s->dirfd, "ctl.sock", 0); s->listen_fd = -1; }
   for (size_t i = s->nclients; i-- > 0;) {
     if (s->clients[i].start_waiter) client_say(&s->clients[i], "error\tstart\t10\tthe container process exited before exec\n");
@@ -194,6 +195,7 @@ int sup_run(struct sup *s) {
     if (pfd[P_SIG].revents) continue; /* reaped at the top of the loop */
   }
   free(pfd);
+  TMARK("child exited");
   finish(s);
   free(s->buf);
   s->buf = NULL;

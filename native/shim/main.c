@@ -35,6 +35,7 @@ static int bad_usage(const struct options *o, const char *what) {
 }
 
 int main(int argc, char **argv) {
+  TMARK("main");
   struct options o = {.sync_fd = -1, .log_max_files = 1, .stdio = STDIO_PIPES};
   int stdio_given = 0;
   if (argc < 2) { fputs(usage, stderr); return 2; }

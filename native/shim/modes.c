@@ -131,14 +131,18 @@ int run_create(const struct options *o) {
   run_init(r, o);
   struct shim_err e = {0};
   if (r->report < 0) r->report = 1;
+  TMARK("plan loaded");
   if (common_start(r, &e) < 0) return run_fail(r, &e);
   if (!r->plan.rootfs) { fail(&e, "plan", EINVAL, "plan %s: create needs a 'rootfs' line", o->plan_path); return run_fail(r, &e); }
   if (sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
+  TMARK("daemonized");
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   if (setup_signals(r, 0, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||
       ns_join_early(&r->plan, &e) < 0 || spawn_create(&r->l, &e) < 0 || publish(r, &e) < 0)
     return run_fail(r, &e);
+  TMARK("published");
   sup_run(&r->s);
+  TMARK("supervisor done");
   return 0;
 }
 

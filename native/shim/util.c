@@ -173,3 +173,19 @@ uint64_t now_ns(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+#ifdef BERTH_SHIM_TIMING
+void timing_mark(const char *label) {
+  const char *path = getenv("BERTH_SHIM_TIMING");
+  if (!path) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  char buf[128];
+  int n = snprintf(buf, sizeof(buf), "%d %lld %s\n", (int)getpid(), (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, label);
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  ssize_t w = write(fd, buf, (size_t)n);
+  (void)w;
+  close(fd);
+}
+#endif

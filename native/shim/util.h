@@ -41,4 +41,14 @@ int parse_i64(const char *s, int64_t *out);
 /* CLOCK_REALTIME in nanoseconds. */
 uint64_t now_ns(void);
 
+/* Timing marks for measuring the launch (bench/README.md): compiled in only with
+ * -DBERTH_SHIM_TIMING; each mark appends "<pid> <monotonic ns> <label>" to the file named by
+ * $BERTH_SHIM_TIMING. Normal builds contain nothing of it. */
+#ifdef BERTH_SHIM_TIMING
+void timing_mark(const char *label);
+#define TMARK(label) timing_mark(label)
+#else
+#define TMARK(label) ((void)0)
+#endif
+
 #endif

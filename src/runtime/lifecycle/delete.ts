@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict, isEngineError, wrapError } from "../../errors/EngineError.js";
@@ -83,6 +84,8 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
     if (left.length) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
     await ctx.cgroups.destroy(rec.cgroupsPath);
   }
-  await rm(dir, { recursive: true, force: true });
+  // Synchronous: a handful of small files; the async recursive rm pays a thread-pool round trip
+  // per lstat/readdir/unlink (2.5 ms here against 0.1 ms).
+  rmSync(dir, { recursive: true, force: true });
   return { warnings };
 }
