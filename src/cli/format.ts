@@ -1,7 +1,7 @@
 /** Docker's human formats for tables: sizes in decimal units, durations like "3 hours". */
 
-/** go-units HumanSizeWithPrecision(size, 3): "1.23MB", "512B". */
-export function humanSize(bytes: number): string {
+/** go-units HumanSizeWithPrecision(size, precision): "1.23MB" (3), "1.984MB" (4, HumanSize). */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
   let v = bytes;
   let i = 0;
@@ -9,7 +9,7 @@ export function humanSize(bytes: number): string {
     v /= 1000;
     i++;
   }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
+  return `${Number(v.toPrecision(precision))}${units[i]}`;
 }
 
 /** go-units BytesSize: binary units with 4 significant digits ("1.5GiB", "512KiB"): docker stats. */

@@ -42,8 +42,9 @@ export function imageRows(img: ImageSummary, o: { trunc: boolean; now?: number }
     CreatedAt: goTime(img.Created),
     Size: humanSize(img.Size),
     VirtualSize: humanSize(img.Size),
-    SharedSize: img.SharedSize < 0 ? "N/A" : humanSize(img.SharedSize),
-    UniqueSize: img.SharedSize < 0 ? "N/A" : humanSize(img.Size - img.SharedSize),
+    // docker prints these two with HumanSize (4 digits), the others with 3.
+    SharedSize: img.SharedSize < 0 ? "N/A" : humanSize(img.SharedSize, 4),
+    UniqueSize: img.SharedSize < 0 ? "N/A" : humanSize(img.Size - img.SharedSize, 4),
     Containers: img.Containers < 0 ? "N/A" : String(img.Containers),
   };
   const tags = img.RepoTags ?? [];

@@ -184,6 +184,10 @@ export function registerCliScenarios(label: string, target: () => CliTarget, ski
     const sdf = await t.berth(["system", "df"]);
     assert.equal(sdf.code, 0, sdf.stderr);
     assert.match(sdf.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+\d+/);
+    const [bv, dv] = [await t.berth(["system", "df", "-v"]), await t.docker(["system", "df", "-v"])];
+    assert.equal(bv.code, 0, bv.stderr);
+    const headers = (x: string) => x.split("\n").filter((l) => /^(REPOSITORY|CONTAINER ID|VOLUME NAME|CACHE ID)\s/.test(l) || /space usage:$|^Build cache usage/.test(l));
+    assert.deepEqual(headers(bv.stdout), headers(dv.stdout));
     const noDaemon = await t.berth(["-H", "unix:///tmp/berth-test-no-such.sock", "ps"]);
     assert.equal(noDaemon.code, 1);
     assert.match(noDaemon.stderr, /Cannot connect to the berth daemon/);
