@@ -4,7 +4,7 @@
  * reporting and exit codes. Only the command being run is loaded.
  */
 import type { Readable } from "node:stream";
-import { DockerClient } from "../client/DockerClient.js";
+import type { DockerClient } from "../client/DockerClient.js";
 import { errorText, HelpRequested, isDaemonError, ReportedError, StatusError } from "./errors.js";
 import type { CliCommand, CliContext, CliIo, InStream, OutStream } from "./io.js";
 import { GROUPS, TOP_LEVEL, type CommandEntry } from "./commands/index.js";
@@ -87,6 +87,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   let client: DockerClient | undefined;
   let name = "";
   let host = "";
+  let makeClient: ((socketPath: string) => DockerClient) | undefined;
   let cmd: CliCommand | undefined;
   try {
     const g = parseGlobals(argv);
@@ -109,9 +110,12 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     const ctx: CliContext = {
       io, stdin: deps.stdin as InStream, stdout: deps.stdout, stderr: deps.stderr, env: deps.env, host,
       configDir: g.config ?? (deps.env.DOCKER_CONFIG || `${home}/.docker`),
-      client: () => (client ??= (deps.makeClient ?? ((p) => new DockerClient({ socketPath: p, userAgent: `berth-cli/${CLI_VERSION}` })))(socketPathOf(host))),
+      client: () => (client ??= makeClient!(socketPathOf(host))),
     };
-    cmd = (await found.entry.load()).command;
+    // The command and the client load side by side; help, --version and usage errors load neither.
+    const [mod, clientMod] = await Promise.all([found.entry.load(), deps.makeClient ? null : import("../client/DockerClient.js")]);
+    makeClient = deps.makeClient ?? ((p) => new clientMod!.DockerClient({ socketPath: p, userAgent: `berth-cli/${CLI_VERSION}` }));
+    cmd = mod.command;
     return await cmd.run(found.rest, ctx);
   } catch (e) {
     return report(e, name, cmd, io, host);
