@@ -6,13 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "launcher.h"
 #include "modes.h"
 #include "sync.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: berth-shim create --state-dir DIR --plan FILE [--stdio inherit|pipes] [--log FILE --log-max-size N --log-max-files N] [--console-socket PATH] [--sync-fd N]\n"
-    "       berth-shim exec --state-dir DIR --plan FILE --target-pid PID [--stdio inherit|pipes] [--log FILE ...] [--console-socket PATH] [--sync-fd N] [--detach] [--pid-file F]\n";
+    "       berth-shim exec --state-dir DIR --plan FILE --target-pid PID [--stdio inherit|pipes] [--log FILE ...] [--console-socket PATH] [--sync-fd N] [--detach] [--pid-file F]\n"
+    "       berth-shim launcher --ctl-fd N\n";
 
 /* The daemon changes directory to the state dir, so paths are made absolute first. */
 static const char *absolute(const char *p) {
@@ -39,6 +41,11 @@ int main(int argc, char **argv) {
   struct options o = {.sync_fd = -1, .log_max_files = 1, .stdio = STDIO_PIPES};
   int stdio_given = 0;
   if (argc < 2) { fputs(usage, stderr); return 2; }
+  if (!strcmp(argv[1], "launcher")) {
+    uint64_t fd;
+    if (argc != 4 || strcmp(argv[2], "--ctl-fd") || parse_u64(argv[3], 10, &fd) < 0 || fd < 3 || fd > INT_MAX) { fputs(usage, stderr); return 2; }
+    return run_launcher((int)fd);
+  }
   if (!strcmp(argv[1], "create")) o.mode = MODE_CREATE;
   else if (!strcmp(argv[1], "exec")) o.mode = MODE_EXEC;
   else { fputs(usage, stderr); return 2; }

@@ -3,11 +3,35 @@ import { readFileSync, statSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Hook } from "../oci/runtime.js";
 import { parseProcStat } from "./procStat.js";
+import { LauncherUnavailable, ShimLauncher } from "./shimLauncher.js";
 import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
 
 /** Sys on the real kernel. */
 export class LinuxSys implements Sys {
+  private shimSpawns = 0;
+  private launcher?: ShimLauncher;
+
+  /**
+   * The first shim is spawned by Node directly; from the second on (a long-lived caller such as
+   * the engine), through `berth-shim launcher`, which forks far more cheaply than Node (see
+   * shimLauncher.ts) and never blocks our event loop. Explicit stdio fds and new sessions
+   * (foreground exec) always spawn directly, and so does everything if the launcher is gone.
+   */
   async spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult> {
+    const viaLauncher = !req.newSession && (req.stdio === "inherit" || req.stdio === "ignore");
+    if (viaLauncher && this.shimSpawns++ > 0) {
+      this.launcher ??= new ShimLauncher(req.shimPath);
+      try {
+        return await this.launcher.spawn(req.shimPath, req.args, req.stdio as "inherit" | "ignore");
+      } catch (e) {
+        if (!(e instanceof LauncherUnavailable)) throw e;
+        this.launcher = undefined;
+      }
+    }
+    return this.spawnDirect(req);
+  }
+
+  private async spawnDirect(req: ShimSpawnRequest): Promise<ShimSpawnResult> {
     const fds = req.stdio === "inherit" ? ["inherit", "inherit", "inherit"] : req.stdio === "ignore" ? ["ignore", "ignore", "ignore"] : [req.stdio.stdin, req.stdio.stdout, req.stdio.stderr];
     const child = spawn(req.shimPath, req.args, { stdio: [...(fds as ("inherit" | "ignore" | number)[]), "pipe"], detached: req.newSession === true });
     const exited = new Promise<ProcessExit>((resolve, reject) => {

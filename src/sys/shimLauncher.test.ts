@@ -1,0 +1,102 @@
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import type { Socket } from "node:net";
+import { defaultShimPath } from "../runtime/linuxContext.js";
+import { LinuxSys } from "./linuxSys.js";
+import { ShimLauncher } from "./shimLauncher.js";
+
+// Unprivileged: the launcher only forks and executes. Needs `make -C native`.
+const SHIM = defaultShimPath();
+const skip = existsSync(SHIM) ? false : `${SHIM} is not built (make -C native)`;
+
+function parentOf(pid: number): number {
+  return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+}
+
+test("launcher: relays the first line of fd 3, the pid and the exit status", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    const r = await l.spawn("/bin/sh", ["-c", "echo \"ok\t$$\" >&3; exit 3"], "ignore");
+    assert.equal(r.syncLine, `ok\t${r.pid}`);
+    assert.deepEqual(await r.exited, { code: 3, signal: null });
+    const k = await l.spawn("/bin/sh", ["-c", "kill -9 $$"], "ignore");
+    assert.equal(k.syncLine, "", "EOF without a line is an empty line, as with a direct spawn");
+    assert.deepEqual(await k.exited, { code: null, signal: "SIGKILL" });
+  } finally {
+    l.close();
+  }
+});
+
+test("launcher: ignore gives /dev/null as stdio; arguments keep tabs, newlines and backslashes", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    const r = await l.spawn("/bin/sh", ["-c", 'printf "%s|%s" "$(readlink /proc/$$/fd/1)" "$1" | tr "\\t\\n\\\\" "TNB" >&3; echo >&3', "sh", "a\tb\nc\\d"], "ignore");
+    assert.equal(r.syncLine, "/dev/null|aTbNcBd");
+    await r.exited;
+  } finally {
+    l.close();
+  }
+});
+
+test("launcher: a missing program rejects like spawn (ENOENT) and the launcher keeps serving", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    await assert.rejects(l.spawn("/nonexistent/berth-test-prog", [], "ignore"), (e: NodeJS.ErrnoException) => e.code === "ENOENT");
+    const r = await l.spawn("/bin/sh", ["-c", "echo fine >&3"], "inherit");
+    assert.equal(r.syncLine, "fine");
+    await r.exited;
+  } finally {
+    l.close();
+  }
+});
+
+test("launcher: concurrent spawns are answered each under its own tag", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    const rs = await Promise.all([0, 1, 2, 3, 4].map((i) => l.spawn("/bin/sh", ["-c", `sleep 0.0${5 - i}; echo n${i} >&3`], "ignore")));
+    assert.deepEqual(rs.map((r) => r.syncLine), ["n0", "n1", "n2", "n3", "n4"]);
+    await Promise.all(rs.map((r) => r.exited));
+  } finally {
+    l.close();
+  }
+});
+
+test("launcher protocol: unknown and malformed requests are errors; EOF ends the launcher", { skip }, async () => {
+  const child = spawn(SHIM, ["launcher", "--ctl-fd", "3"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  const sock = child.stdio[3] as Socket;
+  let out = "";
+  sock.setEncoding("utf8").on("data", (d: string) => (out += d));
+  sock.write("bogus\tt1\n");
+  sock.write("spawn\tt2\tsometimes\t/bin/true\n");
+  sock.write("spawn\tt3\n");
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  sock.end();
+  assert.equal(await exited, 0);
+  assert.deepEqual(out.trim().split("\n").map((l) => l.split("\t").slice(0, 3).join(" ")), ["error t1 22", "error t2 22", "error t3 22"]);
+});
+
+test("LinuxSys: the first shim is spawned directly, later ones through the launcher", { skip }, async () => {
+  const sys = new LinuxSys();
+  const req = { shimPath: SHIM, stdio: "ignore" as const, args: [] as string[] };
+  // berth-shim with a usage error reports on the sync fd and exits 2: enough to see who forked it.
+  const first = await sys.spawnShim({ ...req, args: ["create", "--sync-fd", "3"] });
+  assert.match(first.syncLine, /^error\tusage\t/);
+  assert.deepEqual(await first.exited, { code: 2, signal: null });
+  const second = await sys.spawnShim({ ...req, args: ["create", "--sync-fd", "3"] });
+  assert.match(second.syncLine, /^error\tusage\t/);
+  assert.deepEqual(await second.exited, { code: 2, signal: null });
+  // A long-running one shows its parent: the launcher, not us.
+  const third = await sys.spawnShim({ shimPath: "/bin/sh", stdio: "ignore", args: ["-c", "echo up >&3; exec sleep 5"] });
+  try {
+    assert.equal(third.syncLine, "up");
+    const parent = parentOf(third.pid);
+    assert.notEqual(parent, process.pid);
+    assert.match(readFileSync(`/proc/${parent}/cmdline`, "utf8"), /launcher/);
+  } finally {
+    process.kill(third.pid, "SIGKILL");
+  }
+  assert.deepEqual(await third.exited, { code: null, signal: "SIGKILL" });
+});

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
+import type { Socket } from "node:net";
+import { formatLine, parseLine } from "../util/lineFormat.js";
+import type { ProcessExit, ShimSpawnResult } from "./Sys.js";
+
+/** The launcher is gone (or never started): the caller spawns directly instead. */
+export class LauncherUnavailable extends Error {}
+
+interface Job {
+  pid: { resolve(pid: number): void; reject(e: Error): void };
+  sync: { resolve(line: string): void; promise: Promise<string> };
+  exit: { resolve(e: ProcessExit): void; promise: Promise<ProcessExit> };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * Client of `berth-shim launcher` (native/README.md): one small resident C process per
+ * LinuxSys that forks and executes shims on request. Node's own spawn forks the whole runtime
+ * (page tables of its heap: 1.3 ms at 43 MiB RSS, 10.8 ms at 251 MiB, measured), blocking the
+ * event loop each time; the launcher's fork costs ~0.1 ms. It is started on first use, in its
+ * own session, with our stdio (so "inherit" means ours), and does not keep this process alive;
+ * it exits when our end of its socket closes.
+ */
+export class ShimLauncher {
+  private child?: ChildProcess;
+  private sock?: Socket;
+  private buf = "";
+  private readonly jobs = new Map<string, Job>();
+  private seq = 0;
+
+  constructor(private readonly launcherPath: string) {}
+
+  private ensureStarted(): Socket {
+    if (this.sock) return this.sock;
+    let child: ChildProcess;
+    try {
+      child = spawn(this.launcherPath, ["launcher", "--ctl-fd", "3"], { stdio: ["inherit", "inherit", "inherit", "pipe"], detached: true });
+    } catch (e) {
+      throw new LauncherUnavailable(`shim launcher: ${(e as Error).message}`);
+    }
+    const sock = child.stdio[3] as Socket | null;
+    if (!sock || child.pid === undefined) {
+      child.kill("SIGKILL");
+      throw new LauncherUnavailable("shim launcher: could not start");
+    }
+    child.on("error", () => {});
+    child.unref();
+    sock.setEncoding("utf8");
+    sock.on("data", (d: string) => this.onData(d));
+    sock.on("error", () => {});
+    sock.on("close", () => this.onClose(sock));
+    sock.unref();
+    this.child = child;
+    this.sock = sock;
+    return sock;
+  }
+
+  private onData(d: string): void {
+    this.buf += d;
+    let nl: number;
+    while ((nl = this.buf.indexOf("\n")) >= 0) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      this.onAnswer(parseLine(line));
+    }
+  }
+
+  private onAnswer(f: string[]): void {
+    const [what, tag] = f;
+    const job = this.jobs.get(tag ?? "");
+    if (!job) return;
+    if (what === "pid") job.pid.resolve(Number(f[2]));
+    else if (what === "sync") job.sync.resolve(f[2] ?? "");
+    else if (what === "exit") {
+      const code = Number(f[2]);
+      const sig = Number(f[3]);
+      job.exit.resolve({ code: code >= 0 ? code : null, signal: sig > 0 ? (signalNames.get(sig) ?? null) : null });
+    } else if (what === "error") {
+      const errno = Number(f[2]);
+      const e = Object.assign(new Error(`spawn ${f[3] ?? ""}`.trim()), { code: errnoNames.get(errno) ?? "EIO", errno: -errno, syscall: "spawn" });
+      job.pid.reject(e);
+      this.finish(tag!);
+      return;
+    }
+    // Settled once the exit is known and the sync line (or its EOF) has come.
+    void Promise.all([job.sync.promise, job.exit.promise]).then(() => this.finish(tag!));
+  }
+
+  private finish(tag: string): void {
+    if (!this.jobs.delete(tag)) return;
+    if (this.jobs.size === 0) this.sock?.unref();
+  }
+
+  /** The launcher died: nothing more will come for the jobs in flight. */
+  private onClose(sock: Socket): void {
+    if (this.sock !== sock) return;
+    this.sock = undefined;
+    this.child = undefined;
+    this.buf = "";
+    for (const [tag, job] of this.jobs) {
+      job.pid.reject(new LauncherUnavailable("shim launcher: exited"));
+      job.sync.resolve("");
+      job.exit.resolve({ code: null, signal: null });
+      this.jobs.delete(tag);
+    }
+  }
+
+  /**
+   * Forks and executes `program args...` with our stdio ("inherit") or /dev/null ("ignore") and
+   * a pipe as fd 3; resolves once the first line on that pipe (or its EOF) has come, as
+   * LinuxSys.spawnShim does. Rejects with LauncherUnavailable if the launcher cannot take it.
+   */
+  async spawn(program: string, args: string[], stdio: "inherit" | "ignore"): Promise<ShimSpawnResult> {
+    const sock = this.ensureStarted();
+    const tag = String(++this.seq);
+    const pid = deferred<number>();
+    const sync = deferred<string>();
+    const exit = deferred<ProcessExit>();
+    this.jobs.set(tag, { pid, sync, exit });
+    sock.ref();
+    sock.write(formatLine("spawn", tag, stdio, program, ...args));
+    const childPid = await pid.promise;
+    const syncLine = await sync.promise;
+    return { pid: childPid, syncLine, exited: exit.promise };
+  }
+
+  /** Stops the launcher (shims it started are not affected). */
+  close(): void {
+    this.sock?.destroy();
+    this.child = undefined;
+  }
+}
