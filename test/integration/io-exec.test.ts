@@ -54,6 +54,13 @@ test("exec: stdin through the connection, EOF on the client's half-close", { ski
   assert.equal(r.inspect.ExitCode, 0);
 });
 
+test("exec: the process's stdio are pipes, so /dev/stdout and /dev/stderr open", { skip }, async () => {
+  const r = await execRun({ Cmd: ["sh", "-c", "echo to-out > /dev/stdout; echo to-err > /dev/stderr; cat"], AttachStdin: true }, "from-in\n");
+  assert.equal(r.stdout, "to-out\nfrom-in\n");
+  assert.equal(r.stderr, "to-err\n");
+  assert.equal(r.inspect.ExitCode, 0);
+});
+
 test("exec: with a TTY the output is the terminal's (one raw stream, TERM set)", { skip }, async () => {
   const r = await execRun({ Cmd: ["sh", "-c", "tty; echo $TERM; echo to-stderr >&2; exit 5"], Tty: true, ConsoleSize: [30, 100] });
   assert.equal(r.tty, true);
@@ -99,8 +106,16 @@ test("exec: Docker's errors for unknown execs and stopped containers", { skip },
   await assert.rejects(execs.create(stopped.id, { Cmd: ["true"] }), (e: Error & { kind?: string }) => e.kind === "Conflict" && e.message === `container ${stopped.id} is not running`);
 });
 
-test("exec: no exec state directory is left behind", { skip }, async () => {
+test("exec: no exec state directory or descriptor is left behind", { skip }, async () => {
   await execRun({ Cmd: ["true"] });
+  const fds = readdirSync("/proc/self/fd").length;
+  // stdin attached but never closed by the client: the process ends on its own.
+  const { Id } = await execs.create(target, { Cmd: ["sh", "-c", "exit 0"], AttachStdin: true, AttachStdout: true });
+  const client = fakeClient();
+  await execs.start(Id, undefined, (tty) => client.open(tty), new AbortController().signal);
+  await execRun({ Cmd: ["sh", "-c", "echo x"] });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(readdirSync("/proc/self/fd").length, fds, "descriptors leaked");
   const root = join(env.rt.ctx.root, ".exec");
   const left = existsSync(root) ? readdirSync(root) : [];
   assert.deepEqual(left, []);

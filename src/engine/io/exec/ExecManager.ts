@@ -178,6 +178,9 @@ export class ExecManager {
     const done = pumpAttachedExec(shim, client, { tty, ...wants, scanner: new DetachScanner(keys) }, signal);
     // The exit is recorded whatever the client does; only then does an attached start return.
     const recorded = shim.exited.then(async (x) => {
+      // Nobody reads the process's stdin any more: release our end even if the client never
+      // half-closed (or detached).
+      shim.stdin.destroy();
       const exit = await readExitRecord(prepared.dir).catch(() => null);
       await this.finish(e, exit ? exitStatusCode(exit) : x.code ?? (x.signal ? 128 : 255));
     });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { parseShimReply } from "../../../runtime/shimReply.js";
+import { fifoStdio } from "./fifoStdio.js";
 import type { ProcessExit } from "../../../sys/Sys.js";
 
 export interface SpawnExecRequest {
@@ -24,7 +25,7 @@ export interface AttachedExecShim {
 
 /**
  * Starts `berth-shim exec` (native/README.md). Attached (foreground, `--stdio inherit`): the
- * process gets our pipes as stdin/stdout/stderr, or with a terminal the shim copies between
+ * process gets our FIFOs as stdin/stdout/stderr (fifoStdio.ts), or with a terminal the shim copies between
  * its own stdin/stdout and the pty it holds (and serves `resize`); it exits with the process's
  * status. Detached (`--detach --stdio pipes`): it daemonizes, holds the process's output (no
  * log: Docker drops a detached exec's output) and supervises in the background.
@@ -34,19 +35,34 @@ export interface AttachedExecShim {
 export async function spawnExecShim(req: SpawnExecRequest): Promise<{ pid: number; shimPid: number; attached?: AttachedExecShim }> {
   const args = ["exec", "--state-dir", req.stateDir, "--plan", req.planFile, "--target-pid", String(req.targetPid), "--sync-fd", "3"];
   args.push(...(req.detach ? ["--detach", "--stdio", "pipes"] : ["--stdio", "inherit"]));
-  const child = spawn(req.shimPath, args, { stdio: req.detach ? ["ignore", "ignore", "ignore", "pipe"] : ["pipe", "pipe", "pipe", "pipe"] });
+  const fifos = req.detach ? null : await fifoStdio(req.stateDir);
+  let child: ChildProcess;
+  try {
+    child = spawn(req.shimPath, args, { stdio: fifos ? [...fifos.childFds, "pipe"] : ["ignore", "ignore", "ignore", "pipe"] });
+  } catch (e) {
+    fifos?.destroy();
+    throw e;
+  }
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once("error", () => resolve({ code: null, signal: null }));
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once("spawn", resolve);
-    child.once("error", reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", reject);
+    });
+  } catch (e) {
+    fifos?.destroy();
+    throw e;
+  } finally {
+    // The process has its own copies now: only it may hold the far ends (EOF must work).
+    fifos?.closeChildFds();
+  }
   const line = await firstLine(child.stdio[3] as Readable);
   const reply = parseShimReply(line, req.action);
   if (!reply.ok) {
-    child.stdin?.destroy();
+    fifos?.destroy();
     await exited;
     throw reply.error;
   }
@@ -56,7 +72,7 @@ export async function spawnExecShim(req: SpawnExecRequest): Promise<{ pid: numbe
     await exited; // the foreground half exits once the daemon reported
     return { pid, shimPid };
   }
-  return { pid, shimPid, attached: { pid, stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, exited, child } };
+  return { pid, shimPid, attached: { pid, stdin: fifos!.stdin, stdout: fifos!.stdout, stderr: fifos!.stderr, exited, child } };
 }
 
 function firstLine(r: Readable): Promise<string> {
