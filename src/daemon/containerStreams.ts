@@ -3,7 +3,9 @@
  * export, archive) over the engine's container lookup, the runtime and the image service. The
  * container engine's adapter (containerBackend.ts) delegates these methods here.
  */
-import { basename, dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join, posix } from "node:path";
+import type { Spec } from "../oci/runtime.js";
 import { Readable } from "node:stream";
 import type { AttachOptions, ContainerBackend, LogsOptions, LogStream, OpenStreams } from "../api/backend.js";
 import type { FilesystemChange, PathStat, StatsResponse } from "../api/types/container.js";
@@ -44,6 +46,16 @@ const isLive = (r: ContainerRecord) => r.state.status === "running" || r.state.s
 async function runtimeRecord(lookup: ContainerLookup, id: string): Promise<RuntimeRecord | null> {
   const dir = lookup.runtimeDir(id);
   return readRecord(dirname(dir), basename(dir)).catch(() => null);
+}
+
+/** Where the container's spec mounts things (its mountpoints are not changes, see containerChanges). */
+async function mountDestinations(dir: string): Promise<Set<string>> {
+  try {
+    const spec = JSON.parse(await readFile(join(dir, "config.json"), "utf8")) as Spec;
+    return new Set((spec.mounts ?? []).map((m) => posix.normalize(m.destination)));
+  } catch {
+    return new Set(); // never started: nothing was mounted into it
+  }
 }
 
 function notRunning(rec: ContainerRecord): EngineError {
@@ -141,7 +153,7 @@ export function containerStreams(deps: ContainerStreamsDeps): ContainerStreamMet
       const rec = lookup.get(id);
       const upper = await images.containerUpperDir(rec.id);
       const lowers = overlayLowerDirs(await images.containerMounts(rec.id));
-      return containerChanges(upper, lowers);
+      return containerChanges(upper, lowers, await mountDestinations(rec.dir));
     },
 
     async export(id: string): Promise<Readable> {

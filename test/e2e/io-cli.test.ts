@@ -94,6 +94,7 @@ test("docker stats --no-stream and docker top", { skip }, async () => {
   });
   assert.match(top.split("\n")[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
   assert.match(top, /sleep 301/);
+  assert.equal(await d.ok(["diff", id]), "", "the runtime's mountpoints (/etc/hosts, ...) are not changes, as Docker's init layer");
   const custom = await d.ok(["top", id, "-o", "pid,comm"]);
   assert.match(custom.split("\n")[0]!, /PID\s+COMMAND/);
 });

@@ -107,6 +107,10 @@ test("changes: additions, modifications and deletions read from an overlay upper
     } finally {
       execFileSync("umount", [merged]);
     }
+    // Mountpoints the runtime created (Docker's init layer) are not changes.
+    assert.deepEqual(await containerChanges(upper, [lower], new Set(["/a/new", "/c/d"])), [
+      { Path: "/a", Kind: 0 }, { Path: "/a/del", Kind: 2 }, { Path: "/a/keep", Kind: 0 }, { Path: "/b", Kind: 2 }, { Path: "/c", Kind: 1 },
+    ]);
     assert.deepEqual(await containerChanges(upper, [lower]), [
       { Path: "/a", Kind: 0 }, { Path: "/a/del", Kind: 2 }, { Path: "/a/keep", Kind: 0 }, { Path: "/a/new", Kind: 1 },
       { Path: "/b", Kind: 2 }, { Path: "/c", Kind: 1 }, { Path: "/c/d", Kind: 1 },

@@ -19,7 +19,7 @@ export function overlayLowerDirs(mounts: readonly SnapshotMount[]): string[] {
  * character device) is a deletion (2); an entry that exists in a lower layer is a change (0),
  * otherwise an addition (1). Below an added directory every entry is an addition. Sorted by path.
  */
-export async function containerChanges(upper: string, lowerDirs: readonly string[]): Promise<FsChange[]> {
+export async function containerChanges(upper: string, lowerDirs: readonly string[], initPaths: ReadonlySet<string> = new Set()): Promise<FsChange[]> {
   const out: FsChange[] = [];
   const inLower = async (rel: string) => {
     for (const l of lowerDirs) if (await lstat(join(l, rel)).then(() => true, () => false)) return true;
@@ -40,5 +40,24 @@ export async function containerChanges(upper: string, lowerDirs: readonly string
     }
   };
   await walk("", false);
-  return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
+  return withoutInitPaths(out, initPaths).sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
+}
+
+/**
+ * Docker keeps the mountpoints it creates (/etc/hosts, /etc/hostname, /etc/resolv.conf, ...) in
+ * an "init" layer below the container's, so they never show in `docker diff`. berth's shim
+ * creates them in the upper dir: they are left out here, and so is a directory listed as
+ * changed only because such a mountpoint was created in it.
+ */
+function withoutInitPaths(changes: FsChange[], initPaths: ReadonlySet<string>): FsChange[] {
+  if (initPaths.size === 0) return changes;
+  const kept = changes.filter((c) => !(initPaths.has(c.Path) && c.Kind === 1));
+  const dropped = changes.filter((c) => initPaths.has(c.Path) && c.Kind === 1);
+  return kept.filter((c) => {
+    if (c.Kind !== 0) return true;
+    const prefix = `${c.Path}/`;
+    const hadInit = dropped.some((d) => d.Path.startsWith(prefix));
+    const hasOther = kept.some((k) => k.Path.startsWith(prefix));
+    return !hadInit || hasOther;
+  });
 }
