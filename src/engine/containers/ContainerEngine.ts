@@ -74,7 +74,9 @@ export class ContainerEngine implements ContainerLookup {
 
   /**
    * Hooks run at every start of `id` after its shim is up and before its process runs (attach
-   * connects there so it sees all output). Returns the function that unregisters it.
+   * connects there so it sees all output). When a start fails before its shim is up, or the
+   * container is removed, waiting hooks are called with the runtime directory anyway: it holds
+   * no shim, so connecting fails and the waiter ends. Returns the function that unregisters it.
    */
   onShimReady(id: string, hook: ShimReadyHook): () => void {
     let set = this.shimReady.get(id);
@@ -373,17 +375,28 @@ export class ContainerEngine implements ContainerLookup {
     if (rec.state.status === "running" || rec.state.status === "paused") return "notModified";
     if (rec.state.status === "removing") throw conflict(`cannot start container ${id}: removal in progress`);
     if (rec.state.status === "restarting") this.cancelRestart(id);
-    const hooks = [...(this.shimReady.get(id) ?? [])];
+    // Each hook hears about this start attempt exactly once: at shim-ready, or (start failed
+    // before that) with a runtime directory that holds no shim, so a waiting attach ends.
+    const pending = new Set(this.shimReady.get(id) ?? []);
+    const hooks = [...pending].map((h): ShimReadyHook => (dir) => {
+      pending.delete(h);
+      return h(dir);
+    });
     let p: RunningProcess;
     try {
       p = await startProcess(this.ctx, rec, hooks);
     } catch (e) {
+      this.releaseShimWaiters(id, pending);
       const err = isEngineError(e) ? e : internal(String(e));
       rec.state.error = err.fullMessage();
       rec.state.exitCode = startFailureExitCode(err);
       if (rec.state.status === "restarting") rec.state.status = "exited";
       this.store.save(rec);
       if (isRestart) this.exits.resolve(id, rec.state.exitCode);
+      // moby removes an AutoRemove container whose start failed (`docker run --rm` waits for it).
+      if (rec.hostConfig.AutoRemove) {
+        await this.removeLocked(rec).catch((re) => this.ctx.log("error", `container ${id}: removing it after its failed start: ${(re as Error).message}`));
+      }
       throw err;
     }
     rec.state = {
@@ -433,6 +446,11 @@ export class ContainerEngine implements ContainerLookup {
     }
     this.exits.resolve(id, code);
     if (!restart && rec.hostConfig.AutoRemove) await this.removeLocked(rec);
+  }
+
+  /** Tells shim-ready hooks that no shim is coming for this attempt (connecting to it fails). */
+  private releaseShimWaiters(id: string, hooks: Set<ShimReadyHook>): void {
+    for (const h of hooks) h(this.runtimeDir(id)).catch(() => {});
   }
 
   private cancelRestart(id: string): void {
@@ -492,6 +510,7 @@ export class ContainerEngine implements ContainerLookup {
     }
     this.store.delete(rec.id);
     this.backoff.delete(rec.id);
+    this.releaseShimWaiters(rec.id, new Set(this.shimReady.get(rec.id) ?? []));
     this.shimReady.delete(rec.id);
     emit(this.ctx, rec, "destroy");
     this.removals.resolve(rec.id, exitCode);

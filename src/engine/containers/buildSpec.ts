@@ -3,12 +3,12 @@ import type { HostConfig } from "../../api/types/container.js";
 import { EngineError, invalidArgument, notFound } from "../../errors/EngineError.js";
 import type { ImageConfig } from "../../oci/image.js";
 import type { Seccomp, Spec } from "../../oci/runtime.js";
-import { ALL_CAPABILITIES } from "../../runtime/caps.js";
 import { defaultSeccompProfile } from "../../runtime/seccomp/defaultProfile.js";
 import { loadDockerProfile } from "../../runtime/seccomp/dockerProfile.js";
 import { capabilitySet, containerSpec, type NetworkMode } from "../containerSpec.js";
 import type { ResolvedUser } from "../imageUser.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
+import { expandAllCapabilities, hostCapabilities } from "./hostCapabilities.js";
 import { hostDevices } from "./hostDevices.js";
 import { ociResources, ociRlimits } from "./hostResources.js";
 import { userMounts } from "./userMounts.js";
@@ -96,7 +96,9 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   if (hc.CgroupnsMode === "host") throw notImplemented("--cgroupns=host is not implemented in berth yet");
   const sec = securityOptions(hc.SecurityOpt ?? []);
   const privileged = hc.Privileged === true;
-  const caps = privileged ? [...ALL_CAPABILITIES] : capabilitySet(hc.CapAdd ?? [], hc.CapDrop ?? []);
+  const capAdd = privileged ? hostCapabilities() : expandAllCapabilities(hc.CapAdd ?? []);
+  const capDrop = privileged ? [] : hc.CapDrop ?? [];
+  const caps = capabilitySet(capAdd, capDrop);
   let seccomp: Seccomp | "unconfined" = "unconfined";
   if (!privileged && sec.seccomp !== "unconfined") {
     const resolveOpts = { capabilities: caps, arch: process.arch, kernelRelease: release() };
@@ -119,8 +121,8 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
     cmd: rec.args,
     env: cfg.Env ?? [],
     workdir: cfg.WorkingDir || undefined,
-    capAdd: privileged ? ["ALL"] : hc.CapAdd ?? [],
-    capDrop: privileged ? [] : hc.CapDrop ?? [],
+    capAdd,
+    capDrop,
     resources,
     seccomp,
     noNewPrivileges: sec.noNewPrivileges,

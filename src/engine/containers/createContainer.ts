@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from "../../api/types/container.js";
 import { invalidArgument } from "../../errors/EngineError.js";
@@ -38,6 +39,8 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   const { HostConfig: hcIn, NetworkingConfig: _net, ...cfgIn } = req;
   const config = mergeImageConfig(cfgIn, imageConfig.config ?? {});
   const hostConfig = normalizeHostConfig(hcIn ?? {});
+  // moby: a container on the host's network takes the host's name unless given one.
+  if (hostConfig.NetworkMode === "host" && !config.Hostname) config.Hostname = hostname();
   // Path/Args from Entrypoint+Cmd with Docker's override rules ("No command specified").
   const argv = containerArgs(imageConfig.config, { cmd: cfgIn.Cmd ?? undefined, entrypoint: cfgIn.Entrypoint ?? undefined });
   if (config.StopSignal) parseSignal(config.StopSignal);
