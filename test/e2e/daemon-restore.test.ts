@@ -14,7 +14,7 @@ const skip = daemonSkipReason() ?? false;
 test("kill -9 berthd: containers keep running, the next berthd adopts them and records exits", { skip }, async () => {
   const d = await startTestDaemon();
   try {
-    const long = await d.ok(["run", "-d", "--name", "long", "busybox", "sh", "-c", "sleep 3; exit 7"]);
+    const long = await d.ok(["run", "-d", "--name", "long", "busybox", "sh", "-c", "echo before; sleep 2; echo after; sleep 1; exit 7"]);
     const quick = await d.ok(["run", "-d", "--name", "quick", "busybox", "sh", "-c", "sleep 0.5; exit 3"]);
     const pid = Number(await d.ok(["inspect", "-f", "{{.State.Pid}}", "long"]));
     await d.crash();
@@ -25,6 +25,7 @@ test("kill -9 berthd: containers keep running, the next berthd adopts them and r
     assert.equal(await d.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", quick]), "exited 3", "the exit while the daemon was down is recorded");
     const w = await d.docker(["wait", "long"]);
     assert.equal(w.stdout.trim(), "7", w.stderr);
+    assert.equal(await d.ok(["logs", "long"]), "before\nafter", "the log kept what was written while the daemon was away");
     assert.equal(await d.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", long]), "exited 7");
   } catch (e) {
     await d.cleanup();

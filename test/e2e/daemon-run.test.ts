@@ -112,3 +112,51 @@ test("docker run --rm busybox echo hi prints hi and exits 0 (attached)", { skip 
     assert.equal(fail.stderr.split("\n").filter((l) => !l.startsWith("WARNING")).join("\n"), "oops\n");
   });
 });
+
+test("docker run --rm with a missing command: 127, and the container is removed", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const r = await d.docker(["run", "--rm", "busybox", "berth-no-such-command"], { timeoutMs: 20_000 });
+    assert.equal(r.code, 127, r.stderr);
+    assert.match(r.stderr, /executable file not found in \$PATH/);
+    assert.equal(await d.ok(["ps", "-aq"]), "");
+  });
+});
+
+test("HostConfig: privileged, read-only rootfs, tmpfs, shm size, ulimits, capabilities, no-new-privileges, user", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const run = (args: string[]) => d.ok(["run", "--rm", "--network", "none", ...args]);
+    const status = (out: string, key: string) => new RegExp(`^${key}:\\s*(\\S+)$`, "m").exec(out)?.[1];
+    const plain = await run(["busybox", "cat", "/proc/self/status"]);
+    const priv = await run(["--privileged", "busybox", "cat", "/proc/self/status"]);
+    assert.equal(status(plain, "Seccomp"), "2", "Docker's default seccomp profile");
+    assert.equal(status(priv, "Seccomp"), "0", "privileged: no seccomp");
+    assert.ok(BigInt(`0x${status(priv, "CapEff")}`) > BigInt(`0x${status(plain, "CapEff")}`), "privileged: more capabilities");
+    assert.ok(Number(await run(["--privileged", "busybox", "sh", "-c", "ls /dev | wc -l"])) > Number(await run(["busybox", "sh", "-c", "ls /dev | wc -l"])), "privileged: the host's devices");
+
+    const ro = await d.docker(["run", "--rm", "--read-only", "busybox", "touch", "/x"]);
+    assert.equal(ro.code, 1);
+    assert.match(ro.stderr, /Read-only file system/);
+    assert.match(await run(["--tmpfs", "/run:size=1m", "busybox", "sh", "-c", "mount | grep ' /run '"]), /tmpfs on \/run type tmpfs \(rw,nosuid,nodev,noexec,.*size=1024k/);
+    assert.match(await run(["--shm-size", "8m", "busybox", "df", "/dev/shm"]), /shm\s+8192\s/);
+    assert.equal(await run(["--ulimit", "nofile=123:456", "busybox", "sh", "-c", "ulimit -n"]), "123");
+    assert.equal(status(await run(["--cap-drop", "ALL", "--cap-add", "NET_ADMIN", "busybox", "cat", "/proc/self/status"]), "CapEff"), "0000000000001000");
+    assert.equal(status(await run(["--security-opt", "no-new-privileges", "busybox", "cat", "/proc/self/status"]), "NoNewPrivs"), "1");
+    assert.equal(await run(["--user", "1000:1000", "busybox", "id"]), "uid=1000 gid=1000");
+    assert.equal(await run(["--hostname", "berth-test-host", "-e", "FOO=bar", "-w", "/tmp", "busybox", "sh", "-c", "echo $(hostname) $FOO $(pwd)"]), "berth-test-host bar /tmp");
+  });
+});
+
+test("what berth cannot do yet is refused with a clear message", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const vol = await d.docker(["run", "--rm", "-v", "berth-test-vol:/data", "busybox", "true"]);
+    assert.equal(vol.code, 125);
+    assert.match(vol.stderr, /named volumes are not implemented in berth yet/);
+    const init = await d.docker(["run", "--rm", "--init", "busybox", "true"]);
+    assert.match(init.stderr, /--init: berth has no init process/);
+    const bind = await d.docker(["run", "--rm", "--mount", "type=bind,source=/berth-test-nonexistent,target=/x", "busybox", "true"]);
+    assert.match(bind.stderr, /bind source path does not exist: \/berth-test-nonexistent/);
+    const net = await d.docker(["run", "--rm", "busybox", "true"]);
+    assert.match(net.stderr, /berth has no bridge network yet/, "the default network is none, said in a warning");
+    assert.equal(await d.ok(["ps", "-aq"]), "", "refused creates leave nothing");
+  });
+});
