@@ -160,3 +160,38 @@ test("what berth cannot do yet is refused with a clear message", { skip }, async
     assert.equal(await d.ok(["ps", "-aq"]), "", "refused creates leave nothing");
   });
 });
+
+test("a container over its memory limit is OOM-killed and inspect says so", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const r = await d.docker(["run", "--name", "berth-test-oom", "--memory", "8m", "--memory-swap", "8m", "busybox", "sh", "-c", "x=$(head -c 60000000 /dev/zero | tr '\\0' a); echo ${#x}"]);
+    assert.equal(r.code, 137, r.stderr);
+    assert.equal(await d.ok(["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "berth-test-oom"]), "true 137");
+  });
+});
+
+test("start again, restart, and restart policy always stops for docker stop", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const id = await d.ok(["run", "-d", "busybox", "sleep", "100"]);
+    const pid1 = await d.ok(["inspect", "-f", "{{.State.Pid}}", id]);
+    await d.ok(["stop", "-t", "0", id]);
+    await d.ok(["start", id]);
+    const pid2 = await d.ok(["inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id]);
+    assert.match(pid2, /^running \d+$/);
+    assert.notEqual(pid2.split(" ")[1], pid1);
+    await d.ok(["restart", "-t", "0", id]);
+    assert.match(await d.ok(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", id]), /^running 0$/);
+
+    const al = await d.ok(["run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 1"]);
+    let count = 0;
+    for (let i = 0; i < 50 && count < 2; i++) {
+      count = Number(await d.ok(["inspect", "-f", "{{.RestartCount}}", al]));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(count >= 2, `restarted ${count} times`);
+    await d.ok(["stop", "-t", "1", al]);
+    const after = await d.ok(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", al]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await d.ok(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", al]), after, "a stopped container is not restarted");
+    assert.match(after, /^exited /);
+  });
+});

@@ -17,6 +17,7 @@ import { ContainerStore } from "./ContainerStore.js";
 import { createContainer } from "./createContainer.js";
 import { finishExit } from "./finishExit.js";
 import { ociResources } from "./hostResources.js";
+import { restoreContainers } from "./liveRestore.js";
 import { normalizeName } from "./names.js";
 import { nextBackoff, shouldRestart, validateRestartPolicy } from "./restartPolicy.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
@@ -327,7 +328,6 @@ export class ContainerEngine implements ContainerLookup {
    * recorded (exit code from the shim's `exit` file); restart policies then apply.
    */
   async restore(): Promise<void> {
-    const { restoreContainers } = await import("./liveRestore.js");
     await restoreContainers(this.ctx, this.restoreHooks());
   }
 
