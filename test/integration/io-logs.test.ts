@@ -4,7 +4,17 @@ import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { containerLogs } from "../../src/engine/io/logs/containerLogs.js";
 import { readLogEntries } from "../../src/engine/io/logs/readLogEntries.js";
+import { existsSync, readFileSync } from "node:fs";
+import { ShimAttachment } from "../../src/engine/io/attach/shimAttach.js";
 import { collectText, makeIoEnv, skip, type IoEnv } from "./io-harness.js";
+
+/** Sends a line to a container's stdin through the shim. */
+async function poke(stateDir: string): Promise<void> {
+  const a = await ShimAttachment.open(stateDir, { raw: false });
+  await a.writeStdin(Buffer.from("go\n"));
+  a.endStdin();
+  setTimeout(() => a.close(), 500);
+}
 
 let env: IoEnv;
 before(async () => { if (!skip) env = await makeIoEnv(); });
@@ -66,8 +76,11 @@ test("logs: follow streams new output and ends when the container exits", { skip
 });
 
 test("logs: follow with tail 0 shows only new output; the abort signal ends it", { skip }, async () => {
-  const c = await env.run(["sh", "-c", "echo old; sleep 1; echo new; sleep 30"]);
+  const c = await env.run(["sh", "-c", "echo old; read x; echo new; sleep 30"], { stdin: true, stdinOnce: true });
+  // "old" is in the log before following starts; "new" comes only once we let it.
+  for (let i = 0; i < 200 && (!existsSync(c.logPath) || !readFileSync(c.logPath, "utf8").includes("old")); i++) await new Promise((r) => setTimeout(r, 25));
   const ac = new AbortController();
+  setTimeout(() => void poke(c.stateDir), 200);
   const seen: string[] = [];
   for await (const p of containerLogs({ logPath: c.logPath, runtimeDir: c.stateDir }, opts({ follow: true, tail: "0" }), ac.signal)) {
     seen.push(p.data.toString());
