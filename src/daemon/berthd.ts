@@ -102,14 +102,14 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       engine: eng, containers: ctr, events, server,
       close: () => (closing ??= (async () => {
         await server.close();
-        ctr.close();
+        await ctr.close();
         closeEngine(eng);
         await rm(opts.pidFile, { force: true });
         await unlock();
       })()),
     };
   } catch (e) {
-    containers?.close();
+    await containers?.close();
     if (engine) closeEngine(engine);
     await rm(opts.pidFile, { force: true }).catch(() => {});
     await unlock();

@@ -16,10 +16,13 @@ import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
 import { createContainer } from "./createContainer.js";
 import { finishExit } from "./finishExit.js";
-import { ociResources } from "./hostResources.js";
+import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
 import { normalizeName } from "./names.js";
-import { nextBackoff, shouldRestart, validateRestartPolicy } from "./restartPolicy.js";
+import { planUpdate } from "./planUpdate.js";
+import { RestartScheduler } from "./RestartScheduler.js";
+import { shouldRestart } from "./restartPolicy.js";
+import { sleep, withTimeout } from "./timing.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
 import { Waiters } from "./Waiters.js";
 
@@ -49,13 +52,12 @@ export interface WaitResult { StatusCode: number; Error: { Message: string } | n
 export class ContainerEngine implements ContainerLookup {
   readonly store: ContainerStore;
   readonly ctx: ContainerContext;
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly lock = new KeyedLock();
   private readonly live = new Map<string, Live>();
   private readonly exits = new Waiters<number>();
   private readonly removals = new Waiters<number>();
   private readonly shimReady = new Map<string, Set<ShimReadyHook>>();
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
-  private readonly backoff = new Map<string, number>();
+  private readonly restarts = new RestartScheduler();
   private closed = false;
 
   constructor(opts: ContainerEngineOptions) {
@@ -165,7 +167,7 @@ export class ContainerEngine implements ContainerLookup {
       return signal === 9 ? this.exits.next(id) : null;
     });
     // SIGKILL: answer once the container is really gone, as Docker does.
-    if (exited) await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+    if (exited) await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${id}: waiting for its exit after SIGKILL`);
   }
 
   async remove(input: string, opts: { force: boolean }): Promise<void> {
@@ -192,7 +194,7 @@ export class ContainerEngine implements ContainerLookup {
       return w;
     });
     if (!exited) return;
-    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${id}: waiting for its exit after SIGKILL`);
     await this.locked(id, async () => {
       const rec = this.store.find(id);
       // AutoRemove may have removed it already when the exit was handled.
@@ -247,31 +249,15 @@ export class ContainerEngine implements ContainerLookup {
     const id = this.store.get(input).id;
     return this.locked(id, async () => {
       const rec = this.store.get(id);
-      const warnings: string[] = [];
-      const { RestartPolicy, ...resources } = req;
-      if (RestartPolicy) {
-        validateRestartPolicy(RestartPolicy);
-        if (rec.hostConfig.AutoRemove && (RestartPolicy.Name ?? "no") !== "no") throw invalidArgument("Restart policy cannot be updated because AutoRemove is enabled for the container");
-      }
-      const given = Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined && v !== null && v !== 0 && v !== ""));
-      const merged = { ...rec.hostConfig, ...given };
-      // Only what the request names goes to the cgroup; the merge is validated as a whole.
-      ociResources(merged, []);
-      const delta = ociResources(given, warnings);
-      if (given.Memory !== undefined && given.MemorySwap === undefined && delta.memory) {
-        // Keep swap at least the new limit; a default swap follows the limit (memory × 2).
-        const oldSwap = rec.hostConfig.MemorySwap ?? 0;
-        if (oldSwap > 0 && oldSwap < (given.Memory as number)) throw invalidArgument("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
-        if (oldSwap > 0) delete delta.memory.swap;
-      }
+      const plan = planUpdate(rec, req);
       const live = this.live.get(id);
-      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups && isLive(rec) && Object.keys(delta).length > 0) {
-        await this.ctx.engine.runtime.cgroups.update(live.cgroupsPath, delta);
+      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups && isLive(rec) && Object.keys(plan.delta).length > 0) {
+        await this.ctx.engine.runtime.cgroups.update(live.cgroupsPath, plan.delta);
       }
-      rec.hostConfig = { ...merged, ...(RestartPolicy ? { RestartPolicy: { Name: RestartPolicy.Name || "no", MaximumRetryCount: RestartPolicy.MaximumRetryCount ?? 0 } } : {}) };
+      rec.hostConfig = plan.hostConfig;
       this.store.save(rec);
       emit(this.ctx, rec, "update");
-      return { Warnings: warnings };
+      return { Warnings: plan.warnings };
     });
   }
 
@@ -331,12 +317,18 @@ export class ContainerEngine implements ContainerLookup {
     await restoreContainers(this.ctx, this.restoreHooks());
   }
 
-  /** Stops watching (monitors, restart timers); containers keep running for the next daemon. */
-  close(): void {
+  /**
+   * Stops watching (monitors, restart timers) and lets verbs in progress finish (bounded), so
+   * nothing writes to the database after the daemon closes it. Containers keep running for the
+   * next daemon, which adopts them.
+   */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     for (const l of this.live.values()) l.monitor.abort();
-    for (const t of this.restartTimers.values()) clearTimeout(t);
-    this.restartTimers.clear();
+    this.restarts.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.lock.pending()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
   }
 
   /** Hooks liveRestore uses to adopt or finish containers (kept private to this class otherwise). */
@@ -355,19 +347,8 @@ export class ContainerEngine implements ContainerLookup {
     if (this.closed) throw new EngineError("Unavailable", "the daemon is shutting down");
   }
 
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((r) => (release = r));
-    const chain = prev.then(() => mine);
-    this.locks.set(id, chain);
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.locks.get(id) === chain) this.locks.delete(id);
-    }
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(id, fn);
   }
 
   private async startLocked(id: string, isRestart: boolean): Promise<"done" | "notModified"> {
@@ -430,19 +411,15 @@ export class ContainerEngine implements ContainerLookup {
     const code = await finishExit(this.ctx, rec, p ?? live ?? null, exit);
     const restart = !this.closed && shouldRestart(rec.hostConfig.RestartPolicy, { exitCode: code, restartCount: rec.restartCount, manuallyStopped: rec.state.manuallyStopped === true });
     if (restart) {
-      const delay = nextBackoff(this.backoff.get(id) ?? 0, ranMs);
-      this.backoff.set(id, delay);
       rec.restartCount++;
       rec.state.status = "restarting";
       this.store.save(rec);
-      const timer = setTimeout(() => {
-        this.restartTimers.delete(id);
+      this.restarts.schedule(id, ranMs, () => {
         this.locked(id, async () => {
           const cur = this.store.find(id);
           if (cur && cur.state.status === "restarting") await this.startLocked(id, true);
         }).catch((e) => this.ctx.log("warn", `container ${id}: restart failed: ${(e as Error).message}`));
-      }, delay);
-      this.restartTimers.set(id, timer);
+      });
     }
     this.exits.resolve(id, code);
     if (!restart && rec.hostConfig.AutoRemove) await this.removeLocked(rec);
@@ -454,9 +431,7 @@ export class ContainerEngine implements ContainerLookup {
   }
 
   private cancelRestart(id: string): void {
-    const t = this.restartTimers.get(id);
-    if (t) clearTimeout(t);
-    this.restartTimers.delete(id);
+    this.restarts.cancel(id);
   }
 
   private async signal(rec: ContainerRecord, signal: number): Promise<void> {
@@ -490,7 +465,7 @@ export class ContainerEngine implements ContainerLookup {
         if (cur && isLive(cur)) await this.signal(cur, 9);
       });
     }
-    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel());
+    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${rec.id}: waiting for its exit after SIGKILL`);
   }
 
   private async removeLocked(rec: ContainerRecord): Promise<void> {
@@ -509,7 +484,7 @@ export class ContainerEngine implements ContainerLookup {
       throw internal(`remove container ${rec.id}: ${(e as Error).message}`, { cause: e });
     }
     this.store.delete(rec.id);
-    this.backoff.delete(rec.id);
+    this.restarts.forget(rec.id);
     this.releaseShimWaiters(rec.id, new Set(this.shimReady.get(rec.id) ?? []));
     this.shimReady.delete(rec.id);
     emit(this.ctx, rec, "destroy");
@@ -521,20 +496,3 @@ export class ContainerEngine implements ContainerLookup {
 export function isLive(rec: ContainerRecord): boolean {
   return rec.state.status === "running" || rec.state.status === "paused";
 }
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => {
-      onTimeout();
-      reject(internal(`the container did not exit within ${ms / 1000} s of SIGKILL`));
-    }, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
