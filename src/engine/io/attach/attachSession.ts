@@ -107,11 +107,16 @@ function pumpInput(stdin: Readable, shim: ShimAttachment, scanner: DetachScanner
   };
   const onData = (chunk: Buffer) => {
     const { pass, detach } = scanner.feed(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    if (detach) {
+      // What came before the keys still reaches the process; then the session ends.
+      stop();
+      void (pass.length ? shim.writeStdin(pass) : Promise.resolve()).then(onDetach);
+      return;
+    }
     if (pass.length) {
       stdin.pause();
       void shim.writeStdin(pass).then(() => { if (!stopped) stdin.resume(); });
     }
-    if (detach) { stop(); onDetach(); }
   };
   const onEnd = () => { if (stopped) return; stop(); shim.endStdin(); };
   stdin.on("data", onData);

@@ -51,16 +51,13 @@ export class ShimAttachment {
     }
   }
 
-  /** Writes stdin bytes; resolves when the socket took them (backpressure). */
+  /** Writes stdin bytes; resolves once they were handed to the kernel (or the socket is gone). */
   writeStdin(data: Buffer): Promise<void> {
     if (this.socket.destroyed || this.socket.writableEnded) return Promise.resolve();
     return new Promise((resolve) => {
-      if (this.socket.write(data)) resolve();
-      else {
-        const done = () => { this.socket.off("drain", done); this.socket.off("close", done); resolve(); };
-        this.socket.on("drain", done);
-        this.socket.on("close", done);
-      }
+      const done = () => { this.socket.off("close", done); resolve(); };
+      this.socket.once("close", done);
+      this.socket.write(data, () => done());
     });
   }
 
