@@ -151,3 +151,23 @@ test("container prune removes stopped containers only; ps filters", { skip }, as
     assert.equal(await d.ok(["ps", "-aq", "--no-trunc"]), up);
   });
 });
+
+test("docker events replays the container's lifecycle with Docker's actions and attributes", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const since = (Date.now() / 1000 - 1).toFixed(3);
+    const id = await d.ok(["run", "-d", "--name", "berth-test-ev", "--label", "team=berth", "busybox", "sh", "-c", "exit 2"]);
+    await d.ok(["wait", id]);
+    await d.ok(["rename", "berth-test-ev", "berth-test-ev2"]);
+    await d.ok(["rm", "berth-test-ev2"]);
+    const until = (Date.now() / 1000 + 0.5).toFixed(3);
+    const out = await d.ok(["events", "--since", since, "--until", until, "--filter", `container=${id}`, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.team}} {{.Actor.Attributes.exitCode}}"]);
+    const lines = out.split("\n").filter((l) => !l.includes(" attach ")).map((l) => l.trim());
+    assert.deepEqual(lines, [
+      "container create berth-test-ev berth <no value>",
+      "container start berth-test-ev berth <no value>",
+      "container die berth-test-ev berth 2",
+      "container rename berth-test-ev2 berth <no value>",
+      "container destroy berth-test-ev2 berth <no value>",
+    ]);
+  });
+});
