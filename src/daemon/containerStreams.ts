@@ -18,7 +18,7 @@ import type { ContainerLookup, ContainerRecord } from "../engine/containers/Cont
 import { resolveImageUser } from "../engine/imageUser.js";
 import { runAttachSession, connectIfRunning } from "../engine/io/attach/attachSession.js";
 import { ShimAttachment } from "../engine/io/attach/shimAttach.js";
-import { containerLogs, parseTail } from "../engine/io/logs/containerLogs.js";
+import { containerLogs, outputFinished, parseTail } from "../engine/io/logs/containerLogs.js";
 import { parseLogTimeBound } from "../engine/io/logs/logTime.js";
 import { emptyStats, statsStream } from "../engine/io/stats.js";
 import { containerTop } from "../engine/io/top.js";
@@ -86,7 +86,14 @@ export function containerStreams(deps: ContainerStreamsDeps): ContainerStreamMet
       parseTail(options.tail);
       parseLogTimeBound(options.since, "since");
       parseLogTimeBound(options.until, "until");
-      return { tty: rec.config.Tty === true, chunks: containerLogs({ logPath: rec.logPath, runtimeDir: lookup.runtimeDir(rec.id) }, options, signal) };
+      const runtimeDir = lookup.runtimeDir(rec.id);
+      // A created container's follow waits for its start (and then its exit), as Docker's.
+      const finished = async () => {
+        let status: string;
+        try { status = lookup.get(rec.id).state.status; } catch { return true; }
+        return status !== "created" && (await outputFinished(runtimeDir));
+      };
+      return { tty: rec.config.Tty === true, chunks: containerLogs({ logPath: rec.logPath, runtimeDir, finished }, options, signal) };
     },
 
     async attach(id: string, options: AttachOptions, open: OpenStreams, signal: AbortSignal): Promise<void> {

@@ -50,6 +50,12 @@ test("docker logs, --tail, -t, and -f ending when the container exits", { skip }
   assert.equal(tail.stdout + tail.stderr, "line3\nwarn\n");
   const ts = await d.docker(["logs", "-t", "--tail", "1", id]);
   assert.match(ts.stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z warn\n$/);
+  // Following a created container waits for its start, then its exit.
+  const later = await d.ok(["create", ...NET, "busybox", "echo", "after start"]);
+  const following = d.docker(["logs", "-f", later], { timeoutMs: 20_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  await d.ok(["start", later]);
+  assert.equal((await following).stdout, "after start\n");
   const slow = await d.ok(["run", "-d", ...NET, "busybox", "sh", "-c", "echo a; sleep 1; echo b"]);
   const f = await d.docker(["logs", "-f", slow], { timeoutMs: 20_000 });
   assert.equal(f.code, 0, f.stderr);

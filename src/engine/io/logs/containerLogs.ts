@@ -23,6 +23,8 @@ export interface LogSource {
   logPath: string;
   /** The container's runtime state directory: its `exit` record ends a follow. */
   runtimeDir: string;
+  /** Overrides when a follow ends (default: outputFinished(runtimeDir)). */
+  finished?: () => Promise<boolean>;
 }
 
 /** Docker's tail parameter: "all", "" or a negative number = everything; else a count. */
@@ -55,7 +57,7 @@ export async function* containerLogs(src: LogSource, req: ContainerLogsRequest, 
   const untilNs = parseLogTimeBound(req.until, "until");
   const entries = readLogEntries({
     path: src.logPath, tail, sinceNs, untilNs, follow: req.follow, signal,
-    finished: () => outputFinished(src.runtimeDir), watchDirs: [src.runtimeDir],
+    finished: src.finished ?? (() => outputFinished(src.runtimeDir)), watchDirs: [src.runtimeDir],
   });
   for await (const e of entries) {
     if (e.stream === "stdout" ? !req.stdout : !req.stderr) continue;
