@@ -71,13 +71,47 @@ export function containerStreams(deps: ContainerStreamsDeps): ContainerStreamMet
     return rt.cgroupsPath;
   };
 
-  const rootOf = (rec: ContainerRecord, write: boolean): Promise<RootAccess> =>
-    openContainerRoot({
-      pid: isLive(rec) ? rec.state.pid : 0,
-      rootfsDir: `${rec.dir}/rootfs`,
-      mounts: () => images.containerMounts(rec.id),
-      tempParent: rec.dir,
-    }, write);
+  /**
+   * The container's files for docker cp. A running container is frozen for the duration (as
+   * Docker pauses it since CVE-2018-15664), so its processes cannot swap a checked directory for
+   * a symlink between our lstat and our use; it is thawed on release unless it was paused
+   * before or got paused meanwhile.
+   */
+  const rootOf = async (rec: ContainerRecord, write: boolean): Promise<RootAccess> => {
+    let thaw = async () => {};
+    if (rec.state.status === "running" && runtime.cgroups) {
+      const cg = runtime.cgroups;
+      const path = await cgroupOf(rec).catch(() => null);
+      if (path && (await cg.freezerState(path).catch(() => "thawed")) === "thawed") {
+        await cg.freeze(path);
+        thaw = async () => {
+          let status = "";
+          try { status = lookup.get(rec.id).state.status; } catch { /* removed meanwhile */ }
+          if (status !== "paused") await cg.thaw(path).catch(() => {});
+        };
+      }
+    }
+    try {
+      const access = await openContainerRoot({
+        pid: isLive(rec) ? rec.state.pid : 0,
+        rootfsDir: `${rec.dir}/rootfs`,
+        mounts: () => images.containerMounts(rec.id),
+        tempParent: rec.dir,
+      }, write);
+      let released = false;
+      return {
+        root: access.root,
+        async release() {
+          if (released) return;
+          released = true;
+          try { await access.release(); } finally { await thaw(); }
+        },
+      };
+    } catch (e) {
+      await thaw();
+      throw e;
+    }
+  };
 
   return {
     async logs(id: string, options: LogsOptions, signal: AbortSignal): Promise<LogStream> {

@@ -16,6 +16,7 @@ import { archiveContainerPath } from "../../src/engine/io/archive/containerArchi
 import { isGoDir } from "../../src/engine/io/archive/pathStat.js";
 import type { ImageService } from "../../src/image/ImageService.js";
 import { makeIoEnv, skip, type IoEnv } from "./io-harness.js";
+import { readRecord } from "../../src/runtime/containerStore.js";
 
 let env: IoEnv;
 before(async () => { if (!skip) env = await makeIoEnv(); });
@@ -58,7 +59,11 @@ test("archive: stat and get of files, directories and links in a running contain
   const file = await s.archiveGet(c.id, "/etc/passwd", new AbortController().signal);
   assert.equal(file.stat.name, "passwd");
   assert.deepEqual([...(await untar(file.tar)).entries()], [["passwd", readFileSync(join(c.record.dir, "rootfs/etc/passwd"), "utf8")]]);
-  const tree = await untar((await s.archiveGet(c.id, "/etc", new AbortController().signal)).tar);
+  const cgroup = (await readRecord(env.rt.ctx.root, c.id)).cgroupsPath;
+  const pending = await s.archiveGet(c.id, "/etc", new AbortController().signal);
+  assert.equal(await env.rt.ctx.cgroups!.freezerState(cgroup), "frozen", "frozen while the copy is read");
+  const tree = await untar(pending.tar);
+  assert.equal(await env.rt.ctx.cgroups!.freezerState(cgroup), "thawed");
   assert.equal(tree.get("etc/"), "<dir>");
   assert.match(tree.get("etc/group")!, /^root:x:0:/);
 });
@@ -69,8 +74,10 @@ test("archive: put extracts into a directory and get returns it; owners kept or 
   await s.archivePut(c.id, "/tmp", tarOf([{ path: "up/", type: "dir" }, { path: "up/hello.txt", type: "file", data: "hello world\n" }, { path: "up/link", type: "symlink", linkpath: "hello.txt" }]), { noOverwriteDirNonDir: true, copyUIDGID: false });
   const back = await untar((await s.archiveGet(c.id, "/tmp/up", new AbortController().signal)).tar);
   assert.deepEqual([...back.entries()], [["up/", "<dir>"], ["up/hello.txt", "hello world\n"], ["up/link", "-> hello.txt"]]);
-  // The container sees the file.
+  // The container sees the file, and runs again after the copy (it was frozen during it).
   assert.equal(readFileSync(`/proc/${c.record.state.pid}/root/tmp/up/hello.txt`, "utf8"), "hello world\n");
+  const cgroup = (await readRecord(env.rt.ctx.root, c.id)).cgroupsPath;
+  assert.equal(await env.rt.ctx.cgroups!.freezerState(cgroup), "thawed");
   await assert.rejects(s.archivePut(c.id, "/tmp/up/hello.txt", tarOf([{ path: "x", type: "file" }]), { noOverwriteDirNonDir: true, copyUIDGID: false }), /extraction point is not a directory/);
   await assert.rejects(s.archivePut(c.id, "/tmp", tarOf([{ path: "up", type: "file", data: "x" }]), { noOverwriteDirNonDir: true, copyUIDGID: false }), /cannot overwrite directory/);
 });
