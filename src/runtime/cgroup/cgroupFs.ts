@@ -57,13 +57,6 @@ export const nodeCgroupFs: CgroupFs = {
     const entries = readdirSync(path, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   },
-  exists: async (path) => {
-    try {
-      statSync(path);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw e;
-    }
-  },
+  // throwIfNoEntry: a missing cgroup is the common answer, and a thrown ENOENT costs ~5x the stat.
+  exists: async (path) => statSync(path, { throwIfNoEntry: false }) !== undefined,
 };

@@ -71,6 +71,17 @@ export interface RemoveOptions {
 
 /** rmdir of `dir` and every child cgroup below it, leaf first; a missing directory is success. */
 export async function removeTree(fs: CgroupFs, dir: string, opts: RemoveOptions = {}): Promise<void> {
+  // A container's cgroup is nearly always an empty leaf by now: try that first, which saves a
+  // directory listing per hierarchy. Child cgroups or processes make it EBUSY (ENOTEMPTY on a
+  // plain directory): then list, remove leaf first, and retry as below.
+  try {
+    await fs.rmdir(dir);
+    return;
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === "ENOENT") return;
+    if (code !== "EBUSY" && code !== "ENOTEMPTY") throw wrapError(e, `remove cgroup ${dir}`);
+  }
   let children: string[];
   try {
     children = await fs.subdirs(dir);
