@@ -8,7 +8,7 @@
 // crun 1.8 refuses the hybrid cgroup layout unless /sys/fs/cgroup/unified is hidden, so it
 // runs in a private mount namespace with that mount removed.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -89,10 +89,10 @@ async function main(): Promise<void> {
       rows.push({ name: "crun", one: timeCli("crun", crun, 1, `${tag}-k1`, hideUnified), many: timeCli("crun", crun, N, `${tag}-kn`, hideUnified) });
     }
 
-    const ref = rows.find((r) => r.name === "runc") ?? rows[0];
+    const refs = ["runc", "crun"].map((n) => rows.find((r) => r.name === n)).filter((r) => r !== undefined);
     console.log(`runtime cycle: create -> start -> wait -> delete of /bin/true (busybox bundle), ms per cycle`);
-    console.log(`${"runtime".padEnd(20)} ${"1 (cold)".padStart(10)} ${`${N} seq`.padStart(10)}   ratio vs ${ref.name} (1 / ${N})`);
-    for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.one.toFixed(1).padStart(10)} ${r.many.toFixed(1).padStart(10)}   ${(r.one / ref.one).toFixed(2)}x / ${(r.many / ref.many).toFixed(2)}x`);
+    console.log(`${"runtime".padEnd(20)} ${"1 (cold)".padStart(10)} ${`${N} seq`.padStart(10)}${refs.map((ref) => `   vs ${ref.name} (1 / ${N})`.padEnd(26)).join("")}`);
+    for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.one.toFixed(1).padStart(10)} ${r.many.toFixed(1).padStart(10)}${refs.map((ref) => `   ${(r.one / ref.one).toFixed(2)}x / ${(r.many / ref.many).toFixed(2)}x`.padEnd(26)).join("")}`);
 
     // Density: PSS of each idle container's shim.
     const idleB = await makeBusyboxBundle(join(base, "idle"), { args: ["sleep", "100000"] });
@@ -109,6 +109,15 @@ async function main(): Promise<void> {
     } finally {
       for (const id of ids) await deleteContainer(ctx, id, { force: true }).catch((e: Error) => console.error(`bench: cleanup ${id}: ${e.message}`));
     }
+    // The launcher (one per runtime context, not per container; see docs/architecture.md).
+    const launcher = readdirSync("/proc").filter((p) => /^\d+$/.test(p)).find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("\0launcher\0") && /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] === String(process.pid);
+      } catch {
+        return false;
+      }
+    });
+    if (launcher) console.log(`berth-shim launcher (one per engine): PSS ${pssKiB(Number(launcher))} KiB`);
     const avg = pss.reduce((a, x) => a + x, 0) / pss.length;
     console.log(`berth-shim PSS with ${IDLE} idle containers: ${avg.toFixed(0)} KiB each on average (min ${Math.min(...pss)}, max ${Math.max(...pss)}; total ${(pss.reduce((a, x) => a + x, 0) / 1024).toFixed(2)} MiB)`);
   } finally {
