@@ -67,7 +67,11 @@ static void answer(struct launcher *L, const char *what, const char *tag, const 
     buf[pos++] = '\t';
     pos = put_field(buf, pos, cap - 96, field, field_len);
   }
-  if (raw) pos += (size_t)snprintf(buf + pos, cap - pos - 1, "\t%s", raw);
+  if (raw) {
+    /* snprintf returns what it wanted to write: clamp to what fits (before the newline). */
+    int n = snprintf(buf + pos, cap - pos - 1, "\t%s", raw);
+    if (n > 0) pos += (size_t)n < cap - pos - 1 ? (size_t)n : cap - pos - 2;
+  }
   buf[pos++] = '\n';
   write_all(L->ctl, buf, pos);
 }
