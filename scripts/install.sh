@@ -9,7 +9,7 @@ log() { printf 'install: %s\n' "$*" >&2; }
 
 # System packages: the C toolchain and libseccomp for the native programs, busybox-static for the
 # built-in default image, iproute2 for network namespaces, zstd for zstd-compressed layers.
-pkgs=(build-essential pkg-config libseccomp-dev busybox-static iproute2 zstd)
+pkgs=(build-essential pkg-config libseccomp-dev busybox-static iproute2 zstd curl)
 # What the tests drive as peers and oracles: a registry on loopback (with htpasswd for Basic auth,
 # openssl for its TLS and token keys), skopeo and umoci for OCI-layout interop, Debian's dockerd
 # for docker save/load round trips. None of them runs unless a test starts it.
@@ -50,4 +50,8 @@ for cmd in berth berthd berth-runtime; do
   printf '#!/bin/sh\nexec node %s "$@"\n' "$js" > "/usr/local/bin/$cmd"
   chmod 0755 "/usr/local/bin/$cmd"
 done
+# The daemon the CLI talks to (restarting is safe: running containers are adopted again).
+if [ "${BERTH_SKIP_DAEMON:-0}" != 1 ]; then
+  ./scripts/berthd-service.sh restart >&2
+fi
 log "done"

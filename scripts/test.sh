@@ -3,5 +3,6 @@
 # integration tests with node's test runner, whose summary line ends the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install.sh
+# The tests start their own daemons on private sockets; the host daemon is not needed.
+BERTH_SKIP_DAEMON=1 ./scripts/install.sh
 exec node scripts/test.mjs "$@"
