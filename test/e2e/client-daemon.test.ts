@@ -1,19 +1,33 @@
 /**
- * DockerClient against a real daemon — berthd once it is wired, or Docker itself as the oracle
- * (same test, both daemons, to pin behaviour). Needs a daemon socket and a local `busybox` image:
- *   BERTH_E2E_SOCKET=/run/berth/docker.sock node scripts/test.mjs client-daemon
- * Skipped (saying why) when BERTH_E2E_SOCKET is not set.
+ * DockerClient against a real daemon: a private berthd started here, or any daemon named by
+ * BERTH_E2E_SOCKET (Docker itself as the oracle: same test, both daemons, to pin behaviour; it
+ * needs a local `busybox` image):
+ *   BERTH_E2E_SOCKET=/var/run/docker.sock node scripts/test.mjs client-daemon
  */
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { DockerClient } from "../../src/client/DockerClient.js";
 import { isEngineError } from "../../src/errors/EngineError.js";
+import { daemonSkipReason, startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
 
-const socketPath = process.env.BERTH_E2E_SOCKET;
+let socketPath = process.env.BERTH_E2E_SOCKET;
 const image = process.env.BERTH_E2E_IMAGE ?? "busybox";
-const skip = socketPath ? false : "BERTH_E2E_SOCKET not set: no daemon to run against";
+const skip = socketPath ? false : (daemonSkipReason() ?? false);
+let daemon: TestDaemon | undefined;
+
+before(async () => {
+  if (socketPath || skip) return;
+  daemon = await startTestDaemon();
+  socketPath = daemon.sock;
+});
+
+after(async () => {
+  if (!daemon) return;
+  const forced = await daemon.cleanup();
+  assert.deepEqual(forced, [], "berthd left things that had to be removed by force");
+});
 
 test("lifecycle through the client: create, wait, start, logs, exit code, remove", { skip }, async () => {
   const client = new DockerClient({ socketPath: socketPath! });
