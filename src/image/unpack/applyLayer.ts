@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from "node:fs/promises";
+import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { EngineError, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import type { Digest } from "../../oci/image.js";
@@ -45,7 +44,8 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
   const privileged = opts.privileged ?? process.getuid?.() === 0;
   const helper = new LazyFsHelper();
   const dirTimes = new Map<string, Date>();
-  const safe = new SafeRoot(root, (rel, abs) => copyLowerDirMetadata(rel, abs, opts.lowerDirs ?? [], privileged, dirTimes));
+  const safe = new SafeRoot(root);
+  const onCreateDir = (rel: string, abs: string) => copyLowerDirMetadata(rel, abs, opts.lowerDirs ?? [], privileged, dirTimes);
   const digester = new Digester();
   let entries = 0;
   let skippedDevices = 0;
@@ -59,12 +59,12 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
     })();
     for await (const { entry, body } of readTar(hashed)) {
       entries++;
-      const r = await applyEntry(safe, helper, entry, body, privileged, dirTimes);
+      const r = await applyEntry(safe, onCreateDir, helper, entry, body, privileged, dirTimes);
       if (r === "skipped-device") skippedDevices++;
     }
     // Directory mtimes last, deepest first: creating children changed them.
     const dirs = [...dirTimes.entries()].sort(([a], [b]) => b.split("/").length - a.split("/").length);
-    for (const [rel, t] of dirs) await lutimes(rel === "" ? root : safe.abs(rel.split("/")), t, t);
+    for (const [rel, t] of dirs) lutimesSync(rel === "" ? root : safe.abs(rel.split("/")), t, t);
     const diffId = digester.digest();
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`unpack layer: diff id mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
@@ -82,10 +82,15 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
   }
 }
 
-async function applyEntry(safe: SafeRoot, helper: LazyFsHelper, e: TarEntry, body: AsyncIterable<Buffer>, privileged: boolean, dirTimes: Map<string, Date>): Promise<"ok" | "skipped-device" | "ignored"> {
+/**
+ * The filesystem calls here are synchronous on purpose: each is a few microseconds in the
+ * kernel, while an async call's threadpool round trip costs tens; a layer makes tens of
+ * thousands of them. Only the rare helper calls (xattrs, device nodes) are awaited.
+ */
+async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, e: TarEntry, body: AsyncIterable<Buffer>, privileged: boolean, dirTimes: Map<string, Date>): Promise<"ok" | "skipped-device" | "ignored"> {
   const parts = cleanEntryPath(e.path);
   const base = parts[parts.length - 1];
-  if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(safe, helper, parts, base);
+  if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(safe, onCreateDir, helper, parts, base);
   if (parts.length === 0) {
     // "./" itself: only a directory may describe the root; its metadata applies to the root.
     if (e.type !== "dir") throw invalidArgument(`unpack layer: entry ${JSON.stringify(e.path)} names the root but is a ${e.type}`);
@@ -94,40 +99,43 @@ async function applyEntry(safe: SafeRoot, helper: LazyFsHelper, e: TarEntry, bod
     return "ok";
   }
   const rel = parts.join("/");
-  const abs = await safe.parentsOf(parts);
-  const existing = await lstat(abs).catch(() => undefined);
+  const abs = safe.parentsOfSync(parts, true, onCreateDir);
+  const existing = lstatSync(abs, { throwIfNoEntry: false });
   if (existing && !(e.type === "dir" && existing.isDirectory())) {
     safe.invalidate(parts);
-    await rm(abs, { recursive: true, force: true });
+    rmSync(abs, { recursive: true, force: true });
   }
   switch (e.type) {
     case "file": {
-      const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
-        for await (const chunk of body) await fh.write(chunk);
+        // The tar reader hands out slices of the decompressed chunks: written as they are.
+        for await (const chunk of body) {
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        }
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
       break;
     }
     case "dir":
-      if (!existing || !existing.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      if (!existing || !existing.isDirectory()) mkdirSync(abs, { mode: 0o700 });
       safe.markDirectory(parts);
       break;
     case "symlink":
       // The target is stored as written: it is resolved inside the container's root at run
       // time, and this applier never follows links while writing.
-      await symlink(e.linkpath!, abs);
+      symlinkSync(e.linkpath!, abs);
       break;
     case "hardlink": {
       const tparts = cleanEntryPath(e.linkpath!, "hard link target");
       if (tparts.length === 0) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)} points at the root`);
-      const tabs = await safe.parentsOf(tparts, false);
-      const tst = await lstat(tabs).catch(() => undefined);
+      const tabs = safe.parentsOfSync(tparts, false);
+      const tst = lstatSync(tabs, { throwIfNoEntry: false });
       if (!tst) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)}: target ${JSON.stringify(e.linkpath)} is not in this layer`);
       if (tst.isDirectory()) throw invalidArgument(`unpack layer: hard link ${JSON.stringify(rel)}: target ${JSON.stringify(e.linkpath)} is a directory`);
       // link(2) never follows a symlink target: linking a symlink copies the link itself.
-      await link(tabs, abs);
+      linkSync(tabs, abs);
       return "ok"; // a hard link shares the target's inode and metadata
     }
     case "char":
@@ -144,13 +152,14 @@ async function applyEntry(safe: SafeRoot, helper: LazyFsHelper, e: TarEntry, bod
   return "ok";
 }
 
-async function applyWhiteout(safe: SafeRoot, helper: LazyFsHelper, parts: string[], base: string): Promise<"ok" | "ignored"> {
+async function applyWhiteout(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, parts: string[], base: string): Promise<"ok" | "ignored"> {
   const dirParts = parts.slice(0, -1);
   if (base === WHITEOUT_OPAQUE) {
     // The directory itself: create if missing (its own entry may come later or not at all).
-    const dirAbs = await safe.parentsOf([...dirParts, "x"]).then(() => safe.abs(dirParts));
-    const st = await lstat(dirAbs).catch(() => undefined);
-    if (!st) await mkdir(dirAbs, { mode: 0o755 });
+    safe.parentsOfSync([...dirParts, "x"], true, onCreateDir);
+    const dirAbs = safe.abs(dirParts);
+    const st = lstatSync(dirAbs, { throwIfNoEntry: false });
+    if (!st) mkdirSync(dirAbs, { mode: 0o755 });
     else if (!st.isDirectory()) throw invalidArgument(`unpack layer: opaque marker in ${JSON.stringify(dirParts.join("/"))}, which is not a directory`);
     safe.markDirectory(dirParts);
     await helper.get().lsetxattr(dirAbs, OVERLAY_OPAQUE_XATTR, Buffer.from("y"));
@@ -160,22 +169,22 @@ async function applyWhiteout(safe: SafeRoot, helper: LazyFsHelper, parts: string
   const name = base.slice(WHITEOUT_PREFIX.length);
   if (name === "" || name === "." || name === "..") throw invalidArgument(`unpack layer: invalid whiteout ${JSON.stringify(parts.join("/"))}`);
   const target = [...dirParts, name];
-  const abs = await safe.parentsOf(target);
+  const abs = safe.parentsOfSync(target, true, onCreateDir);
   safe.invalidate(target);
-  await rm(abs, { recursive: true, force: true });
+  rmSync(abs, { recursive: true, force: true });
   await helper.get().mknod(abs, S_IFCHR | 0o000, 0, 0);
   return "ok";
 }
 
 /** Gives an implicitly created directory the metadata of the same directory in a lower layer. */
-async function copyLowerDirMetadata(rel: string, abs: string, lowerDirs: readonly string[], privileged: boolean, dirTimes: Map<string, Date>): Promise<void> {
+function copyLowerDirMetadata(rel: string, abs: string, lowerDirs: readonly string[], privileged: boolean, dirTimes: Map<string, Date>): void {
   for (const lower of lowerDirs) {
     // The lower layers are trusted (berth unpacked them); lstat never follows a final symlink.
-    const st = await lstat(join(lower, rel)).catch(() => undefined);
+    const st = lstatSync(join(lower, rel), { throwIfNoEntry: false });
     if (!st) continue;
     if (!st.isDirectory()) return; // a file or symlink below: the layer replaces it with a directory
-    if (privileged) await lchown(abs, st.uid, st.gid);
-    await chmod(abs, st.mode & 0o7777);
+    if (privileged) lchownSync(abs, st.uid, st.gid);
+    chmodSync(abs, st.mode & 0o7777);
     dirTimes.set(rel, st.mtime);
     return;
   }
@@ -183,8 +192,8 @@ async function copyLowerDirMetadata(rel: string, abs: string, lowerDirs: readonl
 
 /** Owner, then mode (chown clears set-id bits), then xattrs (chown clears capabilities), then times. */
 async function applyMetadata(abs: string, e: TarEntry, privileged: boolean, helper: LazyFsHelper): Promise<void> {
-  if (privileged) await lchown(abs, e.uid, e.gid);
-  if (e.type !== "symlink") await chmod(abs, e.mode & 0o7777);
+  if (privileged) lchownSync(abs, e.uid, e.gid);
+  if (e.type !== "symlink") chmodSync(abs, e.mode & 0o7777);
   for (const [name, value] of e.xattrs) {
     if (name.startsWith("trusted.overlay.")) continue; // overlay metadata only ever comes from whiteouts
     if (!privileged && !name.startsWith("user.")) continue;
@@ -197,5 +206,5 @@ async function applyMetadata(abs: string, e: TarEntry, privileged: boolean, help
       throw err;
     }
   }
-  if (e.type !== "dir") await lutimes(abs, e.mtime, e.mtime);
+  if (e.type !== "dir") lutimesSync(abs, e.mtime, e.mtime);
 }

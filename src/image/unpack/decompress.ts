@@ -58,7 +58,9 @@ export async function decompressLayer(source: AsyncIterable<Uint8Array>, mediaTy
   if (compression === "none") return { compression, stream: rest };
   if (compression === "gzip") {
     // pipeline (not pipe) so a failing source also fails the gunzip stream the caller reads.
-    const gunzip = createGunzip();
+    // Big output chunks: with zlib's default 16 KiB every chunk costs a threadpool round trip
+    // and a trip through the tar reader; 256 KiB inflates a layer about twice as fast.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     pipeline(Readable.from(rest), gunzip, () => {});
     return { compression, stream: gunzip };
   }

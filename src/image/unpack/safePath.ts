@@ -1,3 +1,4 @@
+import { lstatSync, mkdirSync } from "node:fs";
 import { lstat, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../errors/EngineError.js";
@@ -57,6 +58,31 @@ export class SafeRoot {
         if (!create) throw invalidArgument(`unpack layer: ${JSON.stringify(key)} (parent of ${JSON.stringify(parts.join("/"))}) does not exist in this layer`);
         await mkdir(p, { mode: 0o755 });
         await this.onCreateDir?.(key, p);
+      } else if (st.isSymbolicLink()) {
+        throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is a symlink; refusing to write through it`);
+      } else if (!st.isDirectory()) {
+        throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is not a directory`);
+      }
+      this.verified.add(key);
+    }
+    return this.abs(parts);
+  }
+
+  /**
+   * parentsOf with synchronous calls, for extraction loops where a threadpool round trip per
+   * call costs more than the call itself (a layer makes tens of thousands of them). Same rules;
+   * `onCreateDir` here must be synchronous.
+   */
+  parentsOfSync(parts: readonly string[], create = true, onCreateDir?: (rel: string, abs: string) => void): string {
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = i === 0 ? parts[0]! : parts.slice(0, i + 1).join("/");
+      if (this.verified.has(key)) continue;
+      const p = join(this.root, key);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) {
+        if (!create) throw invalidArgument(`unpack layer: ${JSON.stringify(key)} (parent of ${JSON.stringify(parts.join("/"))}) does not exist in this layer`);
+        mkdirSync(p, { mode: 0o755 });
+        onCreateDir?.(key, p);
       } else if (st.isSymbolicLink()) {
         throw invalidArgument(`unpack layer: parent ${JSON.stringify(key)} of ${JSON.stringify(parts.join("/"))} is a symlink; refusing to write through it`);
       } else if (!st.isDirectory()) {

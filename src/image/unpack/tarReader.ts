@@ -82,6 +82,11 @@ class ByteReader {
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
   }
+  /** Up to `max` bytes (at least one), as a slice of what is buffered: no copy. */
+  async piece(max: number): Promise<Buffer> {
+    if (this.length === 0 && !(await this.fill(1))) throw invalidArgument("read tar: unexpected end of archive inside an entry");
+    return this.takeAvailable(max);
+  }
   /** Streams n bytes in pieces. */
   async *stream(n: number): AsyncGenerator<Buffer> {
     let left = n;
@@ -203,8 +208,8 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     let remaining = entry.size;
     const body = (async function* () {
       while (remaining > 0) {
-        const piece = await r.read(Math.min(remaining, 65536));
-        if (piece === undefined) throw invalidArgument("read tar: unexpected end of archive inside an entry");
+        // Slices of the source's chunks, never copied: file data goes straight to write(2).
+        const piece = await r.piece(remaining);
         remaining -= piece.length;
         yield piece;
       }
