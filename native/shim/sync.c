@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void sync_report_ok(int fd, pid_t pid, pid_t shim_pid) {
@@ -24,9 +25,11 @@ void sync_report_err(int fd, const struct shim_err *e) {
   write_all(fd, buf, n);
 }
 
-/* The original process: relay one line, exit with its verdict. */
-static void relay(int from, int to) __attribute__((noreturn));
-static void relay(int from, int to) {
+/* The original process: relay one line, exit with its verdict. On an error it first waits for
+ * the background shim to finish its clean-up and exit, so that when the caller sees the error
+ * (and this process's exit) nothing of the failed create is left running. */
+static void relay(int from, int to, pid_t shim) __attribute__((noreturn));
+static void relay(int from, int to, pid_t shim) {
   char buf[640];
   size_t len = 0;
   while (len < sizeof(buf) - 1) {
@@ -37,13 +40,17 @@ static void relay(int from, int to) {
   }
   char *nl = memchr(buf, '\n', len);
   if (nl) len = (size_t)(nl - buf) + 1;
+  int ok = len >= 3 && !memcmp(buf, "ok\t", 3);
+  if (!ok) {
+    while (waitpid(shim, NULL, 0) < 0 && errno == EINTR) {}
+  }
   if (len == 0) {
     const char *msg = "error\tinternal\t5\tthe shim exited before reporting\n";
     write_all(to, msg, strlen(msg));
     _exit(1);
   }
   write_all(to, buf, len);
-  _exit(len >= 3 && !memcmp(buf, "ok\t", 3) ? 0 : 1);
+  _exit(ok ? 0 : 1);
 }
 
 int sync_daemonize(const struct options *o, int *report_fd, struct shim_err *e) {
@@ -57,7 +64,7 @@ int sync_daemonize(const struct options *o, int *report_fd, struct shim_err *e) 
   }
   if (pid > 0) {
     close(p[1]);
-    relay(p[0], o->sync_fd >= 0 ? o->sync_fd : 1);
+    relay(p[0], o->sync_fd >= 0 ? o->sync_fd : 1, pid);
   }
   close(p[0]);
   *report_fd = p[1]; /* from here on, failures are reported through it */
