@@ -20,6 +20,8 @@ import { makeExecBackend } from "./execBackend.js";
 import { createImageBackend } from "./imageBackend.js";
 import type { DaemonOptions } from "./options.js";
 import { createSystemBackend } from "./systemBackend.js";
+import { VolumeStore } from "../engine/volumes/VolumeStore.js";
+import { createVolumeBackend, withVolumeRemoval } from "./volumeBackend.js";
 
 export interface Daemon {
   engine: Engine;
@@ -68,13 +70,19 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     await writeFile(opts.pidFile, `${process.pid}`);
     engine = await openEngine({ dataRoot: opts.dataRoot, execRoot: opts.execRoot });
     const events = new EventBus();
-    containers = new ContainerEngine({ engine, events, log });
+    // Volume references are the container records' (one source of truth): asked, never copied.
+    const volumes = new VolumeStore({
+      db: engine.db,
+      root: join(opts.dataRoot, "volumes"),
+      users: (name) => (containers?.store.all() ?? []).filter((r) => r.volumes?.some((v) => v.name === name)).map((r) => r.id),
+    });
+    containers = new ContainerEngine({ engine, events, log, volumes });
     await containers.restore();
 
     const ctr0 = containers;
     const streams = containerStreams({ lookup: ctr0, runtime: engine.runtime, images: engine.images });
     const exec = makeExecBackend({ lookup: ctr0, runtime: engine.runtime });
-    const containerApi = containerBackend(ctr0, streams);
+    const containerApi = withVolumeRemoval(containerBackend(ctr0, streams), ctr0, volumes, log);
     const backends: Backends = {
       containers: containerApi,
       exec: exec.backend,
@@ -90,7 +98,8 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         events,
         runtimePath: engine.runtime.shimPath,
       }),
-      // Volumes and networks: not implemented yet (their routes answer 501).
+      volumes: createVolumeBackend(volumes, { emit: (action, name, attributes) => events.publish({ Type: "volume", Action: action, id: name, attributes }) }),
+      // Networks: not implemented yet (their routes answer 501).
     };
     const server = new ApiServer({ socketPath: opts.socketPath, backends, version: BERTH_VERSION, socketGid: opts.socketGid });
     await mkdir(dirname(opts.socketPath), { recursive: true });

@@ -1,5 +1,6 @@
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
+import type { VolumeStore } from "../volumes/VolumeStore.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import type { ContainerStore } from "./ContainerStore.js";
 
@@ -11,6 +12,8 @@ export interface ContainerContext {
   store: ContainerStore;
   events: EventBus;
   log: LogFn;
+  /** Named volumes; without it, volume mounts are refused as not implemented. */
+  volumes?: VolumeStore;
 }
 
 /** Attributes of a container event: name, image, and the container's labels (as moby). */

@@ -11,6 +11,8 @@ import { waitForExit } from "../../runtime/waitExit.js";
 import type { ExitRecord } from "../../runtime/exitRecord.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
+import { removeAnonymousVolumes } from "../volumes/containerVolumes.js";
+import type { VolumeStore } from "../volumes/VolumeStore.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
 import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
@@ -30,6 +32,7 @@ export interface ContainerEngineOptions {
   engine: Engine;
   events: EventBus;
   log?: LogFn;
+  volumes?: VolumeStore;
 }
 
 /** What a live container's process is, kept in memory while the daemon watches it. */
@@ -62,7 +65,7 @@ export class ContainerEngine implements ContainerLookup {
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
-    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}) };
+    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes };
   }
 
   // ---- lookup (the contract the other engine parts use) ----
@@ -484,6 +487,10 @@ export class ContainerEngine implements ContainerLookup {
       throw internal(`remove container ${rec.id}: ${(e as Error).message}`, { cause: e });
     }
     this.store.delete(rec.id);
+    // docker run --rm: the container's anonymous volumes go with it (moby's AutoRemove removes volumes).
+    if (rec.hostConfig.AutoRemove && this.ctx.volumes) {
+      for (const f of await removeAnonymousVolumes(this.ctx.volumes, rec.volumes ?? [])) this.ctx.log("warn", `remove container ${rec.id}: volume ${f}`);
+    }
     this.restarts.forget(rec.id);
     this.releaseShimWaiters(rec.id, new Set(this.shimReady.get(rec.id) ?? []));
     this.shimReady.delete(rec.id);

@@ -29,6 +29,21 @@ export interface ContainerRecord {
   logPath: string;
   /** Who owns it (multi-tenancy, later issue); "" = the daemon's admin. */
   owner: string;
+  /** Volumes resolved at create (named, anonymous, image VOLUMEs); they hold the references. */
+  volumes?: ContainerVolumeMount[];
+}
+
+/** One volume mounted into a container: the volume's _data directory bind-mounted at destination. */
+export interface ContainerVolumeMount {
+  name: string;
+  destination: string;
+  /** The volume's data directory on the host. */
+  source: string;
+  rw: boolean;
+  /** What the user wrote after the destination (-v name:/d:ro → "ro"); "" for --mount and image volumes. */
+  mode: string;
+  /** Created for this container without a name: `docker rm -v` and AutoRemove delete it. */
+  anonymous: boolean;
 }
 
 export interface ContainerStateRecord {

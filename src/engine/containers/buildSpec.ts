@@ -105,7 +105,7 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
     seccomp = sec.seccomp === "default" ? defaultSeccompProfile({ capabilities: caps }) : loadDockerProfile(sec.seccomp.json, resolveOpts) ?? "unconfined";
   }
   const resources = ociResources(hc, warnings);
-  const mounts = userMounts(hc, i.creating);
+  const mounts = userMounts(hc, i.creating, i.rec.volumes);
 
   const spec = containerSpec({
     id: rec.id,

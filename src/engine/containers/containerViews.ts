@@ -53,7 +53,7 @@ function networks(rec: ContainerRecord): Record<string, EndpointSettings> {
 
 export function mountPoints(rec: ContainerRecord): MountPoint[] {
   try {
-    return userMounts(rec.hostConfig, false).points;
+    return userMounts(rec.hostConfig, false, rec.volumes).points;
   } catch {
     // A bind source deleted since create: show what can be shown (start will report it).
     return [];

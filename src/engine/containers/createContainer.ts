@@ -17,6 +17,7 @@ import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
 import { generateName, normalizeName } from "./names.js";
 import { validateRestartPolicy } from "./restartPolicy.js";
+import { containerVolumes } from "../volumes/createVolumes.js";
 
 export const LOG_FILE = "container.log";
 
@@ -63,6 +64,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     rb.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
     await engine.images.prepareRootfs(id, image);
     rb.add(`remove the rootfs snapshot of ${id}`, () => engine.images.removeContainerRootfs(id));
+    rec.volumes = await containerVolumes(ctx, rec, rb);
     const network = networkMode(hostConfig, []);
     const etcFiles = await writeEtcFiles(dir, config.Hostname || shortId(id), network);
     const extra = (hostConfig.ExtraHosts ?? []).map(extraHostLine);
@@ -71,9 +73,6 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     // needs the mounted rootfs), so the bundle's config.json is rewritten then.
     const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, creating: true });
     warnings.push(...w);
-    if (Object.keys(config.Volumes ?? {}).length > 0) {
-      warnings.push(`berth has no volumes yet: ${Object.keys(config.Volumes!).join(", ")} stay in the container's writable layer`);
-    }
     await writeFile(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     store.insert(rec);
     rb.commit();

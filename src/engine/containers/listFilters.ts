@@ -72,7 +72,7 @@ export function selectContainers(store: ContainerStore, images: ImageService, se
     if (before !== undefined && rec.created >= before) continue;
     if (since !== undefined && rec.created <= since) continue;
     if (f.has("network") && ![...f.get("network")!].includes(rec.hostConfig.NetworkMode === "host" ? "host" : "none")) continue;
-    if (f.has("volume") && !mountPoints(rec).some((m) => f.get("volume")!.has(m.Source) || f.get("volume")!.has(m.Destination))) continue;
+    if (f.has("volume") && !mountPoints(rec).some((m) => f.get("volume")!.has(m.Source) || f.get("volume")!.has(m.Destination) || (m.Name !== undefined && f.get("volume")!.has(m.Name)))) continue;
     // No ports, health checks or swarm tasks yet: those filters select nothing.
     if (f.has("publish") || f.has("expose") || f.has("health") || f.get("is-task")?.has("true")) continue;
     out.push(rec);

@@ -3,6 +3,8 @@ import { isAbsolute, posix } from "node:path";
 import type { HostConfig, MountPoint } from "../../api/types/container.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { SpecMount } from "../../oci/runtime.js";
+import { isVolumeBind } from "../volumes/containerVolumes.js";
+import type { ContainerVolumeMount } from "./ContainerRecord.js";
 
 export interface UserMounts {
   spec: SpecMount[];
@@ -19,7 +21,7 @@ const volumesMissing = (what: string) =>
  * sources must be absolute (a relative one is a named volume: not yet), a -v source that does not
  * exist is created as a directory (Docker's legacy behaviour), a --mount source must exist.
  */
-export function userMounts(hc: HostConfig, create: boolean): UserMounts {
+export function userMounts(hc: HostConfig, create: boolean, volumes?: readonly ContainerVolumeMount[]): UserMounts {
   const spec: SpecMount[] = [];
   const points: MountPoint[] = [];
   const seen = new Set<string>();
@@ -40,6 +42,7 @@ export function userMounts(hc: HostConfig, create: boolean): UserMounts {
     const parts = b.split(":");
     if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
     const [src, dst, mode = ""] = parts;
+    if (isVolumeBind(b) && volumes) continue; // resolved at create: below
     if (!isAbsolute(src)) throw volumesMissing(`-v ${b}`);
     const target = dest(dst, `-v ${b}`);
     let ro = false;
@@ -83,6 +86,7 @@ export function userMounts(hc: HostConfig, create: boolean): UserMounts {
       spec.push({ destination: target, type: "tmpfs", source: "tmpfs", options: opts });
       points.push({ Type: "tmpfs", Source: "", Destination: target, Mode: "", RW: m.ReadOnly !== true, Propagation: "" });
     } else if (m.Type === "volume") {
+      if (volumes) continue;
       throw volumesMissing(`--mount type=volume,target=${m.Target ?? ""}`);
     } else {
       throw invalidArgument(`invalid mount config: ${field}: mount type ${JSON.stringify(m.Type ?? "")} is not supported`);
@@ -97,5 +101,14 @@ export function userMounts(hc: HostConfig, create: boolean): UserMounts {
     spec.push({ destination: target, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...given] });
     points.push({ Type: "tmpfs", Source: "", Destination: target, Mode: options, RW: !given.includes("ro"), Propagation: "" });
   }
+  // Volumes (named, anonymous, the image's): their _data directories, bind-mounted.
+  for (const v of volumes ?? []) {
+    const target = dest(v.destination, `volume ${v.name}`);
+    spec.push({ destination: target, type: "bind", source: v.source, options: ["rbind", v.rw ? "rw" : "ro", "rprivate"] });
+    points.push({ Type: "volume", Name: v.name, Source: v.source, Destination: target, Driver: "local", Mode: v.mode || (v.name && !v.anonymous ? "z" : ""), RW: v.rw, Propagation: "" });
+  }
+  // moby sorts mounts by depth so a mount inside another (a bind under a volume) lands on top.
+  const depth = (d: string) => d.split("/").length;
+  spec.sort((a, b) => depth(a.destination) - depth(b.destination));
   return { spec, points };
 }

@@ -1,0 +1,26 @@
+import { join } from "node:path";
+import { mountAll, unmountAll } from "../../image/snapshot/mountAll.js";
+import type { Rollback } from "../../runtime/rollback.js";
+import type { ContainerContext } from "../containers/ContainerContext.js";
+import type { ContainerRecord, ContainerVolumeMount } from "../containers/ContainerRecord.js";
+import { attachContainerVolumes, planContainerVolumes } from "./containerVolumes.js";
+
+/**
+ * The create path's volume step: plans the container's volumes, creates the missing ones and
+ * copies the image's content into empty ones — with the container's rootfs snapshot mounted for
+ * that moment only (moby copies at create too). Undefined when the engine has no volume store,
+ * so userMounts refuses volume mounts as not implemented instead of dropping them.
+ */
+export async function containerVolumes(ctx: ContainerContext, rec: ContainerRecord, rb: Rollback): Promise<ContainerVolumeMount[] | undefined> {
+  if (!ctx.volumes) return undefined;
+  const plans = planContainerVolumes(rec.hostConfig, rec.config);
+  if (plans.length === 0) return [];
+  if (!plans.some((p) => p.copy)) return attachContainerVolumes(ctx.volumes, plans, null, rb);
+  const rootfs = join(rec.dir, "rootfs");
+  await mountAll(await ctx.engine.images.containerMounts(rec.id), rootfs);
+  try {
+    return await attachContainerVolumes(ctx.volumes, plans, rootfs, rb);
+  } finally {
+    await unmountAll(rootfs);
+  }
+}
