@@ -7,17 +7,19 @@ import { conflict, EngineError, internal, invalidArgument, isEngineError } from 
 import { unmountAll } from "../../image/snapshot/mountAll.js";
 import { killContainer as runtimeKill } from "../../runtime/lifecycle/kill.js";
 import { parseSignal } from "../../runtime/signals.js";
-import { waitForExit } from "../../runtime/waitExit.js";
 import type { ExitRecord } from "../../runtime/exitRecord.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
+import type { HealthChecker } from "../health/HealthChecker.js";
 import { removeAnonymousVolumes } from "../volumes/containerVolumes.js";
 import type { VolumeStore } from "../volumes/VolumeStore.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
 import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
 import { createContainer } from "./createContainer.js";
+import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
+import { makeHealthChecker, startHealthChecks, wantsRestartOnUnhealthy } from "./healthWiring.js";
 import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
 import { normalizeName } from "./names.js";
@@ -61,11 +63,15 @@ export class ContainerEngine implements ContainerLookup {
   private readonly removals = new Waiters<number>();
   private readonly shimReady = new Map<string, Set<ShimReadyHook>>();
   private readonly restarts = new RestartScheduler();
+  private readonly exitMonitor: ExitMonitor;
+  private readonly health: HealthChecker;
   private closed = false;
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
     this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes };
+    this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
+    this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }
 
   // ---- lookup (the contract the other engine parts use) ----
@@ -328,6 +334,8 @@ export class ContainerEngine implements ContainerLookup {
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     for (const l of this.live.values()) l.monitor.abort();
+    this.exitMonitor.close();
+    this.health.close();
     this.restarts.clear();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.lock.pending()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
@@ -393,19 +401,42 @@ export class ContainerEngine implements ContainerLookup {
     return "done";
   }
 
-  /** Monitors the shim: its `exit` record (fs.watch on the state dir, plus a poll) ends the container. */
+  /** Monitors the shim (ExitMonitor: an idle ctl.sock connection it closes at exit) until its `exit` record ends the container. */
   private watch(id: string, p: RunningProcess, startedMs: number): void {
     const monitor = new AbortController();
     this.live.set(id, { ...p, startedMs, monitor });
-    waitForExit(this.ctx.engine.runtime.sys, { dir: this.runtimeDir(id), shimPid: p.shimPid, shimStartTime: p.shimStartTime }, { signal: monitor.signal }).then(
-      (exit) => this.locked(id, () => this.handleExit(id, p, exit)).catch((e) => this.ctx.log("error", `container ${id}: handling its exit failed: ${(e as Error).message}`)),
-      (e) => {
-        if (!monitor.signal.aborted) this.ctx.log("error", `container ${id}: exit monitor failed: ${(e as Error).message}`);
-      },
-    );
+    const cancel = this.exitMonitor.watch(id, { dir: this.runtimeDir(id), shimPid: p.shimPid, shimStartTime: p.shimStartTime }, (exit) => {
+      if (monitor.signal.aborted) return;
+      this.locked(id, () => this.handleExit(id, p, exit)).catch((e) => this.ctx.log("error", `container ${id}: handling its exit failed: ${(e as Error).message}`));
+    });
+    monitor.signal.addEventListener("abort", cancel, { once: true });
+    const rec = this.store.find(id);
+    if (rec) startHealthChecks(this.health, rec, startedMs, (m) => this.ctx.log("warn", m));
+  }
+
+  /**
+   * berth's restart-on-unhealthy (label berth.restart-on-unhealthy=true): stop as `docker stop`
+   * does, start again, count it in RestartCount, event `restart` with reason=unhealthy.
+   */
+  private restartUnhealthy(id: string): void {
+    const rec0 = this.store.find(id);
+    if (!rec0 || !wantsRestartOnUnhealthy(rec0) || this.closed) return;
+    void (async () => {
+      await this.stop(id, {});
+      const restarted = await this.locked(id, async () => {
+        const rec = this.store.find(id);
+        if (!rec || rec.state.status !== "exited" || this.closed) return false;
+        rec.restartCount++;
+        this.store.save(rec);
+        await this.startLocked(id, false);
+        return true;
+      });
+      if (restarted) emit(this.ctx, this.store.get(id), "restart", { reason: "unhealthy" });
+    })().catch((e) => this.ctx.log("warn", `container ${id}: restart after turning unhealthy failed: ${(e as Error).message}`));
   }
 
   private async handleExit(id: string, p: RunningProcess | null, exit: ExitRecord | null): Promise<void> {
+    this.health.stop(id);
     const live = this.live.get(id);
     this.live.delete(id);
     const rec = this.store.find(id);

@@ -31,7 +31,7 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   const s = rec.state;
   const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (s.status) {
-    case "running": return `Up ${since(s.startedAt)}`;
+    case "running": return `Up ${since(s.startedAt)}${healthSuffix(rec)}`;
     case "paused": return `Up ${since(s.startedAt)} (Paused)`;
     case "restarting": return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
     case "removing": return "Removal In Progress";
@@ -41,6 +41,13 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
       if (s.finishedAt === ZERO_TIME) return "";
       return `Exited (${s.exitCode}) ${since(s.finishedAt)} ago`;
   }
+}
+
+/** moby Health.String(): " (health: starting)", " (healthy)", " (unhealthy)"; nothing without checks. */
+function healthSuffix(rec: ContainerRecord): string {
+  const h = rec.state.health;
+  if (!h || h.Status === "none") return "";
+  return h.Status === "starting" ? " (health: starting)" : ` (${h.Status})`;
 }
 
 function networkName(rec: ContainerRecord): string {

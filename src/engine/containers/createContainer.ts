@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mergeHealthcheck, validateHealthcheck } from "../health/healthConfig.js";
 import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -102,6 +103,9 @@ function mergeImageConfig(user: ContainerConfig, img: ContainerDefaults): Contai
   out.Labels = { ...(img.Labels ?? {}), ...(user.Labels ?? {}) };
   if (img.ExposedPorts) out.ExposedPorts = { ...img.ExposedPorts, ...(user.ExposedPorts ?? {}) } as Record<string, Record<string, never>>;
   if (img.Volumes) out.Volumes = { ...img.Volumes, ...(user.Volumes ?? {}) } as Record<string, Record<string, never>>;
+  const health = mergeHealthcheck(user.Healthcheck, img.Healthcheck);
+  validateHealthcheck(health);
+  if (health) out.Healthcheck = health;
   out.Image = user.Image;
   out.Hostname ??= "";
   out.Domainname ??= "";

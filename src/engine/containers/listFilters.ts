@@ -73,8 +73,10 @@ export function selectContainers(store: ContainerStore, images: ImageService, se
     if (since !== undefined && rec.created <= since) continue;
     if (f.has("network") && ![...f.get("network")!].includes(rec.hostConfig.NetworkMode === "host" ? "host" : "none")) continue;
     if (f.has("volume") && !mountPoints(rec).some((m) => f.get("volume")!.has(m.Source) || f.get("volume")!.has(m.Destination) || (m.Name !== undefined && f.get("volume")!.has(m.Name)))) continue;
-    // No ports, health checks or swarm tasks yet: those filters select nothing.
-    if (f.has("publish") || f.has("expose") || f.has("health") || f.get("is-task")?.has("true")) continue;
+    // health: starting|healthy|unhealthy|none (moby: "none" = no health check).
+    if (f.has("health") && !f.get("health")!.has(rec.state.health?.Status ?? "none")) continue;
+    // No ports or swarm tasks yet: those filters select nothing.
+    if (f.has("publish") || f.has("expose") || f.get("is-task")?.has("true")) continue;
     out.push(rec);
     if (sel.limit && out.length >= sel.limit) break;
   }
