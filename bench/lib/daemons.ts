@@ -63,7 +63,9 @@ export async function startBerthd(): Promise<BenchDaemon> {
   const sock = join(dir, "docker.sock");
   const dataRoot = join(dir, "data");
   const execRoot = join(dir, "exec");
-  const proc = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  // BERTH_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where berthd's time goes.
+  const nodeArgs = (process.env.BERTH_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   proc.stderr!.on("data", (d) => { stderr = (stderr + d).slice(-5000); });
   let cleaned: Promise<string[]> | undefined;
