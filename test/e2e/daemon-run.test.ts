@@ -148,9 +148,9 @@ test("HostConfig: privileged, read-only rootfs, tmpfs, shm size, ulimits, capabi
 
 test("what berth cannot do yet is refused with a clear message", { skip }, async () => {
   await withDaemon(async (d) => {
-    const vol = await d.docker(["run", "--rm", "-v", "berth-test-vol:/data", "busybox", "true"]);
+    const vol = await d.docker(["run", "--rm", "--mount", "type=volume,dst=/data,volume-opt=type=tmpfs", "busybox", "true"]);
     assert.equal(vol.code, 125);
-    assert.match(vol.stderr, /named volumes are not implemented in berth yet/);
+    assert.match(vol.stderr, /driver options are not implemented in berth yet/);
     const init = await d.docker(["run", "--rm", "--init", "busybox", "true"]);
     assert.match(init.stderr, /--init: berth has no init process/);
     const bind = await d.docker(["run", "--rm", "--mount", "type=bind,source=/berth-test-nonexistent,target=/x", "busybox", "true"]);
