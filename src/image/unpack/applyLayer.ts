@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { EngineError, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import type { Digest } from "../../oci/image.js";
@@ -112,6 +112,14 @@ async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string
         // The tar reader hands out slices of the decompressed chunks: written as they are.
         for await (const chunk of body) {
           for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+        }
+        if (e.xattrs.size === 0) {
+          // The common case, on the descriptor: no path walk per call. Same order as
+          // applyMetadata (owner, mode, times).
+          if (privileged) fchownSync(fd, e.uid, e.gid);
+          fchmodSync(fd, e.mode & 0o7777);
+          futimesSync(fd, e.mtime, e.mtime);
+          return "ok";
         }
       } finally {
         closeSync(fd);
