@@ -65,6 +65,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
   const unlock = await lockDataRoot(opts.dataRoot);
   let engine: Engine | undefined;
   let containers: ContainerEngine | undefined;
+  let stopClaims = () => {};
   try {
     await mkdir(dirname(opts.pidFile), { recursive: true });
     await writeFile(opts.pidFile, `${process.pid}`);
@@ -77,6 +78,15 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       users: (name) => (containers?.store.all() ?? []).filter((r) => r.volumes?.some((v) => v.name === name)).map((r) => r.id),
     });
     containers = new ContainerEngine({ engine, events, log, volumes });
+    // A create claims its volumes until its record holds them: the create event says it does.
+    const volumeClaims = new AbortController();
+    stopClaims = () => volumeClaims.abort();
+    const creates = events.subscribe({ filters: new Map([["type", new Set(["container"])], ["event", new Set(["create"])]]) }, volumeClaims.signal);
+    void (async () => {
+      for await (const e of creates) volumes.release(e.Actor.ID);
+    })().catch((e: unknown) => {
+      if (!volumeClaims.signal.aborted) log("error", `volume claims: ${(e as Error).message}`);
+    });
     await containers.restore();
 
     const ctr0 = containers;
@@ -111,6 +121,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       engine: eng, containers: ctr, events, server,
       close: () => (closing ??= (async () => {
         await server.close();
+        stopClaims();
         await ctr.close();
         closeEngine(eng);
         await rm(opts.pidFile, { force: true });
@@ -118,6 +129,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       })()),
     };
   } catch (e) {
+    stopClaims();
     await containers?.close();
     if (engine) closeEngine(engine);
     await rm(opts.pidFile, { force: true }).catch(() => {});

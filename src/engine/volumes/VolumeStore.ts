@@ -51,6 +51,8 @@ export class VolumeStore {
   readonly root: string;
   private readonly db: SqliteDatabase;
   private readonly users: (name: string) => string[];
+  /** Volumes held by container creates in progress (not recorded yet): name → container ids. */
+  private readonly claims = new Map<string, Set<string>>();
 
   constructor(opts: VolumeStoreOptions) {
     ensureSchema(opts.db, "volumes", SCHEMA_VERSION, DDL);
@@ -79,8 +81,29 @@ export class VolumeStore {
     return v;
   }
 
+  /** The containers that reference the volume, including creates in progress (claims). */
   usedBy(name: string): string[] {
-    return this.users(name);
+    const ids = new Set(this.users(name));
+    for (const id of this.claims.get(name) ?? []) ids.add(id);
+    return [...ids];
+  }
+
+  /**
+   * A container being created holds the volume from now on, so a concurrent prune or rm cannot
+   * take it between its creation and the container's record; release() once the record exists
+   * (it then holds the reference) or the create failed.
+   */
+  claim(name: string, containerId: string): void {
+    let ids = this.claims.get(name);
+    if (!ids) this.claims.set(name, (ids = new Set()));
+    ids.add(containerId);
+  }
+
+  release(containerId: string): void {
+    for (const [name, ids] of this.claims) {
+      ids.delete(containerId);
+      if (ids.size === 0) this.claims.delete(name);
+    }
   }
 
   /**
@@ -119,7 +142,7 @@ export class VolumeStore {
       if (opts.force) return;
       throw notFound(`get ${name}: no such volume`);
     }
-    const users = this.users(name);
+    const users = this.usedBy(name);
     if (users.length > 0) throw conflict(`remove ${name}: volume is in use - [${users.join(", ")}]`);
     // The record goes first: a half-removed directory is then only garbage, never a volume.
     this.db.prepare("DELETE FROM volumes WHERE name = ?").run(name);

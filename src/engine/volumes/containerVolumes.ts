@@ -80,13 +80,21 @@ export function planContainerVolumes(hc: HostConfig, config: ContainerConfig): V
  * that is still empty, unless nocopy. `rootfs` is the container's mounted root filesystem, or
  * null when no plan copies. Undo steps for the volumes made here go into `rb`.
  */
-export async function attachContainerVolumes(store: VolumeStore, plans: readonly VolumePlan[], rootfs: string | null, rb: Rollback): Promise<ContainerVolumeMount[]> {
+export async function attachContainerVolumes(store: VolumeStore, containerId: string, plans: readonly VolumePlan[], rootfs: string | null, rb: Rollback): Promise<ContainerVolumeMount[]> {
   const out: ContainerVolumeMount[] = [];
+  // Undo steps run newest first: the claims are released after the volumes made here are gone.
+  rb.add(`release the volumes claimed by ${containerId}`, async () => store.release(containerId));
   for (const p of plans) {
     const existed = p.name !== undefined && store.find(p.name) !== undefined;
     const v = await store.create({ name: p.name, labels: p.labels });
+    store.claim(v.name, containerId);
     // Only what this create made is undone; the new container is not recorded yet, so it holds no reference.
-    if (!existed) rb.add(`remove volume ${v.name}`, () => store.remove(v.name, { force: true }));
+    if (!existed) {
+      rb.add(`remove volume ${v.name}`, async () => {
+        store.release(containerId);
+        await store.remove(v.name, { force: true });
+      });
+    }
     if (p.copy && rootfs && (await store.isEmpty(v.name))) await copyUp(rootfs, p.destination, v.mountpoint);
     out.push({ name: v.name, destination: p.destination, source: v.mountpoint, rw: p.rw, mode: p.mode, anonymous: v.anonymous });
   }
