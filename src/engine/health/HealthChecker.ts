@@ -77,9 +77,9 @@ export class HealthChecker {
       if (ac.signal.aborted) return;
       // A frozen container cannot answer (the probe would freeze too): skip while paused.
       if (this.host.isPaused(id)) continue;
-      this.host.emit(id, `exec_create: ${cmdText}`, {});
       const r = await runProbe({
         runtime: this.host.runtime, containerId: id, cmd: s.cmd, timeoutMs: s.timeoutMs, stateRoot: this.host.stateRoot, signal: ac.signal,
+        onCreate: (x) => this.host.emit(id, `exec_create: ${cmdText}`, { execID: x }),
         onStart: (x) => this.host.emit(id, `exec_start: ${cmdText}`, { execID: x }),
         onEnd: (x, code) => this.host.emit(id, "exec_die", { execID: x, exitCode: String(code) }),
       });

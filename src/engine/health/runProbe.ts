@@ -29,7 +29,8 @@ export interface ProbeRequest {
   timeoutMs: number;
   /** Where the probe's shim keeps its state (short: ctl.sock must fit sun_path). */
   stateRoot: string;
-  /** Called once the probe process runs, and when it ended (exec_start / exec_die events). */
+  /** Called before the probe starts, once it runs, and when it ended (exec_create / exec_start / exec_die events). */
+  onCreate?: (execId: string) => void;
   onStart?: (execId: string) => void;
   onEnd?: (execId: string, exitCode: number) => void;
   signal?: AbortSignal;
@@ -47,6 +48,7 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeResult> {
   const execId = randomBytes(32).toString("hex");
   const dir = join(req.stateRoot, execId.slice(0, 16));
   let shim: AttachedExecShim | undefined;
+  req.onCreate?.(execId);
   try {
     const rt = await readRecord(req.runtime.root, req.containerId);
     const proc = await execProcess(rt.process, { Cmd: req.cmd }, { rootfs: `/proc/${rt.pid}/root` });
