@@ -21,7 +21,7 @@ import { createImageBackend } from "./imageBackend.js";
 import type { DaemonOptions } from "./options.js";
 import { createSystemBackend } from "./systemBackend.js";
 import { VolumeStore } from "../engine/volumes/VolumeStore.js";
-import { createVolumeBackend, withVolumeRemoval } from "./volumeBackend.js";
+import { createVolumeBackend, volumeUsage, withVolumeRemoval } from "./volumeBackend.js";
 
 export interface Daemon {
   engine: Engine;
@@ -107,6 +107,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         listContainers: ({ size }) => containerApi.list({ all: true, size, filters: new Map() }),
         events,
         runtimePath: engine.runtime.shimPath,
+        volumeUsage: () => volumeUsage(volumes),
       }),
       volumes: createVolumeBackend(volumes, { emit: (action, name, attributes) => events.publish({ Type: "volume", Action: action, id: name, attributes }) }),
       // Networks: not implemented yet (their routes answer 501).

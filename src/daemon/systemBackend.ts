@@ -6,6 +6,7 @@
  * The container engine and the event bus are parameters (lookups, not imports), so this file
  * does not depend on how those are built.
  */
+import type { Volume } from "../api/types/volume.js";
 import { machine } from "node:os";
 import { EngineError } from "../errors/EngineError.js";
 import type { EventsOptions, SystemBackend } from "../api/backend.js";
@@ -39,6 +40,8 @@ export interface SystemBackendDeps {
   cgroupVersion?: "1" | "2";
   /** Host facts (kernel, OS, CPUs, memory, hostname); collected once when absent. */
   hostFacts?: HostFacts;
+  /** Volumes with UsageData (size by du, reference count) for `docker system df`. */
+  volumeUsage?: () => Promise<Volume[]>;
 }
 
 export function createSystemBackend(deps: SystemBackendDeps): SystemBackend {
@@ -112,7 +115,8 @@ export function createSystemBackend(deps: SystemBackendDeps): SystemBackend {
         });
       }
       if (want.has("container")) out.Containers = await deps.listContainers({ size: true });
-      // Volumes and the build cache do not exist in berth yet: empty, not invented.
+      if (want.has("volume") && deps.volumeUsage) out.Volumes = await deps.volumeUsage();
+      // The build cache does not exist in berth yet: empty, not invented.
       return out;
     },
 

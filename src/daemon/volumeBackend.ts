@@ -104,3 +104,10 @@ export function withVolumeRemoval(backend: ContainerBackend, containers: Contain
     },
   };
 }
+
+/** `docker system df`: every volume with its size (du) and how many containers reference it. */
+export async function volumeUsage(store: VolumeStore): Promise<Volume[]> {
+  const out: Volume[] = [];
+  for (const v of store.list()) out.push({ ...volumeView(v), UsageData: { Size: await store.size(v.name), RefCount: store.usedBy(v.name).length } });
+  return out;
+}

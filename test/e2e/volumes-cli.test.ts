@@ -84,6 +84,8 @@ test("data in a named volume outlives its container; an in-use volume is refused
     assert.notEqual((await d.docker(["volume", "rm", "-f", "berth-test-data"])).code, 0);
     assert.doesNotMatch(await d.ok(["volume", "prune", "-af"]), /berth-test-data/);
     assert.equal(await d.ok(["volume", "ls", "-q", "--filter", "dangling=false"]), "berth-test-data");
+    const df = (await d.ok(["system", "df", "--format", "{{.Type}}={{.TotalCount}}/{{.Active}}/{{.Size}}"])).split("\n");
+    assert.ok(df.some((l) => /^Local Volumes=1\/1\/\d+(\.\d+)?k?B$/.test(l)), df.join("\n"));
     await d.ok(["start", id]);
     assert.equal(await d.ok(["wait", id]), "0");
     assert.equal(await d.ok(["logs", id]), "persisted");
