@@ -74,3 +74,16 @@ test("plans: named binds, volume mounts, image volumes unless a user mount cover
   assert.throws(() => planContainerVolumes({ Binds: ["bad name:/d"] }, {}), /invalid characters for a local volume name/);
   assert.throws(() => planContainerVolumes({ Mounts: [{ Type: "volume", Source: "vv", Target: "rel" }] }, {}), /destination must be an absolute path/);
 });
+
+test("a directory left by a crash is replaced; concurrent creates of one name make one volume", async () => {
+  await withStore(async (s, _u, root) => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(root, "stale", "_data"), { recursive: true });
+    await writeFile(join(root, "stale", "_data", "old"), "x");
+    const v = await s.create({ name: "stale" });
+    assert.ok(!existsSync(join(v.mountpoint, "old")), "no data resurrected from a directory without a record");
+    const [a, b] = await Promise.all([s.create({ name: "twice", claimBy: "c1" }), s.create({ name: "twice" })]);
+    assert.deepEqual(a, b);
+    assert.deepEqual(s.usedBy("twice"), ["c1"]);
+  });
+});

@@ -51,6 +51,8 @@ export class VolumeStore {
   readonly root: string;
   private readonly db: SqliteDatabase;
   private readonly users: (name: string) => string[];
+  /** Creates whose directories are being made: a second create of the name waits for them. */
+  private readonly creating = new Map<string, Promise<VolumeInfo>>();
   /** Volumes held by container creates in progress (not recorded yet): name → container ids. */
   private readonly claims = new Map<string, Set<string>>();
 
@@ -109,8 +111,9 @@ export class VolumeStore {
   /**
    * Creates the volume, or returns the existing one of that name (Docker's create is idempotent
    * for the local driver). `name` undefined makes an anonymous volume with a 64-hex name.
+   * `claimBy` claims it for that container before anything can remove it (see claim()).
    */
-  async create(opts: { name?: string; labels?: Record<string, string>; driver?: string; driverOpts?: Record<string, string> }): Promise<VolumeInfo> {
+  async create(opts: { name?: string; labels?: Record<string, string>; driver?: string; driverOpts?: Record<string, string>; claimBy?: string }): Promise<VolumeInfo> {
     if (opts.driver && opts.driver !== "local") throw notFound(`create ${opts.name ?? ""}: error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`);
     const given = Object.keys(opts.driverOpts ?? {});
     if (given.length > 0) throw new EngineError("NotImplemented", `create ${opts.name ?? ""}: driver options are not implemented in berth yet (${given.join(", ")})`);
@@ -120,23 +123,35 @@ export class VolumeStore {
       throw invalidArgument(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
     const existing = this.find(name);
-    if (existing) return existing;
-    const data = this.mountpoint(name);
-    await mkdir(this.root, { recursive: true, mode: 0o701 });
-    await mkdir(join(this.root, name), { mode: 0o701 });
-    try {
-      await mkdir(data, { mode: 0o755 });
-      const created = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-      this.db.prepare("INSERT INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)").run(name, created, JSON.stringify(opts.labels ?? {}), anonymous ? 1 : 0);
-    } catch (e) {
-      await rm(join(this.root, name), { recursive: true, force: true });
-      throw e;
-    }
-    return this.get(name);
+    if (opts.claimBy) this.claim(name, opts.claimBy);
+    if (existing) return (await this.creating.get(name)) ?? existing;
+    // The record goes in first (synchronously, so a concurrent create of the same name finds it
+    // and waits for this one); a directory without a record is what a crash left: it goes.
+    const created = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    this.db.prepare("INSERT INTO volumes (name, created, labels, anonymous) VALUES (?, ?, ?, ?)").run(name, created, JSON.stringify(opts.labels ?? {}), anonymous ? 1 : 0);
+    const making = (async () => {
+      try {
+        await mkdir(this.root, { recursive: true, mode: 0o701 });
+        await rm(join(this.root, name), { recursive: true, force: true });
+        await mkdir(join(this.root, name), { mode: 0o701 });
+        await mkdir(this.mountpoint(name), { mode: 0o755 });
+        return this.get(name);
+      } catch (e) {
+        this.db.prepare("DELETE FROM volumes WHERE name = ?").run(name);
+        await rm(join(this.root, name), { recursive: true, force: true }).catch(() => {});
+        throw e;
+      } finally {
+        this.creating.delete(name);
+      }
+    })();
+    this.creating.set(name, making);
+    return making;
   }
 
   /** Refuses a volume in use (Docker's words); `force` only forgives a missing volume. */
   async remove(name: string, opts: { force: boolean }): Promise<void> {
+    // A volume still being made is removed (if at all) once it is complete.
+    await this.creating.get(name)?.catch(() => {});
     const v = this.find(name);
     if (!v) {
       if (opts.force) return;

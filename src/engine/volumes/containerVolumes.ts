@@ -86,8 +86,7 @@ export async function attachContainerVolumes(store: VolumeStore, containerId: st
   rb.add(`release the volumes claimed by ${containerId}`, async () => store.release(containerId));
   for (const p of plans) {
     const existed = p.name !== undefined && store.find(p.name) !== undefined;
-    const v = await store.create({ name: p.name, labels: p.labels });
-    store.claim(v.name, containerId);
+    const v = await store.create({ name: p.name, labels: p.labels, claimBy: containerId });
     // Only what this create made is undone; the new container is not recorded yet, so it holds no reference.
     if (!existed) {
       rb.add(`remove volume ${v.name}`, async () => {
