@@ -19,7 +19,7 @@ import { ContainerStore } from "./ContainerStore.js";
 import { createContainer } from "./createContainer.js";
 import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
-import { makeHealthChecker, startHealthChecks, wantsRestartOnUnhealthy } from "./healthWiring.js";
+import { clearStaleProbeState, makeHealthChecker, startHealthChecks, wantsRestartOnUnhealthy } from "./healthWiring.js";
 import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
 import { normalizeName } from "./names.js";
@@ -323,6 +323,7 @@ export class ContainerEngine implements ContainerLookup {
    * recorded (exit code from the shim's `exit` file); restart policies then apply.
    */
   async restore(): Promise<void> {
+    await clearStaleProbeState(this.ctx);
     await restoreContainers(this.ctx, this.restoreHooks());
   }
 

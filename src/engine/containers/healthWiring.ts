@@ -1,5 +1,6 @@
-import type { Health } from "../../api/types/container.js";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { Health } from "../../api/types/container.js";
 import { HealthChecker } from "../health/HealthChecker.js";
 import { probeSettings } from "../health/healthConfig.js";
 import { emit, type ContainerContext } from "./ContainerContext.js";
@@ -51,4 +52,12 @@ export function startHealthChecks(checker: HealthChecker, rec: ContainerRecord, 
     return;
   }
   checker.start(rec.id, s, startedMs).catch((e) => log(`container ${rec.id}: starting health checks failed: ${(e as Error).message}`));
+}
+
+/**
+ * Probe state left by an earlier daemon (its probes were its children, attached to it): the
+ * directory is dropped at startup, before any probe of this daemon runs.
+ */
+export async function clearStaleProbeState(ctx: ContainerContext): Promise<void> {
+  await rm(join(ctx.engine.runtime.root, ".health"), { recursive: true, force: true }).catch((e) => ctx.log("warn", `health: removing stale probe state failed: ${(e as Error).message}`));
 }
