@@ -113,6 +113,7 @@ async function measure(d: BenchDaemon, n: number, cleanups: Cleanups): Promise<D
     }
   }));
   const startTotalMs = performance.now() - t0;
+  if (cleanups.stopping) throw new Error(`bench: ${label}: interrupted after ${done} containers`);
   if (errors.length > 0) throw new Error(`bench: ${label}: docker run -d failed ${errors.length} time(s): ${errors.join(" | ")}`);
   const running = (await dockerOk(d.sock, ["ps", "-q"], { timeoutMs: 60_000 })).stdout.split("\n").filter(Boolean).length;
   if (running !== n) throw new Error(`bench: ${label}: ${running} containers running, expected ${n}`);
