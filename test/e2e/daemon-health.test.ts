@@ -166,3 +166,17 @@ test("label berth.restart-on-unhealthy=true restarts an unhealthy container (eve
     await d.ok(["rm", "-f", n]);
   });
 });
+
+test("live restore: checks resume for an adopted container", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const n = name();
+    await d.ok(["run", "-d", "--name", n, ...FAST, "--health-cmd", "true", "busybox", "sleep", "100"]);
+    await waitHealth(d, n, (x) => x.Status === "healthy", "healthy before the crash");
+    await d.crash();
+    const crashedAt = Date.now();
+    await d.restart();
+    const h = await waitHealth(d, n, (x) => x.Status === "healthy" && Date.parse(x.Log.at(-1)!.Start) > crashedAt, "probes again after the restart");
+    assert.equal(h.FailingStreak, 0);
+    await d.ok(["rm", "-f", n]);
+  });
+});
