@@ -423,7 +423,8 @@ export class ContainerEngine implements ContainerLookup {
     const rec0 = this.store.find(id);
     if (!rec0 || !wantsRestartOnUnhealthy(rec0) || this.closed) return;
     void (async () => {
-      await this.stop(id, {});
+      // Already stopped (by the user, or it exited meanwhile): nothing to restart.
+      if ((await this.stop(id, {})) === "notModified") return;
       const restarted = await this.locked(id, async () => {
         const rec = this.store.find(id);
         if (!rec || rec.state.status !== "exited" || this.closed) return false;

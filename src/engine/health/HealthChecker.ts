@@ -56,10 +56,6 @@ export class HealthChecker {
     this.loops.delete(id);
   }
 
-  isChecking(id: string): boolean {
-    return this.loops.has(id);
-  }
-
   close(): void {
     for (const id of [...this.loops.keys()]) this.stop(id);
   }
