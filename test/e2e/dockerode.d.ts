@@ -20,6 +20,11 @@ declare module "dockerode" {
     exec(opts: { Cmd: string[]; AttachStdout?: boolean; AttachStderr?: boolean; Env?: string[] }): Promise<Exec>;
     inspect(): Promise<ContainerInspect>;
     kill(opts?: { signal?: string }): Promise<unknown>;
+    top(): Promise<{ Titles: string[]; Processes: string[][] }>;
+    stats(opts: { stream: false }): Promise<{ pids_stats: { current?: number }; memory_stats: { usage?: number } }>;
+    pause(): Promise<unknown>;
+    unpause(): Promise<unknown>;
+    getArchive(opts: { path: string }): Promise<Readable>;
     remove(opts?: { force?: boolean; v?: boolean }): Promise<unknown>;
   }
   interface Volume { name: string; inspect(): Promise<{ Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> }>; remove(opts?: { force?: boolean }): Promise<unknown> }
@@ -36,6 +41,7 @@ declare module "dockerode" {
     createVolume(opts: { Name?: string; Labels?: Record<string, string> }): Promise<Volume>;
     listVolumes(opts?: { filters?: Record<string, string[]> }): Promise<{ Volumes: { Name: string; Driver: string }[]; Warnings: string[] | null }>;
     getVolume(name: string): Volume;
+    run(image: string, cmd: string[], output: Writable, create?: { Tty?: boolean; HostConfig?: Record<string, unknown> }): Promise<[{ StatusCode: number }, Container]>;
     getEvents(opts?: { since?: number; until?: number; filters?: Record<string, string[]> }): Promise<Readable>;
   }
   export default Docker;

@@ -75,6 +75,46 @@ test("dockerode: createContainer, start, wait, logs (demuxed), inspect, remove",
   await assert.rejects(docker.getContainer(name).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
 });
 
+/** Docker's multiplexed frames (8-byte header: stream, 0, 0, 0, big-endian length) from a Buffer. */
+function frames(buf: Buffer): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(`${buf[i]}:${buf.subarray(i + 8, i + 8 + len).toString()}`);
+    i += 8 + len;
+  }
+  return out;
+}
+
+test("dockerode: logs without follow (a framed Buffer), top, stats, pause/unpause, getArchive, docker.run", { skip }, async () => {
+  const c = await docker.createContainer({ Image: "busybox", Cmd: ["sh", "-c", "echo a; echo b >&2; exec sleep 60"], name: `berth-test-dockerode-misc-${suffix()}` });
+  try {
+    await c.start();
+    for (let i = 0; i < 100 && frames(await c.logs({ stdout: true, stderr: true, follow: false })).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(frames(await c.logs({ stdout: true, stderr: true, follow: false })).sort(), ["1:a\n", "2:b\n"]);
+    const top = await c.top();
+    assert.ok(top.Titles.includes("CMD"));
+    assert.ok(top.Processes.some((p) => p.at(-1) === "sleep 60"), JSON.stringify(top));
+    const stats = await c.stats({ stream: false });
+    assert.equal(stats.pids_stats.current, 1);
+    await c.pause();
+    assert.equal((await c.inspect()).State.Status, "paused");
+    await c.unpause();
+    let tarBytes = 0;
+    for await (const chunk of await c.getArchive({ path: "/etc/hostname" })) tarBytes += (chunk as Buffer).length;
+    assert.ok(tarBytes >= 1024, "a tar stream with one file");
+  } finally {
+    await c.remove({ force: true });
+  }
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (d: Buffer) => (text += d));
+  const [result, ran] = await docker.run("busybox", ["echo", "via-run"], out, { HostConfig: { AutoRemove: false } });
+  assert.equal(result.StatusCode, 0);
+  assert.equal(text.replace(/\r/g, ""), "via-run\n", "dockerode.run allocates a TTY by default");
+  await ran.remove();
+});
+
 test("dockerode: exec's output and its exit code from exec.inspect", { skip }, async () => {
   const c = await docker.createContainer({ Image: "busybox", Cmd: ["sleep", "60"], name: `berth-test-dockerode-exec-${suffix()}` });
   try {
