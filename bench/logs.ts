@@ -66,12 +66,13 @@ async function measure(d: BenchDaemon): Promise<LogsResult> {
     });
     return { cliMs: median(cli), apiMs: median(api), apiBytes, tailMs: median(tail), runMs };
   } finally {
-    await dockerCli(d, ["rm", "-f", name]);
+    await removeQuietly(d, name);
   }
 }
 
-async function dockerCli(d: BenchDaemon, argv: string[]): Promise<void> {
-  await dockerOk(d.sock, argv, { timeoutMs: 60_000 }).catch((e) => console.error(`bench: ${d.kind}: ${(e as Error).message}`));
+/** Removes the log container; a failure is reported (the daemon's cleanup forces it later). */
+async function removeQuietly(d: BenchDaemon, name: string): Promise<void> {
+  await dockerOk(d.sock, ["rm", "-f", name], { timeoutMs: 60_000 }).catch((e) => console.error(`bench: ${d.kind}: ${(e as Error).message}`));
 }
 
 async function main(): Promise<void> {
