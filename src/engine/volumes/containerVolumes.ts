@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { chmod, chown, realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, posix } from "node:path";
+import { chmod, chown, stat } from "node:fs/promises";
+import { isAbsolute, posix } from "node:path";
 import { promisify } from "node:util";
 import type { ContainerConfig, HostConfig } from "../../api/types/container.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { Rollback } from "../../runtime/rollback.js";
 import type { ContainerVolumeMount } from "../containers/ContainerRecord.js";
+import { resolveInRoot } from "../io/archive/resolveInRoot.js";
 import { VOLUME_NAME, type VolumeStore } from "./VolumeStore.js";
 
 const pexec = promisify(execFile);
@@ -102,19 +103,14 @@ export async function attachContainerVolumes(store: VolumeStore, containerId: st
 
 /**
  * Docker's copy of the image's content into a new volume: ownership and mode of the directory,
- * then everything below it with `cp -a` (owners, modes, times, links, devices). A destination
- * that resolves outside the rootfs (an absolute symlink) or is not a directory copies nothing.
+ * then everything below it with `cp -a` (owners, modes, times, links, devices; links are copied,
+ * never followed). A destination that is missing or not a directory copies nothing.
  */
 async function copyUp(rootfs: string, destination: string, data: string): Promise<void> {
-  let src: string;
-  try {
-    src = await realpath(join(rootfs, destination));
-  } catch {
-    return; // not in the image: the volume starts empty
-  }
-  const root = await realpath(rootfs);
-  if (src !== root && !src.startsWith(root + "/")) return;
-  const st = await stat(src);
+  // Symlinks resolve inside the rootfs, as the container would see them (moby's FollowSymlinkInScope).
+  const src = (await resolveInRoot(rootfs, destination, true)).host;
+  const st = await stat(src).catch(() => null);
+  if (!st) return; // not in the image: the volume starts empty
   if (!st.isDirectory()) return;
   await chown(data, st.uid, st.gid);
   await chmod(data, st.mode & 0o7777);
