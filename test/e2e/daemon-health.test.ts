@@ -89,6 +89,7 @@ test("failing checks: starting, then unhealthy after Retries with the Log; stopp
     assert.ok(h.FailingStreak >= 2);
     assert.equal(h.Log.at(-1)!.ExitCode, 3);
     assert.equal(h.Log.at(-1)!.Output, "bad\n");
+    assert.ok(h.Log.every((e) => e.ExitCode === 3), "every probe failed the same way");
     assert.match(await d.ok(["ps", "--filter", `name=${n}`, "--format", "{{.Status}}"]), /^Up .* \(unhealthy\)$/);
     assert.equal(await d.ok(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", n]), "running 0", "Docker does not act on unhealthy");
     const until = String(Math.floor(Date.now() / 1000) + 1);

@@ -46,7 +46,7 @@ export function makeHealthChecker(ctx: ContainerContext, deps: {
 
 /** Starts the checks of a container that just started (or was adopted), if it has any. */
 export function startHealthChecks(checker: HealthChecker, rec: ContainerRecord, startedMs: number, log: (m: string) => void): void {
-  const s = probeSettings(rec.config.Healthcheck);
+  const s = probeSettings(rec.config.Healthcheck, rec.config.Shell);
   if (!s) {
     checker.stop(rec.id);
     return;

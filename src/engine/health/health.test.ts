@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import type { Health } from "../../api/types/container.js";
 import { applyResult, MAX_LOG_ENTRIES } from "./HealthChecker.js";
 import { goDuration, mergeHealthcheck, probeSettings, validateHealthcheck } from "./healthConfig.js";
+import { BoundedOutput, MAX_OUTPUT } from "./runProbe.js";
 
 test("probeSettings: Docker's defaults, CMD and CMD-SHELL, NONE and empty disable", () => {
   assert.equal(probeSettings(undefined), null);
@@ -60,4 +61,21 @@ test("goDuration: Go's Duration text", () => {
   assert.equal(goDuration(1500), "1.5s");
   assert.equal(goDuration(90_000), "1m30s");
   assert.equal(goDuration(30_000), "30s");
+});
+
+test("CMD-SHELL runs with the container's Shell when it has one", () => {
+  assert.deepEqual(probeSettings({ Test: ["CMD-SHELL", "exit 0"] }, ["/bin/ash", "-e", "-c"])!.cmd, ["/bin/ash", "-e", "-c", "exit 0"]);
+  assert.deepEqual(probeSettings({ Test: ["CMD-SHELL", "exit 0"] }, [])!.cmd, ["/bin/sh", "-c", "exit 0"]);
+});
+
+test("BoundedOutput keeps the first 4 KiB and marks the cut", () => {
+  const b = new BoundedOutput(MAX_OUTPUT);
+  b.add(Buffer.from("a".repeat(4000)));
+  b.add(Buffer.from("b".repeat(200)));
+  b.add(Buffer.from("c"));
+  const t = b.text();
+  assert.equal(t, "a".repeat(4000) + "b".repeat(96) + "...");
+  const small = new BoundedOutput(MAX_OUTPUT);
+  small.add(Buffer.from("ok\n"));
+  assert.equal(small.text(), "ok\n");
 });

@@ -56,13 +56,13 @@ export function validateHealthcheck(hc: HealthConfig | undefined | null): void {
   if ((t[0] === "CMD" || t[0] === "CMD-SHELL") && t.length < 2) throw invalidArgument(`Healthcheck: ${t[0]} needs a command`);
 }
 
-/** What the checker runs, or null when there is no check (no Test, or ["NONE"]). */
-export function probeSettings(hc: HealthConfig | undefined | null): ProbeSettings | null {
+/** What the checker runs, or null when there is no check (no Test, or ["NONE"]). CMD-SHELL runs with the container's Shell (default /bin/sh -c). */
+export function probeSettings(hc: HealthConfig | undefined | null, shell?: readonly string[] | null): ProbeSettings | null {
   const t = hc?.Test ?? [];
   if (t.length === 0 || t[0] === "NONE") return null;
   let cmd: string[];
   if (t[0] === "CMD") cmd = t.slice(1);
-  else if (t[0] === "CMD-SHELL") cmd = ["/bin/sh", "-c", t.slice(1).join(" ")];
+  else if (t[0] === "CMD-SHELL") cmd = [...(shell && shell.length > 0 ? shell : ["/bin/sh", "-c"]), t.slice(1).join(" ")];
   else return null;
   if (cmd.length === 0) return null;
   const ms = (ns: number | undefined, dflt: number) => (ns && ns > 0 ? Math.max(1, Math.round(ns / 1e6)) : dflt);

@@ -98,28 +98,32 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeResult> {
   }
 }
 
-/** The first `max` bytes of everything written to it, in arrival order. */
-class BoundedOutput {
+/** The first `max` bytes of everything written to it, in arrival order; "..." marks a cut (as moby). */
+export class BoundedOutput {
   private readonly chunks: Buffer[] = [];
   private size = 0;
+  private truncated = false;
 
   constructor(private readonly max: number) {}
 
   collect(r: Readable): Promise<void> {
     return new Promise((resolve) => {
-      r.on("data", (d: Buffer) => {
-        if (this.size >= this.max) return;
-        const part = d.subarray(0, this.max - this.size);
-        this.chunks.push(part);
-        this.size += part.length;
-      });
+      r.on("data", (d: Buffer) => this.add(d));
       r.once("end", resolve);
       r.once("close", resolve);
       r.once("error", () => resolve());
     });
   }
 
+  add(d: Buffer): void {
+    if (d.length > this.max - this.size) this.truncated = true;
+    if (this.size >= this.max) return;
+    const part = d.subarray(0, this.max - this.size);
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+
   text(): string {
-    return Buffer.concat(this.chunks).toString("utf8");
+    return Buffer.concat(this.chunks).toString("utf8") + (this.truncated ? "..." : "");
   }
 }
