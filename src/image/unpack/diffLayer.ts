@@ -3,8 +3,7 @@ import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../errors/EngineError.js";
 import type { LazyFsHelper } from "./FsHelper.js";
-import { dataPadding, encodeHeader, endOfArchive } from "./tarWriter.js";
-import type { TarEntryType } from "./tarReader.js";
+import { dataPadding, encodeHeader, endOfArchive, tarEntryTypeOf } from "./tarWriter.js";
 import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, isOpaqueValue, isOverlayWhiteout, whiteoutName } from "./whiteout.js";
 
 /**
@@ -46,14 +45,8 @@ async function* walk(abs: string, rel: string, helper: LazyFsHelper, seen: Map<s
       }
       seen.set(inodeKey, r);
     }
-    let type: TarEntryType;
-    if (st.isDirectory()) type = "dir";
-    else if (st.isFile()) type = "file";
-    else if (st.isSymbolicLink()) type = "symlink";
-    else if (st.isCharacterDevice()) type = "char";
-    else if (st.isBlockDevice()) type = "block";
-    else if (st.isFIFO()) type = "fifo";
-    else continue; // sockets are not archived (as tar and Docker do)
+    const type = tarEntryTypeOf(st);
+    if (type === undefined) continue; // sockets are not archived (as tar and Docker do)
     const rdev = st.rdev;
     const devmajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
     const devminor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));

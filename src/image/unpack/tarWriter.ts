@@ -74,3 +74,14 @@ export function dataPadding(size: number): Buffer {
 export function endOfArchive(): Buffer {
   return Buffer.alloc(1024);
 }
+
+/** The tar entry type of a file as lstat saw it; undefined for sockets (not archived, as tar and Docker do). */
+export function tarEntryTypeOf(st: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean }): Exclude<TarEntryType, "hardlink"> | undefined {
+  if (st.isDirectory()) return "dir";
+  if (st.isFile()) return "file";
+  if (st.isSymbolicLink()) return "symlink";
+  if (st.isCharacterDevice()) return "char";
+  if (st.isBlockDevice()) return "block";
+  if (st.isFIFO()) return "fifo";
+  return undefined;
+}

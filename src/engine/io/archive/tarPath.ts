@@ -2,8 +2,7 @@ import { createReadStream } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../../errors/EngineError.js";
-import type { TarEntryType } from "../../../image/unpack/tarReader.js";
-import { dataPadding, encodeHeader, endOfArchive } from "../../../image/unpack/tarWriter.js";
+import { dataPadding, encodeHeader, endOfArchive, tarEntryTypeOf } from "../../../image/unpack/tarWriter.js";
 
 /**
  * A file or directory tree as a tar stream (the body of GET /containers/{id}/archive), its
@@ -29,14 +28,8 @@ async function* entry(abs: string, rel: string, seen: Map<string, string>): Asyn
     }
     seen.set(key, rel);
   }
-  let type: TarEntryType;
-  if (st.isDirectory()) type = "dir";
-  else if (st.isFile()) type = "file";
-  else if (st.isSymbolicLink()) type = "symlink";
-  else if (st.isCharacterDevice()) type = "char";
-  else if (st.isBlockDevice()) type = "block";
-  else if (st.isFIFO()) type = "fifo";
-  else return;
+  const type = tarEntryTypeOf(st);
+  if (type === undefined) return;
   const rdev = st.rdev;
   const size = type === "file" ? Number(st.size) : 0;
   const header: Parameters<typeof encodeHeader>[0] = {
