@@ -5,6 +5,7 @@ import type { Namespace, Resources, Seccomp, Spec, SpecMount } from "../oci/runt
 import { containerArgs, containerEnv, containerWorkdir, type CommandOverrides } from "./containerCommand.js";
 import type { ResolvedUser } from "./imageUser.js";
 import { ALL_CAPABILITIES } from "../runtime/caps.js";
+import { defaultCgroupPath } from "../runtime/containerCgroup.js";
 
 export type NetworkMode = "none" | "host";
 
@@ -58,7 +59,7 @@ export function containerSpec(o: ContainerSpecOptions): Spec {
   spec.mounts = [...spec.mounts!, ...etcMounts(o.etcFiles)];
   const linux = spec.linux!;
   linux.namespaces = namespaces(o.network);
-  linux.cgroupsPath = `/berth/${o.id}`;
+  linux.cgroupsPath = defaultCgroupPath(o.id);
   linux.resources = { ...(o.resources ?? {}), devices: [{ allow: false, access: "rwm" }, ...(o.resources?.devices ?? [])] };
   if (o.seccomp !== "unconfined") linux.seccomp = o.seccomp;
   if (o.labels && Object.keys(o.labels).length > 0) spec.annotations = { ...o.labels };

@@ -34,4 +34,9 @@ export interface CgroupManager {
   /** Removes the cgroup(s); processes must be gone (retries briefly while the kernel lets go). Missing is success. */
   destroy(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Removes the cgroup only if it is empty in every hierarchy (no children, no processes): for
+   * a parent shared by containers, such as berth's default `/berth`. Busy or missing is success.
+   */
+  removeIfEmpty?(path: string): Promise<void>;
 }

@@ -63,6 +63,23 @@ export async function removeCreated(fs: CgroupFs, created: string[]): Promise<un
   return errors;
 }
 
+/**
+ * rmdir of one cgroup only if it is empty (no child cgroups, no processes): for a parent that
+ * containers share, removed when its last container goes. Busy or missing is not an error.
+ * Returns whether it was removed. A create racing with this sees ENOENT and starts over
+ * (makePath).
+ */
+export async function removeIfEmpty(fs: CgroupFs, dir: string): Promise<boolean> {
+  try {
+    await fs.rmdir(dir);
+    return true;
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === "ENOENT" || code === "EBUSY" || code === "ENOTEMPTY") return false;
+    throw wrapError(e, `remove cgroup ${dir}`);
+  }
+}
+
 export interface RemoveOptions {
   /** Attempts per directory while the kernel still reports EBUSY (exiting processes). */
   attempts?: number;

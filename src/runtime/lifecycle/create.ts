@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { defaultCgroupPath, destroyContainerCgroup } from "../containerCgroup.js";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Resources, Spec } from "../../oci/runtime.js";
@@ -105,7 +106,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       });
       rb.add(`remove cgroup ${cgroupsPath}`, async () => {
         await cg.killAll(cgroupsPath, 9).catch(() => {});
-        await cg.destroy(cgroupsPath);
+        await destroyContainerCgroup(cg, cgroupsPath);
       });
       const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
       cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
@@ -174,7 +175,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
 }
 
 export function cgroupPathOf(spec: Spec, id: string): string {
-  const p = spec.linux?.cgroupsPath || `/berth/${id}`;
+  const p = spec.linux?.cgroupsPath || defaultCgroupPath(id);
   if (p.split("/").includes("..")) throw invalidArgument(`create: linux.cgroupsPath: must not contain "..", got ${JSON.stringify(p)}`);
   return p;
 }

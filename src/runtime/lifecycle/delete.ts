@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { destroyContainerCgroup } from "../containerCgroup.js";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { conflict, isEngineError, wrapError } from "../../errors/EngineError.js";
@@ -82,7 +83,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
     // Detached exec processes live in the same cgroup; a stopped init leaves them orphaned.
     const left = await ctx.cgroups.pids(rec.cgroupsPath).catch(() => []);
     if (left.length) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
-    await ctx.cgroups.destroy(rec.cgroupsPath);
+    await destroyContainerCgroup(ctx.cgroups, rec.cgroupsPath);
   }
   // Synchronous: a handful of small files; the async recursive rm pays a thread-pool round trip
   // per lstat/readdir/unlink (2.5 ms here against 0.1 ms).

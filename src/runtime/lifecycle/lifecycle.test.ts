@@ -263,7 +263,7 @@ test("a shim error rolls back: no state dir, no cgroup; the stage is reported", 
     e.sys.onSpawn = async () => ({ syncLine: "error\tmount\t2\tmount /data: No such file or directory" });
     await assert.rejects(createContainer(e.ctx, { id: "c1", bundle: e.bundle }), (err: unknown) => isEngineError(err) && err.message === "create c1: mount: mount /data: No such file or directory" && err.detail.stage === "mount");
     assert.equal(await exists(join(e.root, "c1")), false);
-    assert.deepEqual(e.cg.calls, ["create /berth/c1", "killAll /berth/c1 9", "destroy /berth/c1"]);
+    assert.deepEqual(e.cg.calls, ["create /berth/c1", "killAll /berth/c1 9", "destroy /berth/c1", "removeIfEmpty /berth"]);
   } finally {
     await e.cleanup();
   }

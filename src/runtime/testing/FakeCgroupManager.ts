@@ -57,6 +57,10 @@ export class FakeCgroupManager implements CgroupManager {
     this.calls.push(`destroy ${path}`);
     this.groups.delete(path);
   }
+  async removeIfEmpty(path: string): Promise<void> {
+    const busy = [...this.groups.keys()].some((k) => k.startsWith(`${path}/`));
+    this.calls.push(`removeIfEmpty ${path}${busy ? " (busy)" : ""}`);
+  }
   async exists(path: string): Promise<boolean> {
     return this.groups.has(path);
   }

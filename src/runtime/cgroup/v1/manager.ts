@@ -5,7 +5,7 @@ import type { CgroupManager, CgroupStats, FreezerState } from "../CgroupManager.
 import { nodeCgroupFs, type CgroupFs } from "../cgroupFs.js";
 import { cgroupPathParts } from "../cgroupPath.js";
 import { signalAll, type SignalAllOptions } from "../signalAll.js";
-import { makePath, readPids, removeCreated, removeTree, type RemoveOptions } from "../tree.js";
+import { makePath, readPids, removeCreated, removeTree, type RemoveOptions, removeIfEmpty } from "../tree.js";
 import { validateResources } from "../validate.js";
 import { applyBlkioV1, blkioStatsV1 } from "./blkio.js";
 import { applyCpuV1, cpuThrottlingV1 } from "./cpu.js";
@@ -207,6 +207,10 @@ export class CgroupV1Manager implements CgroupManager {
       const first = wrapError(errors[0], `destroy cgroup ${path}`);
       throw new EngineError(first.kind, first.message, { cause: errors[0], cleanupErrors: errors.slice(1) });
     }
+  }
+
+  async removeIfEmpty(path: string): Promise<void> {
+    for (const h of this.hierarchies) await removeIfEmpty(this.fs, this.dir(h, path));
   }
 
   async exists(path: string): Promise<boolean> {

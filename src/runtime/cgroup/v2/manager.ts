@@ -6,7 +6,7 @@ import { nodeCgroupFs, type CgroupFs } from "../cgroupFs.js";
 import { cgroupPathParts } from "../cgroupPath.js";
 import { hasFile, writeControl } from "../control.js";
 import { signalAll, type SignalAllOptions } from "../signalAll.js";
-import { makePath, readPids, removeCreated, removeTree, type RemoveOptions } from "../tree.js";
+import { makePath, readPids, removeCreated, removeTree, type RemoveOptions, removeIfEmpty } from "../tree.js";
 import { validateResources } from "../validate.js";
 import { applyCpuV2, cpuStatsV2 } from "./cpu.js";
 import { applyCpusetV2 } from "./cpuset.js";
@@ -185,6 +185,10 @@ export class CgroupV2Manager implements CgroupManager {
     } catch (e) {
       throw wrapError(e, `destroy cgroup ${path}`);
     }
+  }
+
+  async removeIfEmpty(path: string): Promise<void> {
+    await removeIfEmpty(this.fs, this.dir(path));
   }
 
   async exists(path: string): Promise<boolean> {
