@@ -9,11 +9,11 @@ log() { printf 'install: %s\n' "$*" >&2; }
 
 # System packages: the C toolchain and libseccomp for the native programs, busybox-static for the
 # built-in default image, iproute2 for network namespaces, zstd for zstd-compressed layers.
-pkgs=(build-essential pkg-config libseccomp-dev busybox-static iproute2 zstd curl)
+pkgs=(build-essential pkg-config libseccomp-dev libnftables-dev nftables busybox-static iproute2 zstd curl)
 # What the tests drive as peers and oracles: a registry on loopback (with htpasswd for Basic auth,
 # openssl for its TLS and token keys), skopeo and umoci for OCI-layout interop, Debian's dockerd
 # for docker save/load round trips. None of them runs unless a test starts it.
-pkgs+=(docker-registry apache2-utils openssl skopeo umoci docker.io)
+pkgs+=(docker-registry apache2-utils openssl skopeo umoci docker.io iperf3)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -43,7 +43,7 @@ make -s -C native
 # Programs on PATH: small wrappers so that the installed commands always run this checkout.
 libexec=/usr/local/libexec/berth
 mkdir -p "$libexec"
-install -m 0755 native/build/berth-shim native/build/berth-seccomp "$libexec/"
+install -m 0755 native/build/berth-shim native/build/berth-seccomp native/build/berth-netlink native/build/berth-proxy "$libexec/"
 for cmd in berth berthd berth-runtime; do
   js="$top/dist/src/bin/$cmd.js"
   [ -f "$js" ] || continue

@@ -1,0 +1,41 @@
+/**
+ * The kernel operations networking needs (docs/networking.md, "netlink helper protocol"). The
+ * daemon's implementation is the resident `berth-netlink` helper (src/sys/netHelper.ts); unit
+ * tests use a recording fake. Every method is idempotent where the protocol says "ok if missing".
+ * Failures reject with an EngineError whose detail carries the helper's errno name.
+ */
+export interface VethRequest {
+  /** Host-side interface name (≤ 15 bytes), e.g. `vb1a2b3c4d5e`. */
+  hostName: string;
+  /** The container's netns file (from netnsCreate). */
+  netnsPath: string;
+  /** Name inside the container: eth0, eth1, ... */
+  ifName: string;
+  /** aa:bb:cc:dd:ee:ff */
+  mac: string;
+  mtu: number;
+  /** Bridge the host end is enslaved to. */
+  bridge: string;
+  /** Container address with prefix, e.g. 172.18.0.2/16. */
+  cidr: string;
+  /** Default route via this address; "" for no default route (second networks, internal). */
+  gateway: string;
+  /** Bridge port isolation (icc=false): isolated ports cannot talk to each other. */
+  isolated: boolean;
+}
+
+export interface NetOps {
+  netnsCreate(path: string): Promise<void>;
+  netnsDelete(path: string): Promise<void>;
+  /** Creates the bridge if absent, makes sure it has `cidr` (gateway/prefix), sets it up. */
+  bridgeEnsure(name: string, cidr: string, mtu: number): Promise<void>;
+  bridgeDelete(name: string): Promise<void>;
+  vethAdd(req: VethRequest): Promise<void>;
+  linkDelete(name: string): Promise<void>;
+  /** Runs an nft script (one transaction). */
+  nft(script: string): Promise<void>;
+  /** Writes /proc/sys/<key with dots as slashes> in the host's netns. */
+  sysctl(key: string, value: string): Promise<void>;
+  /** Ends the helper (the daemon is closing). */
+  close(): void;
+}

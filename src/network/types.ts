@@ -1,0 +1,79 @@
+/**
+ * The contract between the engine and the network service (docs/networking.md). The engine
+ * decides the namespace mode (host / none / container:<id> are engine matters); everything
+ * about bridge networks — records, addresses, links, rules, ports, DNS — is the network
+ * service's. Wire types are imported type-only (pure data).
+ */
+import type { PortMap } from "../api/types/container.js";
+import type { EndpointSettings } from "../api/types/network.js";
+
+/** What the network service needs to know about a container to connect it. */
+export interface ContainerNetInfo {
+  id: string;
+  /** Without the leading "/". */
+  name: string;
+  /** The container's hostname (DNS answers it too). */
+  hostname: string;
+  /**
+   * Endpoint configuration per network, keyed by network NAME as recorded at create/connect
+   * (aliases, IPAMConfig.IPv4Address for --ip, MacAddress). The first key is the network whose
+   * gateway is the default route (HostConfig.NetworkMode's network).
+   */
+  endpoints: Record<string, EndpointSettings>;
+  /** HostConfig.PortBindings ("80/tcp" → [{HostIp, HostPort}]). */
+  portBindings: PortMap;
+  /** -P: every exposed port gets a random host port. */
+  publishAll: boolean;
+  /** Config.ExposedPorts keys ("80/tcp"). */
+  exposedPorts: string[];
+  labels: Record<string, string>;
+}
+
+/** What start needs from setUp. */
+export interface NetworkSetup {
+  /** The netns file the OCI spec joins ({type: "network", path}). */
+  netnsPath: string;
+  /** /etc/hosts lines for the container's own addresses ("172.18.0.2\t<hostname>"). */
+  hostsEntries: string[];
+  /** Whole /etc/resolv.conf. */
+  resolvConf: string;
+}
+
+/** A running container's attachments, for inspect / ps / port. */
+export interface ContainerNetworkView {
+  /** By network name, with IPAddress, Gateway, MacAddress, NetworkID, EndpointID, DNSNames filled. */
+  networks: Record<string, EndpointSettings>;
+  /** NetworkSettings.Ports: every exposed/published "port/proto" → bindings (null = exposed, not published). */
+  ports: PortMap;
+}
+
+export interface ContainerNetworking {
+  /**
+   * At create: resolves `mode` (a network name or id, or "bridge"; never host/none/container:)
+   * and the user's endpoint configs; checks static addresses against the network's subnet and
+   * port binding syntax. Returns the endpoint map to record, keyed by network name, first the
+   * mode's network. NotFound for an unknown network, InvalidArgument for bad values.
+   */
+  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[]): Record<string, EndpointSettings>;
+  /** At start: netns, endpoints, port proxy, DNS names. Undoes itself on failure. */
+  setUp(c: ContainerNetInfo): Promise<NetworkSetup>;
+  /** At exit / remove / failed start: everything setUp made is gone. Idempotent. */
+  tearDown(containerId: string): Promise<void>;
+  /** The netns file of a set-up container (for container:<id> mode), or undefined. */
+  netnsPath(containerId: string): string | undefined;
+  view(containerId: string, c: ContainerNetInfo): ContainerNetworkView;
+  /**
+   * Connects a running (set-up) container to one more network now; returns the endpoint config
+   * to record. Conflict if already connected.
+   */
+  connect(network: string, c: ContainerNetInfo, cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }>;
+  /** Disconnects a running container from a network now. */
+  disconnect(network: string, containerId: string): Promise<void>;
+  /**
+   * Resolves a network name/id/prefix to its name (NotFound otherwise), for connect/disconnect
+   * of a stopped container (the engine only edits its record then).
+   */
+  resolveName(network: string): string;
+  /** At daemon start: adopt set-up containers still running, tear down the rest. */
+  restore(running: ContainerNetInfo[]): Promise<void>;
+}
