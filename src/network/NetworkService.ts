@@ -12,7 +12,7 @@ import type {
 } from "../api/types/network.js";
 import type { NetOps } from "./NetOps.js";
 import type { ContainerNetInfo, ContainerNetworking, ContainerNetworkView, NetworkSetup } from "./types.js";
-import type { NetworkDns } from "./networkDns.js";
+import type { DnsServer } from "./dns/DnsServer.js";
 
 export interface NetworkServiceOptions {
   db: SqliteDatabase;
@@ -29,7 +29,10 @@ export interface NetworkServiceOptions {
   userlandProxy: boolean;
   /** enable_icc of the default bridge. */
   icc: boolean;
-  dns: NetworkDns | null;
+  /** berthd's embedded resolver (listens on each bridge's gateway); null = containers get the host's nameservers. */
+  dns: DnsServer | null;
+  /** Port the resolver listens on (53; tests may use another). */
+  dnsPort?: number;
   proxyBinary?: string;
   /** default /etc/resolv.conf */
   hostResolvConf?: string;
