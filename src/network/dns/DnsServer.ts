@@ -129,9 +129,15 @@ export class DnsServer {
     udp.on("error", (e) => this.log("warn", `dns ${what}/udp: ${e.message}`));
     udp.on("message", (msg, rinfo) => {
       void this.respond(msg, l, "udp").then((resp) => {
-        if (resp) udp.send(resp, rinfo.port, rinfo.address, (err) => {
+        if (!resp || this.listeners.get(address) !== l) return; // unlistened while forwarding
+        const failed = (err: Error | null) => {
           if (err) this.log("debug", `dns ${what}/udp: reply to ${rinfo.address}:${rinfo.port}: ${err.message}`);
-        });
+        };
+        try {
+          udp.send(resp, rinfo.port, rinfo.address, failed);
+        } catch (e) {
+          failed(e as Error);
+        }
       });
     });
     tcp.on("error", (e) => this.log("warn", `dns ${what}/tcp: ${e.message}`));
