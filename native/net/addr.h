@@ -1,0 +1,22 @@
+/* Addresses and routes over rtnetlink, IPv4 and IPv6. */
+#ifndef BERTH_NET_ADDR_H
+#define BERTH_NET_ADDR_H
+
+#include "netlink.h"
+
+struct ipaddr {
+  int family; /* AF_INET or AF_INET6 */
+  unsigned char bytes[16];
+  int prefix; /* only for CIDRs */
+};
+
+/* "10.1.0.2/24" or "fd00::2/64". 0 or -EINVAL. */
+int ip_parse_cidr(const char *s, struct ipaddr *out);
+/* "10.1.0.1" or "fd00::1". 0 or -EINVAL. */
+int ip_parse_addr(const char *s, struct ipaddr *out);
+/* Adds the address to ifindex (RTM_NEWADDR, exclusive: -EEXIST when it is there already). */
+int addr_add(struct nl *nl, int ifindex, const struct ipaddr *a, char extack[EXTACK_MAX]);
+/* Adds the default route of gw's family via gw out of ifindex (main table). */
+int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]);
+
+#endif
