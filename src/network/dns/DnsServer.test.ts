@@ -1,11 +1,12 @@
 import { test, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { createSocket } from "node:dgram";
 import { connect, createServer, type Server } from "node:net";
 import { randomInt } from "node:crypto";
 import { DnsServer, type DnsRecords } from "./DnsServer.js";
 import { FrameReader, frame } from "./tcpFraming.js";
-import { decode, makeAResponse, makeQuery } from "./testPackets.js";
+import { decode, makeQuery } from "./testPackets.js";
+import { FakeUpstream } from "./testUpstream.js";
 import { isEngineError } from "../../errors/EngineError.js";
 
 /**
@@ -74,52 +75,9 @@ function tcpAsk(address: string, port: number, msgs: Buffer[]): Promise<Buffer[]
   });
 }
 
-/** A fake upstream nameserver on UDP and TCP: answers A queries with 192.0.2.7, or stays silent, or SERVFAILs. */
-class FakeUpstream {
-  readonly seen: { transport: string; name: string; id: number }[] = [];
-  mode: "answer" | "silent" | "servfail" = "answer";
-  private udp!: UdpSocket;
-  private tcp!: Server;
-  constructor(readonly address: string, readonly port: number) {}
-
-  async start(): Promise<this> {
-    this.udp = createSocket("udp4");
-    this.udp.on("message", (m, r) => {
-      const reply = this.handle(m, "udp");
-      if (reply) this.udp.send(reply, r.port, r.address);
-    });
-    await new Promise<void>((res) => this.udp.bind(this.port, this.address, res));
-    this.tcp = createServer((sock) => {
-      const reader = new FrameReader();
-      sock.on("error", () => {});
-      sock.on("data", (c) => {
-        for (const m of reader.push(c)) {
-          const reply = this.handle(m, "tcp");
-          if (reply) sock.write(frame(reply));
-        }
-      });
-    });
-    await new Promise<void>((res) => this.tcp.listen(this.port, this.address, res));
-    closers.push(() => this.close());
-    return this;
-  }
-
-  private handle(m: Buffer, transport: string): Buffer | undefined {
-    const d = decode(m);
-    this.seen.push({ transport, name: d.question!.name, id: d.id });
-    if (this.mode === "silent") return undefined;
-    return this.mode === "servfail" ? makeAResponse(m, [], 2) : makeAResponse(m, ["192.0.2.7"]);
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((r) => this.udp.close(() => r())).catch(() => {});
-    await new Promise<void>((r) => this.tcp.close(() => r()));
-  }
-}
-
 async function fakeUpstream(port: number, mode: FakeUpstream["mode"] = "answer"): Promise<FakeUpstream> {
-  const u = await new FakeUpstream(randomLoopback(), port).start();
-  u.mode = mode;
+  const u = await new FakeUpstream(randomLoopback(), port, mode).start();
+  closers.push(() => u.close());
   return u;
 }
 
