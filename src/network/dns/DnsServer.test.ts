@@ -248,6 +248,22 @@ test("a taken port is a Conflict naming address:port, and nothing stays bound", 
   assert.equal(decode((await udpAsk(address, port, makeQuery("web", 1)))!).answers.length, 1);
 });
 
+test("a taken UDP port is a Conflict too; an address no interface has is FailedPrecondition", async () => {
+  const address = randomLoopback();
+  const port = randomPort();
+  const blocker = createSocket("udp4");
+  await new Promise<void>((r) => blocker.bind(port, address, r));
+  const s = server();
+  await assert.rejects(s.listen(address, port, null), (e) => isEngineError(e, "Conflict") && e.message.includes(`${address}:${port}`));
+  await new Promise<void>((r) => blocker.close(() => r()));
+  // Nothing left bound on TCP either.
+  const t = createServer();
+  await new Promise<void>((r) => t.listen(port, address, r));
+  await new Promise<void>((r) => t.close(() => r()));
+  // 192.0.2.0/24 (TEST-NET-1) is on no interface here.
+  await assert.rejects(s.listen("192.0.2.254", port, null), (e) => isEngineError(e, "FailedPrecondition") && e.message.includes("192.0.2.254"));
+});
+
 test("close ends pending forwards and listeners; listen afterwards fails", async () => {
   const upPort = randomPort();
   const silent = await fakeUpstream(upPort, "silent");
@@ -264,4 +280,17 @@ test("close ends pending forwards and listeners; listen afterwards fails", async
   const t = createServer();
   await new Promise<void>((r) => t.listen(port, address, r));
   await new Promise<void>((r) => t.close(() => r()));
+});
+
+test("forward: false (an --internal network) answers its names and SERVFAILs the rest without asking upstream", async () => {
+  const upPort = randomPort();
+  const up = await fakeUpstream(upPort);
+  const { s, address, port } = await listening({ upstreams: () => [up.address], upstreamPort: upPort });
+  await s.listen(address, port, RECORDS, { forward: false });
+  assert.equal(decode((await udpAsk(address, port, makeQuery("web", 1)))!).answers.length, 1);
+  assert.equal(decode((await udpAsk(address, port, makeQuery("outside.example", 1)))!).rcode, 2);
+  assert.equal(up.seen.length, 0);
+  // Listening again without the option turns forwarding back on.
+  await s.listen(address, port, RECORDS);
+  assert.deepEqual(decode((await udpAsk(address, port, makeQuery("outside.example", 1)))!).answers.map((a) => a.data), ["192.0.2.7"]);
 });

@@ -31,6 +31,11 @@ export interface DnsServerOptions {
   maxInFlight?: number;
 }
 
+export interface ListenOptions {
+  /** Forward names the records do not answer to the upstreams (default true). */
+  forward?: boolean;
+}
+
 /** A TCP client silent this long is disconnected (RFC 7766 suggests seconds). */
 const TCP_IDLE_MS = 10_000;
 const MAX_TCP_CONNECTIONS = 64;
@@ -40,6 +45,8 @@ interface Listener {
   address: string;
   port: number;
   records: DnsRecords | null;
+  /** False for --internal networks: names not in the records get SERVFAIL (moby#47538). */
+  forward: boolean;
   udp: UdpSocket;
   tcp: Server;
   conns: Set<Socket>;
@@ -59,17 +66,21 @@ export class DnsServer {
   /**
    * Serves `address:port` on UDP and TCP with `records` (null: forward only). Listening again on
    * an address replaces its records (and rebinds if the port differs). Conflict when the port is taken.
+   * `forward: false` (an --internal network) answers SERVFAIL instead of asking the upstreams: they
+   * are reached from the host's netns, so forwarding would let an internal network talk outside.
    */
-  listen(address: string, port: number, records: DnsRecords | null): Promise<void> {
+  listen(address: string, port: number, records: DnsRecords | null, opts: ListenOptions = {}): Promise<void> {
+    const forward = opts.forward ?? true;
     return this.serialize(address, async () => {
       if (this.closed) throw failedPrecondition(`dns listen: ${address}:${port}: the DNS server is closed`);
       const cur = this.listeners.get(address);
       if (cur && cur.port === port) {
         cur.records = records;
+        cur.forward = forward;
         return;
       }
       if (cur) await this.stop(cur);
-      this.listeners.set(address, await this.bind(address, port, records));
+      this.listeners.set(address, await this.bind(address, port, records, forward));
     });
   }
 
@@ -85,7 +96,9 @@ export class DnsServer {
   async close(): Promise<void> {
     this.closed = true;
     this.abort.abort();
-    await Promise.all([...this.listeners.keys()].map((a) => this.unlisten(a)));
+    // Addresses with a listen still in progress too: their unlisten is queued after it.
+    const addresses = new Set([...this.listeners.keys(), ...this.ops.keys()]);
+    await Promise.all([...addresses].map((a) => this.unlisten(a)));
   }
 
   private serialize<T>(address: string, fn: () => Promise<T>): Promise<T> {
@@ -99,11 +112,11 @@ export class DnsServer {
     return run;
   }
 
-  private async bind(address: string, port: number, records: DnsRecords | null): Promise<Listener> {
+  private async bind(address: string, port: number, records: DnsRecords | null, forward: boolean): Promise<Listener> {
     const what = `${address}:${port}`;
     const udp = createSocket({ type: isIPv6(address) ? "udp6" : "udp4" });
     const tcp = createServer({ pauseOnConnect: false });
-    const l: Listener = { address, port, records, udp, tcp, conns: new Set() };
+    const l: Listener = { address, port, records, forward, udp, tcp, conns: new Set() };
     try {
       await new Promise<void>((resolve, reject) => {
         udp.once("error", reject);
@@ -124,6 +137,7 @@ export class DnsServer {
       try { udp.close(); } catch { /* never bound */ }
       if (tcp.listening) await new Promise((r) => tcp.close(r));
       if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw conflict(`dns listen: ${what} is already in use`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code === "EADDRNOTAVAIL") throw failedPrecondition(`dns listen: ${what}: no interface has this address`, { cause: e });
       throw wrapError(e, `dns listen: ${what}`);
     }
     udp.on("error", (e) => this.log("warn", `dns ${what}/udp: ${e.message}`));
@@ -138,7 +152,7 @@ export class DnsServer {
         } catch (e) {
           failed(e as Error);
         }
-      });
+      }, (e) => this.log("error", `dns ${what}/udp: ${e instanceof Error ? e.message : String(e)}`));
     });
     tcp.on("error", (e) => this.log("warn", `dns ${what}/tcp: ${e.message}`));
     tcp.on("connection", (sock) => this.serveTcp(sock, l));
@@ -166,6 +180,9 @@ export class DnsServer {
         void this.respond(msg, l, "tcp").then((resp) => {
           pending--;
           if (resp && !sock.destroyed) sock.write(frame(resp));
+        }, (e) => {
+          pending--;
+          this.log("error", `dns ${l.address}:${l.port}/tcp: ${e instanceof Error ? e.message : String(e)}`);
         });
       }
     });
@@ -196,6 +213,7 @@ export class DnsServer {
     try {
       const decision = answerLocally(q, l.records, this.rotation++);
       if (decision.kind === "answer") return buildResponse(q, { rcode: decision.rcode, answers: decision.answers, aa: true, maxSize });
+      if (!l.forward) return buildResponse(q, { rcode: RCODE_SERVFAIL });
       return (await this.forward(packet, q, l, transport)) ?? buildResponse(q, { rcode: RCODE_SERVFAIL });
     } catch (e) {
       this.log("error", `dns ${l.address}:${l.port}: answering ${q.question.name}: ${e instanceof Error ? e.message : String(e)}`);
