@@ -66,3 +66,49 @@ test("env files, and flag errors with docker's words (exit 125)", () => {
   err(["--ulimit", "nofile=20:10", "busybox"], /soft limit must be less than or equal to hard limit/);
   err(["--cpus", "x", "busybox"], /for "--cpus" flag/);
 });
+
+test("network flags: -p/-P/--expose, --network (several), --ip, --network-alias, --mac-address, DNS", () => {
+  const b = plan(["-p", "127.0.0.1:8080:80", "-p", "[::1]:5353:53/udp", "-P", "--expose", "90-91", "--network", "berth-a", "--net", "berth-b",
+    "--ip", "10.200.3.7", "--network-alias", "web", "--net-alias", "www", "--mac-address", "02:42:ac:11:00:02",
+    "--dns", "10.0.0.2", "--dns-search", "example.com", "--dns-option", "ndots:2", "--add-host", "h:1.2.3.4", "--hostname", "box", "busybox"]).body;
+  assert.deepEqual(b.ExposedPorts, { "80/tcp": {}, "53/udp": {}, "90/tcp": {}, "91/tcp": {} });
+  assert.equal(b.Hostname, "box");
+  const h = b.HostConfig!;
+  assert.deepEqual(h.PortBindings, { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }], "53/udp": [{ HostIp: "::1", HostPort: "5353" }] });
+  assert.equal(h.PublishAllPorts, true);
+  // --net values come first, as if given first (docker keeps one list in argument order).
+  assert.equal(h.NetworkMode, "berth-b");
+  assert.deepEqual(b.NetworkingConfig, { EndpointsConfig: {
+    "berth-b": { Aliases: ["web", "www"], IPAMConfig: { IPv4Address: "10.200.3.7" }, MacAddress: "02:42:ac:11:00:02" },
+    "berth-a": {},
+  } });
+  assert.deepEqual([h.Dns, h.DnsSearch, h.DnsOptions, h.ExtraHosts], [["10.0.0.2"], ["example.com"], ["ndots:2"], ["h:1.2.3.4"]]);
+
+  const d = plan(["busybox"]).body;
+  assert.deepEqual(d.NetworkingConfig, { EndpointsConfig: { default: {} } });
+  assert.deepEqual(d.HostConfig!.PortBindings, {});
+  assert.equal(d.ExposedPorts, undefined);
+  assert.equal(d.HostConfig!.PublishAllPorts, undefined);
+  const one = plan(["--network", "container:abc", "busybox"]).body;
+  assert.equal(one.HostConfig!.NetworkMode, "container:abc");
+  assert.deepEqual(one.NetworkingConfig, { EndpointsConfig: {} });
+});
+
+test("bad network flags are flag errors (exit 125) in docker's words", () => {
+  const err = (argv: string[], message: string) =>
+    assert.throws(() => plan([...argv, "busybox"]), (e: Error & { code?: number }) => e.message === `${message}\nSee 'berth run --help'.` && e.code === 125, message);
+  err(["-p", "x"], "invalid containerPort: x");
+  err(["-p", "80/xyz"], "invalid proto: xyz");
+  err(["-p", "1.2.3:80:80"], "invalid IP address: 1.2.3");
+  err(["-p", "8000-8010:80-85"], "invalid ranges specified for container and host Ports: 80-85 and 8000-8010");
+  err(["--expose", "80:90"], "invalid port format for --expose: 80:90");
+  err(["--network", "foo=bar"], 'invalid argument "foo=bar" for "--network" flag: invalid field key foo');
+  err(["--network", "a", "--network", "a"], 'network "a" is specified multiple times');
+  err(["--network", "host", "--network", "a"], "conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+  err(["--network-alias", "x"], "network-scoped aliases are only supported for user-defined networks");
+  err(["--mac-address", "zz"], "zz is not a valid mac address");
+  err(["--dns", "x"], 'invalid argument "x" for "--dns" flag: IP address is not correctly formatted: x');
+  err(["--dns-search", "a_b"], 'invalid argument "a_b" for "--dns-search" flag: a_b is not a valid domain');
+  // Valid search domains: ".", a trailing dot.
+  assert.deepEqual(plan(["--dns-search", ".", "--dns-search", "corp.example.", "busybox"]).body.HostConfig!.DnsSearch, [".", "corp.example."]);
+});

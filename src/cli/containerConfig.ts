@@ -3,7 +3,11 @@
  * opts.go builds it (same flag names, same defaults, same field mapping).
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import type { ContainerCreateRequest, HostConfig, Mount, RestartPolicy, Ulimit } from "../api/types/container.js";
+import { EngineError } from "../errors/EngineError.js";
+import { networkingFor, parseNetworkFlag } from "./commands/network/endpointOptions.js";
+import { parsePortSpecs } from "./commands/network/portSpecs.js";
 import { flagError } from "./errors.js";
 import { flagBool, flagInt, flagValue, flagValues, type FlagSpec, type Parsed } from "./flags.js";
 import { parseBytes, parseCpus } from "./units.js";
@@ -43,8 +47,17 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: "stop-timeout", value: true },
   { long: "log-driver", value: true },
   { long: "log-opt", value: true, multi: true },
-  { long: "network", value: true },
-  { long: "net", value: true },
+  { long: "network", value: true, multi: true },
+  { long: "net", value: true, multi: true },
+  { long: "network-alias", value: true, multi: true },
+  { long: "net-alias", value: true, multi: true },
+  { long: "ip", value: true },
+  { long: "ip6", value: true },
+  { long: "link-local-ip", value: true, multi: true },
+  { long: "mac-address", value: true },
+  { long: "publish", short: "p", value: true, multi: true },
+  { long: "publish-all", short: "P" },
+  { long: "expose", value: true, multi: true },
   { long: "init" },
   { long: "attach", short: "a", value: true, multi: true },
   { long: "platform", value: true },
@@ -52,6 +65,9 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: "quiet", short: "q" },
   { long: "add-host", value: true, multi: true },
   { long: "dns", value: true, multi: true },
+  { long: "dns-search", value: true, multi: true },
+  { long: "dns-option", value: true, multi: true },
+  { long: "dns-opt", value: true, multi: true },
   { long: "group-add", value: true, multi: true },
   { long: "sysctl", value: true, multi: true },
   { long: "runtime", value: true },
@@ -143,6 +159,55 @@ function securityOpts(list: string[], command: string): string[] {
   });
 }
 
+/** A parse failure of the network/port helpers as a flag error (exit 125), prefixed like pflag when it is one flag's value. */
+function asFlagError<T>(command: string, fn: () => T, flag?: { name: string; value: string }): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    throw flagError(flag ? `invalid argument "${flag.value}" for "${flag.name}" flag: ${e.message}` : e.message, command);
+  }
+}
+
+/** docker's opts.ValidateDNSSearch: "." or a domain name (at least one letter, labels of letters, digits and inner dashes). */
+function validDnsSearch(v: string): boolean {
+  const d = v.trim();
+  if (d === ".") return true;
+  const label = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+  const m = new RegExp(`^(:?${label}(:?\\.${label})*)\\.?\\s*$`).exec(d);
+  return /[a-zA-Z]/.test(d) && m !== null && m[1]!.length < 255;
+}
+
+/**
+ * The network half of the create body: -p/-P/--expose (nat.ParsePortSpecs), --network (several:
+ * one endpoint each) with --ip/--network-alias/--mac-address on the first, and the DNS flags.
+ */
+function applyNetworkFlags(p: Parsed, command: string, body: ContainerCreateRequest, hc: HostConfig): void {
+  const networks = [...flagValues(p, "net"), ...flagValues(p, "network")];
+  for (const n of networks) asFlagError(command, () => parseNetworkFlag(n), { name: "--network", value: n });
+  const opt = (long: string) => flagValue(p, long);
+  const net = asFlagError(command, () => networkingFor(networks, {
+    aliases: [...flagValues(p, "network-alias"), ...flagValues(p, "net-alias")],
+    linkLocalIPs: flagValues(p, "link-local-ip"),
+    ...(opt("ip") ? { ipv4: opt("ip")! } : {}), ...(opt("ip6") ? { ipv6: opt("ip6")! } : {}), ...(opt("mac-address") ? { mac: opt("mac-address")! } : {}),
+  }));
+  hc.NetworkMode = net.mode;
+  body.NetworkingConfig = { EndpointsConfig: net.endpoints };
+  const ports = asFlagError(command, () => parsePortSpecs(flagValues(p, "publish"), flagValues(p, "expose")));
+  if (Object.keys(ports.exposed).length) body.ExposedPorts = ports.exposed;
+  hc.PortBindings = ports.bindings;
+  if (flagBool(p, "publish-all")) hc.PublishAllPorts = true;
+  for (const d of flagValues(p, "dns")) {
+    if (isIP(d) === 0) throw flagError(`invalid argument "${d}" for "--dns" flag: IP address is not correctly formatted: ${d}`, command);
+  }
+  for (const d of flagValues(p, "dns-search")) {
+    if (!validDnsSearch(d)) throw flagError(`invalid argument "${d}" for "--dns-search" flag: ${d} is not a valid domain`, command);
+  }
+  hc.Dns = flagValues(p, "dns");
+  hc.DnsSearch = flagValues(p, "dns-search");
+  hc.DnsOptions = [...flagValues(p, "dns-option"), ...flagValues(p, "dns-opt")];
+}
+
 export interface CreatePlan {
   image: string;
   name?: string;
@@ -202,7 +267,6 @@ export function buildCreatePlan(p: Parsed, command: string, env: NodeJS.ProcessE
 
   const hc: HostConfig = {
     Binds: binds.length ? binds : null,
-    NetworkMode: flagValue(p, "network") ?? flagValue(p, "net") ?? "default",
     AutoRemove: flagBool(p, "rm"),
     Privileged: flagBool(p, "privileged"),
     ReadonlyRootfs: flagBool(p, "read-only"),
@@ -211,7 +275,6 @@ export function buildCreatePlan(p: Parsed, command: string, env: NodeJS.ProcessE
     SecurityOpt: securityOpts(flagValues(p, "security-opt"), command),
     Mounts: flagValues(p, "mount").map((m) => mountSpec(m, command)),
     ExtraHosts: flagValues(p, "add-host"),
-    Dns: flagValues(p, "dns"),
     GroupAdd: flagValues(p, "group-add"),
     Ulimits: flagValues(p, "ulimit").map((u) => ulimit(u, command)),
     RestartPolicy: restartPolicy(flagValue(p, "restart") ?? "no", command),
@@ -250,6 +313,7 @@ export function buildCreatePlan(p: Parsed, command: string, env: NodeJS.ProcessE
   const shm = flagValue(p, "shm-size");
   if (shm !== undefined) hc.ShmSize = parseBytes(shm, "--shm-size", command);
   if (tty && o.terminal.size) hc.ConsoleSize = o.terminal.size;
+  applyNetworkFlags(p, command, body, hc);
   body.HostConfig = hc;
 
   const plan: CreatePlan = { image, body };
