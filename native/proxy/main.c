@@ -1,4 +1,4 @@
-/* berth-proxy --ready-fd N MAPPING...
+/* berth-proxy [--ready-fd N] [--udp-idle-ms MS] MAPPING...
  * Binds every mapping, reports the bound ports (or the first error) on the ready fd, then
  * forwards until SIGTERM. Protocol: native/README.md, "berth-proxy". */
 #include "proxy.h"
@@ -54,7 +54,7 @@ static void fail(const char *mapping, int err, const char *msg) {
 }
 
 static void usage(const char *why) {
-  fprintf(stderr, "berth-proxy: %s\nusage: berth-proxy --ready-fd N proto:host_ip:host_port:container_ip:container_port...\n", why);
+  fprintf(stderr, "berth-proxy: %s\nusage: berth-proxy [--ready-fd N] [--udp-idle-ms MS] proto:host_ip:host_port:container_ip:container_port...\n", why);
   if (ready_fd >= 0) fail("", EINVAL, why);
   exit(2);
 }
@@ -72,13 +72,21 @@ int main(int argc, char **argv) {
   if (chdir("/") < 0) { /* keeps no mount busy; failure is harmless */ }
 
   int first = 1;
-  if (argc >= 3 && strcmp(argv[1], "--ready-fd") == 0) {
+  while (first + 1 < argc && strncmp(argv[first], "--", 2) == 0) {
     char *end;
-    long v = strtol(argv[2], &end, 10);
-    if (*argv[2] == '\0' || *end != '\0' || v < 0 || v > 65535 || fcntl((int)v, F_GETFD) < 0) usage("--ready-fd: not an open file descriptor");
-    ready_fd = (int)v;
-    fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
-    first = 3;
+    long v = strtol(argv[first + 1], &end, 10);
+    int bad = *argv[first + 1] == '\0' || *end != '\0' || v < 0;
+    if (strcmp(argv[first], "--ready-fd") == 0) {
+      if (bad || v > 65535 || fcntl((int)v, F_GETFD) < 0) usage("--ready-fd: not an open file descriptor");
+      ready_fd = (int)v;
+      fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+    } else if (strcmp(argv[first], "--udp-idle-ms") == 0) {
+      if (bad || v == 0 || v > 86400000) usage("--udp-idle-ms: want milliseconds, 1 to 86400000");
+      udp_set_idle_ms((unsigned)v);
+    } else {
+      usage("unknown option");
+    }
+    first += 2;
   }
   close_inherited();
   int n = argc - first;

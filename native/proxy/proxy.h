@@ -52,6 +52,8 @@ int loop_run(void);
 /* tcp.c / udp.c: start serving a bound mapping. */
 int tcp_serve(struct mapping *m);
 int udp_serve(struct mapping *m);
+/* How long a UDP flow may stay idle before it is dropped (default 30 s). */
+void udp_set_idle_ms(unsigned ms);
 /* Raises RLIMIT_NOFILE to its hard limit and sizes the TCP connection cap from it. */
 void tcp_set_limits(void);
 

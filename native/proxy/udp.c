@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FLOW_IDLE_MS 30000
 #define FLOW_CAP 4096
 #define NBUCKETS 1024
 #define DGRAM_MAX 65536
@@ -33,6 +32,9 @@ struct flow {
 
 static struct flow *buckets[NBUCKETS];
 static int nflows;
+static unsigned idle_ms = 30000;
+
+void udp_set_idle_ms(unsigned ms) { idle_ms = ms; }
 static unsigned char buf[DGRAM_MAX];
 
 static unsigned bucket_of(const struct udp_listener *l, const struct sockaddr_in *a) {
@@ -171,7 +173,7 @@ static int udp_tick(uint64_t now) {
     struct flow *f = buckets[b];
     while (f) {
       struct flow *next = f->next;
-      if (now - f->last >= FLOW_IDLE_MS) flow_remove(f);
+      if (now - f->last >= idle_ms) flow_remove(f);
       f = next;
     }
   }

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -294,4 +294,40 @@ test("net-proxy: the proxy outlives the process that started it", { skip }, asyn
   assert.ok(got.toString().startsWith("orphan\nEND "));
   await stopProxy(h);
   assert.equal(await proxyAlive(h), false);
+});
+
+test("net-proxy: idle UDP flows expire (--udp-idle-ms) and their sockets are closed", { skip }, async () => {
+  // Run the helper directly: without --ready-fd it reports on stdout.
+  const p = spawn(defaultProxyPath(), ["--udp-idle-ms", "200", `udp:127.0.0.1:0:${CT_IP}:${ECHO_PORT}`], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(p);
+  const report = await new Promise<string>((res, rej) => {
+    let text = "";
+    p.stdout!.on("data", (d) => { text += d; if (text.endsWith("ready\n")) res(text); });
+    p.once("exit", (c) => rej(new Error(`berth-proxy exited ${c}: ${text}`)));
+  });
+  const port = Number(report.split("\n")[0].split("\t")[3]);
+  const fds = () => readdirSync(`/proc/${p.pid}/fd`).length;
+  const before = fds();
+  const s = createSocket("udp4");
+  try {
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", r));
+    const ask = (msg: string) => new Promise<string>((res, rej) => {
+      const t = setTimeout(() => rej(new Error("no UDP answer")), 3000);
+      s.once("message", (m) => { clearTimeout(t); res(m.toString()); });
+      s.send(msg, port, "127.0.0.1");
+    });
+    const first = await ask("one");
+    assert.equal(fds(), before + 1, "one flow socket");
+    // The loop checks expiry once a second: wait until the flow's socket is gone.
+    const until = Date.now() + 5000;
+    while (fds() > before && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fds(), before, "the idle flow was closed");
+    const second = await ask("two");
+    assert.notEqual(second.split(":").pop(), first.split(":").pop(), "a new flow after expiry");
+  } finally {
+    s.close();
+    p.kill("SIGTERM");
+    const code = await new Promise((r) => (p.exitCode !== null ? r(p.exitCode) : p.once("exit", (c) => r(c))));
+    assert.equal(code, 0, "SIGTERM ends the proxy with status 0");
+  }
 });
