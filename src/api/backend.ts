@@ -68,7 +68,16 @@ export interface LogsOptions {
 }
 
 /** Logs of an existing container: whether it has a TTY (raw output) and the entries. */
-export interface LogStream { tty: boolean; chunks: AsyncIterable<OutputChunk> }
+export interface LogStream {
+  tty: boolean;
+  chunks: AsyncIterable<OutputChunk>;
+  /**
+   * Optional: the same output already in wire form, in large batches — stdcopy frames (one per
+   * message) without a TTY, raw bytes with one. Written as is when present (one write per batch
+   * instead of one per message); `chunks` is then never read.
+   */
+  encoded?: AsyncIterable<Buffer>;
+}
 
 export interface AttachOptions {
   stream: boolean;

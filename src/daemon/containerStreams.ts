@@ -18,7 +18,7 @@ import type { ContainerLookup, ContainerRecord } from "../engine/containers/Cont
 import { resolveImageUser } from "../engine/imageUser.js";
 import { runAttachSession, connectIfRunning } from "../engine/io/attach/attachSession.js";
 import { ShimAttachment } from "../engine/io/attach/shimAttach.js";
-import { containerLogs, outputFinished, parseTail } from "../engine/io/logs/containerLogs.js";
+import { containerLogBatches, containerLogs, outputFinished, parseTail } from "../engine/io/logs/containerLogs.js";
 import { parseLogTimeBound } from "../engine/io/logs/logTime.js";
 import { emptyStats, statsStream } from "../engine/io/stats.js";
 import { containerTop } from "../engine/io/top.js";
@@ -127,7 +127,10 @@ export function containerStreams(deps: ContainerStreamsDeps): ContainerStreamMet
         try { status = lookup.get(rec.id).state.status; } catch { return true; }
         return status !== "created" && (await outputFinished(runtimeDir));
       };
-      return { tty: rec.config.Tty === true, chunks: containerLogs({ logPath: rec.logPath, runtimeDir, finished }, options, signal) };
+      const tty = rec.config.Tty === true;
+      const src = { logPath: rec.logPath, runtimeDir, finished };
+      // Both are lazy generators: the writer reads `encoded` (batched wire bytes), `chunks` stays unread.
+      return { tty, chunks: containerLogs(src, options, signal), encoded: containerLogBatches(src, options, !tty, signal) };
     },
 
     async attach(id: string, options: AttachOptions, open: OpenStreams, signal: AbortSignal): Promise<void> {

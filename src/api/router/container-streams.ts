@@ -5,7 +5,7 @@ import type { AttachedStreams, ContainerBackend, OpenStreams } from "../backend.
 import type { RequestContext } from "../context.js";
 import { httpErrorFrom } from "../http-status.js";
 import type { HijackedSession } from "../streams/hijack.js";
-import { writeJsonLines, writeOutput } from "../streams/output.js";
+import { writeEncodedOutput, writeJsonLines, writeOutput } from "../streams/output.js";
 import type { ContainerWaitResponse, PathStat, WaitCondition } from "../types/container.js";
 import { MEDIA_MULTIPLEXED_STREAM, MEDIA_RAW_STREAM } from "../streams/hijack.js";
 import { versionAtLeast } from "../version.js";
@@ -80,7 +80,8 @@ export function registerContainerStreamRoutes(router: ApiRouter, backend: Contai
     const multiplexed = !logs.tty;
     const contentType = multiplexed && versionAtLeast(ctx.apiVersion, "1.42") ? MEDIA_MULTIPLEXED_STREAM : MEDIA_RAW_STREAM;
     const res = ctx.startStream(200, { "Content-Type": contentType });
-    await writeOutput(res, logs.chunks, multiplexed, ctx.signal);
+    if (logs.encoded) await writeEncodedOutput(res, logs.encoded, multiplexed, ctx.signal);
+    else await writeOutput(res, logs.chunks, multiplexed, ctx.signal);
   });
 
   router.add("POST", "/containers/{id}/attach", async (ctx) => {

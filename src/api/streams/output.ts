@@ -31,6 +31,22 @@ export async function writeOutput(res: ServerResponse, chunks: AsyncIterable<Out
   if (!res.destroyed) res.end();
 }
 
+/** Like writeOutput for output the backend already encoded (LogStream.encoded): each buffer written as is. */
+export async function writeEncodedOutput(res: ServerResponse, buffers: AsyncIterable<Buffer>, multiplexed: boolean, signal: AbortSignal): Promise<void> {
+  try {
+    for await (const b of buffers) {
+      if (signal.aborted || res.destroyed) break;
+      if (!res.write(b)) await waitWritable(res);
+    }
+  } catch (e) {
+    if (!res.destroyed) {
+      const msg = `Error running logs job: ${(e as Error).message}`;
+      res.write(multiplexed ? encodeFrame(SYSTEMERR, msg + "\n") : msg + "\n");
+    }
+  }
+  if (!res.destroyed) res.end();
+}
+
 /** Writes each value as one JSON line (stats, events), honouring backpressure. */
 export async function writeJsonLines(res: ServerResponse, values: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
   for await (const v of values) {

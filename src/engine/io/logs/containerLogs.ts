@@ -1,6 +1,9 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../../errors/EngineError.js";
+import { LogBatchEncoder } from "./logBatchEncoder.js";
+import { LogMessageAssembler } from "./logMessages.js";
+import { scanLog } from "./logScanner.js";
 import { parseLogTimeBound } from "./logTime.js";
 import { readLogEntries } from "./readLogEntries.js";
 
@@ -66,4 +69,27 @@ export async function* containerLogs(src: LogSource, req: ContainerLogsRequest, 
     if (req.timestamps) data = Buffer.concat([Buffer.from(`${e.timestamp} `), data]);
     yield { stream: e.stream, data };
   }
+}
+
+/**
+ * The same output as containerLogs, already in wire form and batched: Docker's multiplexed
+ * frames (one per message) when `framed`, raw bytes for a TTY container, in buffers of ~64 KiB
+ * — what the daemon writes onto a response. Parsing goes straight from the file's chunks to
+ * the batch; a record's time is read only for since/until, its text copied only for timestamps.
+ */
+export async function* containerLogBatches(src: LogSource, req: ContainerLogsRequest, framed: boolean, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const tail = parseTail(req.tail);
+  const sinceNs = parseLogTimeBound(req.since, "since");
+  const untilNs = parseLogTimeBound(req.until, "until");
+  const enc = new LogBatchEncoder({ framed, timestamps: req.timestamps, details: req.details });
+  const asm = new LogMessageAssembler(enc, { sinceNs, untilNs, stdout: req.stdout, stderr: req.stderr });
+  const steps = scanLog({
+    path: src.logPath, tail, follow: req.follow, signal,
+    finished: src.finished ?? (() => outputFinished(src.runtimeDir)), watchDirs: [src.runtimeDir],
+  }, asm);
+  for await (const step of steps) {
+    // While following, an idle log hands out the partial batch: a follower sees output at once.
+    for (const b of enc.take(step === "idle")) yield b;
+  }
+  for (const b of enc.take(true)) yield b;
 }

@@ -37,3 +37,44 @@ export function parseLogTimeBound(value: string | undefined, what: "since" | "un
   if (t === null) throw invalidArgument(`logs: invalid value for "${what}": ${JSON.stringify(value)} (unix seconds or RFC 3339)`);
   return t;
 }
+
+/** A since/until bound split into seconds and nanoseconds, to compare record times without bigint arithmetic per line. */
+export interface TimeBound { sec: number; ns: number; exact: bigint }
+
+export function timeBound(ns: bigint): TimeBound {
+  let sec = ns / 1_000_000_000n;
+  if (sec * 1_000_000_000n > ns) sec -= 1n; // floor for times before the epoch
+  return { sec: Number(sec), ns: Number(ns - sec * 1_000_000_000n), exact: ns };
+}
+
+/** The number in buf[at, at + n) if it is all ASCII digits, else -1. */
+function digits(buf: Buffer, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = buf[i]! - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Compares a record's timestamp text buf[start, end) with a bound: < 0 before it, 0 equal, > 0
+ * after. The shim's fixed form (`2026-01-02T03:04:05.000000123Z`) is read from the bytes
+ * directly; anything else goes through parseRfc3339Ns, and an unparseable time counts as the
+ * epoch, as it always did.
+ */
+export function compareRecordTime(buf: Buffer, start: number, end: number, bound: TimeBound): number {
+  if (end - start === 30 && buf[start + 4] === 0x2d && buf[start + 7] === 0x2d && buf[start + 13] === 0x3a && buf[start + 16] === 0x3a && buf[start + 19] === 0x2e) {
+    const sep = buf[start + 10], zone = buf[start + 29];
+    const y = digits(buf, start, 4), mo = digits(buf, start + 5, 2), d = digits(buf, start + 8, 2);
+    const h = digits(buf, start + 11, 2), mi = digits(buf, start + 14, 2), s = digits(buf, start + 17, 2);
+    const frac = digits(buf, start + 20, 9);
+    if ((sep === 0x54 || sep === 0x74 || sep === 0x20) && (zone === 0x5a || zone === 0x7a) && (y | mo | d | h | mi | s | frac) >= 0) {
+      const sec = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+      if (!Number.isNaN(sec)) return sec !== bound.sec ? sec - bound.sec : frac - bound.ns;
+    }
+  }
+  const t = parseRfc3339Ns(buf.toString("latin1", start, end)) ?? 0n;
+  return t < bound.exact ? -1 : t > bound.exact ? 1 : 0;
+}
