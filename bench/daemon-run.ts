@@ -4,7 +4,9 @@
 // on private sockets and roots (test helpers); dockerd gets berth's busybox through
 // `docker save | docker load`, so both run the same image. Both use --network none (berthd has
 // no bridge yet; dockerd is started with --bridge=none). Run as root after `npx tsc -p .`:
-//   node dist/bench/daemon-run.js [--n 20]
+//   node dist/bench/daemon-run.js [--n 20] [--no-docker]
+// --no-docker measures berthd alone (e.g. while dockerd must not run on the host: it rewrites
+// the iptables FORWARD policy); compare with dockerd's numbers recorded in bench/README.md.
 import { spawnSync } from "node:child_process";
 import { startTestDaemon, DOCKER_CLI } from "../test/helpers/daemon.js";
 import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js";
@@ -12,6 +14,7 @@ import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js
 const args = process.argv.slice(2);
 const nIdx = args.indexOf("--n");
 const N = nIdx >= 0 ? Number(args[nIdx + 1]) : 20;
+const NO_DOCKER = args.includes("--no-docker");
 
 function cli(sock: string, argv: string[], input?: Buffer): { ms: number; stdout: Buffer } {
   const t0 = process.hrtime.bigint();
@@ -49,6 +52,7 @@ function measure(sock: string): { rm: number[]; detached: number[]; cold: number
 }
 
 async function main(): Promise<void> {
+  if (NO_DOCKER) return berthOnly();
   const skip = dockerdSkipReason();
   if (skip) throw new Error(`bench: ${skip}`);
   const berth = await startTestDaemon();
@@ -73,6 +77,25 @@ async function main(): Promise<void> {
     console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
   } finally {
     await dockerd?.stop();
+    const forced = await berth.cleanup();
+    if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
+  }
+}
+
+/** berthd alone: the same measurements, no ratio. */
+async function berthOnly(): Promise<void> {
+  const berth = await startTestDaemon();
+  try {
+    const b = measure(berth.sock);
+    const row = (label: string, xs: number[]) => {
+      const s = stats(xs);
+      console.log(`${label.padEnd(34)} ${s.median.toFixed(1).padStart(8)}   (mean ${s.mean.toFixed(1)}, p90 ${s.p90.toFixed(1)})`);
+    };
+    console.log(`docker CLI ${DOCKER_CLI}, ${N} runs each, median ms per command (berthd only, --no-docker)`);
+    row("first run --rm busybox true", [b.cold]);
+    row("run --rm busybox true", b.rm);
+    row("run -d busybox true", b.detached);
+  } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
   }

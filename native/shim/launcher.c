@@ -1,5 +1,5 @@
 /* `berth-shim launcher`: a small resident process that forks and executes shims for a caller
- * whose own fork(2) is expensive. Node's child_process.spawn forks the whole runtime (page
+ * whose own fork(2) is expensive, and mounts and unmounts for it (launcher_mount.c). Node's child_process.spawn forks the whole runtime (page
  * tables of a 50-250 MiB heap: 1.3 ms at 43 MiB RSS, 10.8 ms at 251 MiB, measured), blocking
  * its event loop; forking this process costs ~0.1 ms. The protocol is in native/README.md
  * ("berth-shim launcher"). It holds no container state: if it dies, the caller spawns
@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launcher_mount.h"
 #include "lines.h"
 #include "util.h"
 
@@ -173,6 +174,34 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
   answer(L, "pid", tag, num, strlen(num), NULL);
 }
 
+/* mount <tag> <source> <target> <fstype> <flags> <data> <cwd>: done here, not in a child. */
+static void handle_mount(struct launcher *L, struct line *ln) {
+  const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
+  uint64_t flags;
+  if (ln->nfields != 8 || parse_u64(ln->fields[5], 10, &flags) < 0) {
+    answer_error(L, tag, EINVAL, "mount needs a tag, source, target, fstype, decimal flags, data and cwd");
+    return;
+  }
+  char msg[512];
+  int err = launcher_mount(ln->fields[2], ln->fields[3], ln->fields[4], (unsigned long)flags, ln->fields[6], ln->fields[7], msg, sizeof(msg));
+  if (err) answer_error(L, tag, err, "%s", msg);
+  else answer(L, "ok", tag, NULL, 0, NULL);
+}
+
+/* umount <tag> <target> <flags> */
+static void handle_umount(struct launcher *L, struct line *ln) {
+  const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
+  uint64_t flags;
+  if (ln->nfields != 4 || parse_u64(ln->fields[3], 10, &flags) < 0 || flags > 0xffff) {
+    answer_error(L, tag, EINVAL, "umount needs a tag, a target and decimal flags");
+    return;
+  }
+  char msg[512];
+  int err = launcher_umount(ln->fields[2], (int)flags, msg, sizeof(msg));
+  if (err) answer_error(L, tag, err, "%s", msg);
+  else answer(L, "ok", tag, NULL, 0, NULL);
+}
+
 static void handle_requests(struct launcher *L) {
   char *nl;
   while ((nl = memchr(L->req, '\n', L->req_len))) {
@@ -192,6 +221,8 @@ static void handle_requests(struct launcher *L) {
     }
     struct line *ln = &ls.items[0];
     if (!strcmp(ln->fields[0], "spawn")) handle_spawn(L, ln);
+    else if (!strcmp(ln->fields[0], "mount")) handle_mount(L, ln);
+    else if (!strcmp(ln->fields[0], "umount")) handle_umount(L, ln);
     else answer_error(L, ln->nfields > 1 ? ln->fields[1] : "", EINVAL, "unknown request %.40s", ln->fields[0]);
     lines_free(&ls);
   }

@@ -1,11 +1,17 @@
 import type { Hook } from "../oci/runtime.js";
-import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+import type { FileId, MountRequest, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
 
 export type SysCall =
   | { op: "spawnShim"; req: ShimSpawnRequest }
   | { op: "kill"; pid: number; signal: number }
   | { op: "procStat"; pid: number }
-  | { op: "runHook"; hook: Hook; stateJson: string };
+  | { op: "runHook"; hook: Hook; stateJson: string }
+  | { op: "mount"; req: MountRequest }
+  | { op: "unmount"; target: string; flags: number };
+
+function errnoError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
 
 /**
  * A fake Sys for unit tests: records every call, keeps a table of "processes", and answers
@@ -71,6 +77,32 @@ export class RecordingSys implements Sys {
     this.calls.push({ op: "runHook", hook, stateJson });
     const f = this.hookFailures.get(hook.path);
     if (f) throw new Error(`hook ${hook.path}: ${f}`);
+  }
+
+  /** Mounts stacked per target, in order (mount pushes, unmount pops). */
+  readonly mounts = new Map<string, MountRequest[]>();
+  /** Scripted mount failures by target: the errno code the next mount there fails with. */
+  readonly mountFailures = new Map<string, string>();
+  /** Targets whose unmount fails with EBUSY. */
+  readonly busy = new Set<string>();
+
+  async mount(req: MountRequest): Promise<void> {
+    this.calls.push({ op: "mount", req });
+    const code = this.mountFailures.get(req.target);
+    if (code) {
+      this.mountFailures.delete(req.target);
+      throw errnoError(code, `mount ${req.fstype || req.source} on ${req.target}: ${code}`);
+    }
+    this.mounts.set(req.target, [...(this.mounts.get(req.target) ?? []), req]);
+  }
+
+  async unmount(target: string, flags: number): Promise<void> {
+    this.calls.push({ op: "unmount", target, flags });
+    const stack = this.mounts.get(target);
+    if (!stack?.length) throw errnoError("EINVAL", `umount ${target}: Invalid argument`);
+    if (this.busy.has(target) && (flags & 2) === 0) throw errnoError("EBUSY", `umount ${target}: Device or resource busy`);
+    stack.pop();
+    if (stack.length === 0) this.mounts.delete(target);
   }
 
   ops(): string[] {

@@ -51,6 +51,20 @@ export interface ShimSpawnResult {
   exited: Promise<ProcessExit>;
 }
 
+/** One mount(2) call (plus the remount a read-only bind needs), see native/README.md "launcher". */
+export interface MountRequest {
+  source: string;
+  target: string;
+  /** "" for a bind. */
+  fstype: string;
+  /** MS_* bits; with MS_BIND, bits besides MS_BIND|MS_REC are applied by a bind remount. */
+  flags: number;
+  /** Filesystem options (e.g. overlay's lowerdir=...), "" for none. */
+  data: string;
+  /** Working directory during the call (relative overlay lowerdirs); default: unchanged. */
+  cwd?: string;
+}
+
 export interface Sys {
   spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult>;
   /** kill(2); throws an ErrnoException (ESRCH when gone). */
@@ -65,4 +79,12 @@ export interface Sys {
   procCmdline(pid: number): Promise<string[] | null>;
   /** Runs an OCI hook with the state JSON on stdin; rejects on non-zero exit or timeout. */
   runHook(hook: Hook, stateJson: string): Promise<void>;
+  /**
+   * mount(2) in the caller's mount namespace without forking the caller. Rejects with an
+   * ErrnoException (`code`), or with LauncherUnavailable (src/sys/shimLauncher.ts) when it
+   * cannot be done this way: the caller then falls back to mount(8).
+   */
+  mount?(req: MountRequest): Promise<void>;
+  /** umount2(2) with MNT_* flags (0: a busy mount is EBUSY); EINVAL when nothing is mounted at target. Same errors as mount. */
+  unmount?(target: string, flags: number): Promise<void>;
 }

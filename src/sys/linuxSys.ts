@@ -1,15 +1,32 @@
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import type { Hook } from "../oci/runtime.js";
 import { parseProcStat } from "./procStat.js";
-import { LauncherUnavailable, ShimLauncher } from "./shimLauncher.js";
-import type { FileId, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+import { LauncherUnavailable, sharedShimLauncher } from "./shimLauncher.js";
+import type { FileId, MountRequest, ProcStat, ProcessExit, ShimSpawnRequest, ShimSpawnResult, Sys } from "./Sys.js";
+
+/**
+ * The berth-shim binary whose launcher does mounts when no shim path is given: $BERTH_SHIM,
+ * else this checkout's build (this file is dist/src/sys/linuxSys.js), else the installed one.
+ * The same order as the runtime's defaultShimPath, so both share one launcher process.
+ */
+export function hostShimPath(): string {
+  if (process.env.BERTH_SHIM) return process.env.BERTH_SHIM;
+  const built = resolve(dirname(fileURLToPath(import.meta.url)), "../../../native/build/berth-shim");
+  return existsSync(built) ? built : "/usr/local/libexec/berth/berth-shim";
+}
 
 /** Sys on the real kernel. */
 export class LinuxSys implements Sys {
   private shimSpawns = 0;
-  private launcher?: ShimLauncher;
+  /** The berth-shim whose launcher this LinuxSys uses, fixed on first use (any program can be spawned through it). */
+  private launcherPath?: string;
+
+  /** shimPath: the berth-shim whose launcher to use (default: the first spawned shim's, or hostShimPath() for a mount). */
+  constructor(private readonly opts: { shimPath?: string } = {}) {}
 
   /**
    * The first shim is spawned by Node directly; from the second on (a long-lived caller such as
@@ -20,12 +37,11 @@ export class LinuxSys implements Sys {
   async spawnShim(req: ShimSpawnRequest): Promise<ShimSpawnResult> {
     const viaLauncher = !req.newSession && (req.stdio === "inherit" || req.stdio === "ignore");
     if (viaLauncher && this.shimSpawns++ > 0) {
-      this.launcher ??= new ShimLauncher(req.shimPath);
       try {
-        return await this.launcher.spawn(req.shimPath, req.args, req.stdio as "inherit" | "ignore");
+        this.launcherPath ??= this.opts.shimPath ?? req.shimPath;
+        return await sharedShimLauncher(this.launcherPath).spawn(req.shimPath, req.args, req.stdio as "inherit" | "ignore");
       } catch (e) {
         if (!(e instanceof LauncherUnavailable)) throw e;
-        this.launcher = undefined;
       }
     }
     return this.spawnDirect(req);
@@ -45,6 +61,15 @@ export class LinuxSys implements Sys {
     await spawned;
     const syncLine = await readFirstLine(child.stdio[3] as Readable);
     return { pid: child.pid!, syncLine, exited };
+  }
+
+  /** Through the launcher (one process-wide, see sharedShimLauncher): no fork of this process. */
+  mount(req: MountRequest): Promise<void> {
+    return sharedShimLauncher((this.launcherPath ??= this.opts.shimPath ?? hostShimPath())).mount(req);
+  }
+
+  unmount(target: string, flags: number): Promise<void> {
+    return sharedShimLauncher((this.launcherPath ??= this.opts.shimPath ?? hostShimPath())).umount(target, flags);
   }
 
   kill(pid: number, signal: number): void {

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Socket } from "node:net";
 import { defaultShimPath } from "../runtime/linuxContext.js";
 import { LinuxSys } from "./linuxSys.js";
@@ -99,4 +101,93 @@ test("LinuxSys: the first shim is spawned directly, later ones through the launc
     process.kill(third.pid, "SIGKILL");
   }
   assert.deepEqual(await third.exited, { code: null, signal: "SIGKILL" });
+});
+
+// mount/umount are done by the launcher itself, in our mount namespace: needs root.
+const skipMount = skip || (process.getuid?.() !== 0 ? "mounting needs root" : false);
+
+function mountedAt(path: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.split(" ")[4] === path).map((l) => l.split(" - ")[1]?.split(" ")[0] ?? "");
+}
+
+test("launcher: mount and umount2 in our mount namespace, errors with their errno", { skip: skipMount }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-test-launcher-"));
+  const l = new ShimLauncher(SHIM);
+  try {
+    const t = join(dir, "t");
+    mkdirSync(t);
+    await l.mount({ source: "tmpfs", target: t, fstype: "tmpfs", flags: 2 | 4, data: "size=1m,mode=0711" });
+    await l.mount({ source: "tmpfs", target: t, fstype: "tmpfs", flags: 0, data: "" });
+    assert.deepEqual(mountedAt(t), ["tmpfs", "tmpfs"], "stacked");
+    await l.umount(t, 0);
+    await l.umount(t, 0);
+    assert.deepEqual(mountedAt(t), []);
+    await assert.rejects(l.umount(t, 0), (e: NodeJS.ErrnoException) => e.code === "EINVAL" && e.message.includes(t));
+    await assert.rejects(l.mount({ source: "tmpfs", target: join(dir, "missing"), fstype: "tmpfs", flags: 0, data: "" }), (e: NodeJS.ErrnoException) => e.code === "ENOENT" && /^mount tmpfs on .*missing: /.test(e.message));
+    await assert.rejects(l.mount({ source: "none", target: t, fstype: "berth-test-nofs", flags: 0, data: "" }), (e: NodeJS.ErrnoException) => e.code === "ENODEV");
+    assert.deepEqual(mountedAt(t), []);
+  } finally {
+    l.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("launcher: a read-only bind is a bind plus a remount; a lazy umount detaches a busy mount", { skip: skipMount }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-test-launcher-"));
+  const l = new ShimLauncher(SHIM);
+  try {
+    const src = join(dir, "src");
+    const t = join(dir, "t");
+    mkdirSync(src);
+    mkdirSync(t);
+    writeFileSync(join(src, "f"), "x");
+    await l.mount({ source: src, target: t, fstype: "", flags: 4096 | 16384 | 1, data: "" });
+    assert.equal(readFileSync(join(t, "f"), "utf8"), "x");
+    assert.throws(() => writeFileSync(join(t, "g"), "y"), (e: NodeJS.ErrnoException) => e.code === "EROFS");
+    const busy = openSync(join(t, "f"), "r");
+    try {
+      await assert.rejects(l.umount(t, 0), (e: NodeJS.ErrnoException) => e.code === "EBUSY");
+      await l.umount(t, 2 /* MNT_DETACH */);
+      assert.deepEqual(mountedAt(t), []);
+    } finally {
+      closeSync(busy);
+    }
+  } finally {
+    l.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("launcher: mount with a working directory (relative overlay lowerdirs); the launcher's own is kept for later spawns", { skip: skipMount }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-test-launcher-"));
+  const l = new ShimLauncher(SHIM);
+  try {
+    for (const d of ["l1", "l2", "u", "w", "t"]) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, "l1", "a"), "1");
+    writeFileSync(join(dir, "l2", "b"), "2");
+    const t = join(dir, "t");
+    await l.mount({ source: "overlay", target: t, fstype: "overlay", flags: 0, data: "lowerdir=l2:l1,upperdir=u,workdir=w", cwd: dir });
+    try {
+      assert.deepEqual(readdirSync(t).sort(), ["a", "b"]);
+    } finally {
+      await l.umount(t, 0);
+    }
+    await assert.rejects(l.mount({ source: "overlay", target: t, fstype: "overlay", flags: 0, data: "", cwd: join(dir, "missing") }), (e: NodeJS.ErrnoException) => e.code === "ENOENT" && /^chdir /.test(e.message));
+    const r = await l.spawn("/bin/sh", ["-c", "pwd >&3"], "ignore");
+    assert.equal(r.syncLine, process.cwd());
+    await r.exited;
+  } finally {
+    l.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("launcher protocol: malformed mount and umount requests are errors", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    await assert.rejects(l.umount("/x", -1), (e: NodeJS.ErrnoException) => e.code === "EINVAL" && /decimal flags/.test(e.message));
+    await assert.rejects(l.mount({ source: "s", target: "/x", fstype: "tmpfs", flags: 1.5, data: "" }), (e: NodeJS.ErrnoException) => e.code === "EINVAL" && /decimal flags/.test(e.message));
+  } finally {
+    l.close();
+  }
 });

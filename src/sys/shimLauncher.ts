@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import type { Socket } from "node:net";
 import { formatLine, parseLine } from "../util/lineFormat.js";
-import type { ProcessExit, ShimSpawnResult } from "./Sys.js";
+import type { MountRequest, ProcessExit, ShimSpawnResult } from "./Sys.js";
 
 /** The launcher is gone (or never started): the caller spawns directly instead. */
 export class LauncherUnavailable extends Error {}
@@ -23,8 +23,31 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Er
   return { promise, resolve, reject };
 }
 
+/** A request answered with one `ok` or `error` line (mount, umount). */
+interface Call {
+  syscall: string;
+  resolve(): void;
+  reject(e: Error): void;
+}
+
 const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+function errnoError(errno: number, message: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code: errnoNames.get(errno) ?? "EIO", errno: -errno, syscall });
+}
+
+const shared = new Map<string, ShimLauncher>();
+
+/**
+ * The process's launcher for a shim binary: one resident helper per process serves every
+ * LinuxSys and mountAll (it restarts itself on next use if it died), instead of one per user.
+ */
+export function sharedShimLauncher(shimPath: string): ShimLauncher {
+  let l = shared.get(shimPath);
+  if (!l) shared.set(shimPath, (l = new ShimLauncher(shimPath)));
+  return l;
+}
 
 /**
  * Client of `berth-shim launcher` (native/README.md): one small resident C process per
@@ -39,6 +62,7 @@ export class ShimLauncher {
   private sock?: Socket;
   private buf = "";
   private readonly jobs = new Map<string, Job>();
+  private readonly calls = new Map<string, Call>();
   private seq = 0;
 
   constructor(private readonly launcherPath: string) {}
@@ -80,6 +104,16 @@ export class ShimLauncher {
 
   private onAnswer(f: string[]): void {
     const [what, tag] = f;
+    const call = this.calls.get(tag ?? "");
+    if (call) {
+      this.calls.delete(tag!);
+      if (what === "ok") call.resolve();
+      // An older installed launcher without this request: as if there were none.
+      else if (f[3]?.startsWith("unknown request")) call.reject(new LauncherUnavailable(`shim launcher: ${f[3]}`));
+      else call.reject(errnoError(Number(f[2]), f[3] ?? `${call.syscall}: answered ${what}`, call.syscall));
+      this.unrefIfIdle();
+      return;
+    }
     const job = this.jobs.get(tag ?? "");
     if (!job) return;
     if (what === "pid") job.pid.resolve(Number(f[2]));
@@ -89,9 +123,7 @@ export class ShimLauncher {
       const sig = Number(f[3]);
       job.exit.resolve({ code: code >= 0 ? code : null, signal: sig > 0 ? (signalNames.get(sig) ?? null) : null });
     } else if (what === "error") {
-      const errno = Number(f[2]);
-      const e = Object.assign(new Error(`spawn ${f[3] ?? ""}`.trim()), { code: errnoNames.get(errno) ?? "EIO", errno: -errno, syscall: "spawn" });
-      job.pid.reject(e);
+      job.pid.reject(errnoError(Number(f[2]), `spawn ${f[3] ?? ""}`.trim(), "spawn"));
       this.finish(tag!);
       return;
     }
@@ -101,7 +133,12 @@ export class ShimLauncher {
 
   private finish(tag: string): void {
     if (!this.jobs.delete(tag)) return;
-    if (this.jobs.size === 0) this.sock?.unref();
+    this.unrefIfIdle();
+  }
+
+  /** Nothing in flight: the launcher must not keep the caller alive. */
+  private unrefIfIdle(): void {
+    if (this.jobs.size === 0 && this.calls.size === 0) this.sock?.unref();
   }
 
   /** The launcher died: nothing more will come for the jobs in flight. */
@@ -115,6 +152,10 @@ export class ShimLauncher {
       job.sync.resolve("");
       job.exit.resolve({ code: null, signal: null });
       this.jobs.delete(tag);
+    }
+    for (const [tag, call] of this.calls) {
+      call.reject(new LauncherUnavailable("shim launcher: exited"));
+      this.calls.delete(tag);
     }
   }
 
@@ -135,6 +176,31 @@ export class ShimLauncher {
     const childPid = await pid.promise;
     const syncLine = await sync.promise;
     return { pid: childPid, syncLine, exited: exit.promise };
+  }
+
+  /**
+   * mount(2) done by the launcher itself (it is in our mount namespace), so no fork of this
+   * process: see native/README.md. Rejects with an ErrnoException-like error (`code` such as
+   * "EINVAL", the launcher's message) or LauncherUnavailable.
+   */
+  mount(req: MountRequest): Promise<void> {
+    return this.call("mount", ["mount", req.source, req.target, req.fstype, String(req.flags), req.data, req.cwd ?? ""]);
+  }
+
+  /** umount2(2) with MNT_* flags, by the launcher. EINVAL: nothing is mounted at target. */
+  umount(target: string, flags: number): Promise<void> {
+    return this.call("umount2", ["umount", target, String(flags)]);
+  }
+
+  private call(syscall: string, fields: string[]): Promise<void> {
+    const sock = this.ensureStarted();
+    const tag = String(++this.seq);
+    const [what, ...rest] = fields;
+    return new Promise<void>((resolve, reject) => {
+      this.calls.set(tag, { syscall, resolve, reject });
+      sock.ref();
+      sock.write(formatLine(what!, tag, ...rest));
+    });
   }
 
   /** Stops the launcher (shims it started are not affected). */
