@@ -1,10 +1,13 @@
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomBytes, randomInt } from "node:crypto";
 import { DnsServer, type DnsRecords } from "../../src/network/dns/DnsServer.js";
 import { FakeUpstream, UPSTREAM_ANSWER } from "../../src/network/dns/testUpstream.js";
+import { containerResolvConf } from "../../src/network/dns/resolvConf.js";
 
 /**
  * The path containers use: a bridge with berthd's resolver on its gateway address, port 53,
@@ -28,6 +31,7 @@ let prefix = ""; // "10.2xx.yy"
 let gateway = "";
 let server: DnsServer | undefined;
 let upstream: FakeUpstream | undefined;
+let tmp: string | undefined;
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -86,6 +90,7 @@ after(async () => {
   const errors: string[] = [];
   await server?.close().catch((e: Error) => errors.push(e.message));
   await upstream?.close().catch((e: Error) => errors.push(e.message));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
   // Deleting the netns destroys eth0 and with it the host end; delete both explicitly anyway.
   for (const args of [["netns", "del", NETNS], ["link", "del", VETH], ["link", "del", BRIDGE]]) await run("ip", args);
   const links = await run("ip", ["-o", "link"]);
@@ -130,4 +135,17 @@ test("other names are forwarded to the host's (loopback) nameserver", { skip }, 
   assert.ok(upstream!.seen.slice(before).some((s) => s.name === "elsewhere.example" && s.type === 1));
   // Local names never reach the upstream.
   assert.ok(!upstream!.seen.some((s) => s.name.toLowerCase() === "web"));
+});
+
+test("with the container's resolv.conf, the plain lookup path reaches the resolver", { skip }, async () => {
+  tmp = mkdtempSync(join(tmpdir(), "berth-test-dns-"));
+  const conf = join(tmp, "resolv.conf");
+  writeFileSync(conf, containerResolvConf({ search: [], options: [] }, gateway));
+  // `ip netns exec` runs in a private mount namespace (slave of the host's), so this bind mount
+  // is seen by this one command only.
+  const script = `mount --bind ${conf} /etc/resolv.conf && exec /bin/busybox nslookup web`;
+  const r = await run("ip", ["netns", "exec", NETNS, "/bin/busybox", "sh", "-c", script]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, new RegExp(`Server:\\s+${gateway.replace(/\./g, "\\.")}`), r.out);
+  assert.deepEqual(answeredAddresses(r.out), [`${prefix}.2`], r.out);
 });

@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { createSocket } from "node:dgram";
 import { connect, createServer, type Server } from "node:net";
 import { randomInt } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { DnsServer, type DnsRecords } from "./DnsServer.js";
 import { FrameReader, frame } from "./tcpFraming.js";
 import { decode, makeQuery } from "./testPackets.js";
@@ -260,8 +261,10 @@ test("a taken UDP port is a Conflict too; an address no interface has is FailedP
   const t = createServer();
   await new Promise<void>((r) => t.listen(port, address, r));
   await new Promise<void>((r) => t.close(() => r()));
-  // 192.0.2.0/24 (TEST-NET-1) is on no interface here.
-  await assert.rejects(s.listen("192.0.2.254", port, null), (e) => isEngineError(e, "FailedPrecondition") && e.message.includes("192.0.2.254"));
+  // An address of TEST-NET-3 that no interface of this host has.
+  const local = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address)));
+  const absent = Array.from({ length: 250 }, (_, i) => `203.0.113.${i + 1}`).find((a) => !local.has(a))!;
+  await assert.rejects(s.listen(absent, port, null), (e) => isEngineError(e, "FailedPrecondition") && e.message.includes(absent));
 });
 
 test("close ends pending forwards and listeners; listen afterwards fails", async () => {
