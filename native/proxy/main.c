@@ -1,4 +1,4 @@
-/* berth-proxy [--ready-fd N] [--udp-idle-ms MS] MAPPING...
+/* berth-proxy [--ready-fd N] [--max-conns N] [--udp-idle-ms MS] MAPPING...
  * Binds every mapping, reports the bound ports (or the first error) on the ready fd, then
  * forwards until SIGTERM. Protocol: native/README.md, "berth-proxy". */
 #include "proxy.h"
@@ -54,7 +54,7 @@ static void fail(const char *mapping, int err, const char *msg) {
 }
 
 static void usage(const char *why) {
-  fprintf(stderr, "berth-proxy: %s\nusage: berth-proxy [--ready-fd N] [--udp-idle-ms MS] proto:host_ip:host_port:container_ip:container_port...\n", why);
+  fprintf(stderr, "berth-proxy: %s\nusage: berth-proxy [--ready-fd N] [--max-conns N] [--udp-idle-ms MS] proto:host_ip:host_port:container_ip:container_port...\n", why);
   if (ready_fd >= 0) fail("", EINVAL, why);
   exit(2);
 }
@@ -80,6 +80,9 @@ int main(int argc, char **argv) {
       if (bad || v > 65535 || fcntl((int)v, F_GETFD) < 0) usage("--ready-fd: not an open file descriptor");
       ready_fd = (int)v;
       fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+    } else if (strcmp(argv[first], "--max-conns") == 0) {
+      if (bad || v == 0 || v > 1000000) usage("--max-conns: want a count, 1 to 1000000");
+      tcp_set_max_conns((int)v);
     } else if (strcmp(argv[first], "--udp-idle-ms") == 0) {
       if (bad || v == 0 || v > 86400000) usage("--udp-idle-ms: want milliseconds, 1 to 86400000");
       udp_set_idle_ms((unsigned)v);

@@ -54,7 +54,9 @@ int tcp_serve(struct mapping *m);
 int udp_serve(struct mapping *m);
 /* How long a UDP flow may stay idle before it is dropped (default 30 s). */
 void udp_set_idle_ms(unsigned ms);
-/* Raises RLIMIT_NOFILE to its hard limit and sizes the TCP connection cap from it. */
+/* The TCP connection cap asked for (default 4096); tcp_set_limits may lower it. */
+void tcp_set_max_conns(int n);
+/* Raises RLIMIT_NOFILE to its hard limit and lowers the TCP connection cap to fit the fds. */
 void tcp_set_limits(void);
 
 /* Diagnostics on stderr, prefixed "berth-proxy: ". */

@@ -50,6 +50,10 @@ static int conn_cap = CONN_CAP;
 static int nconns;
 static int reserve_fd = -1; /* kept so that accept can still drain the queue at EMFILE */
 
+static int cap_asked; /* set by --max-conns: then a lowered cap is worth a line */
+
+void tcp_set_max_conns(int n) { conn_cap = n; cap_asked = 1; }
+
 void tcp_set_limits(void) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -61,7 +65,10 @@ void tcp_set_limits(void) {
     long budget = rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
     long cap = (budget - 64) / FDS_PER_CONN;
     if (cap < 1) cap = 1;
-    if (cap < conn_cap) conn_cap = (int)cap;
+    if (cap < conn_cap) {
+      if (cap_asked) logf_("connection cap lowered from %d to %ld to fit RLIMIT_NOFILE %ld", conn_cap, cap, budget);
+      conn_cap = (int)cap;
+    }
   }
   reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }

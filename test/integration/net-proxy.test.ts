@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer, type AddressInfo, type Server } from "node:net";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -151,6 +151,8 @@ async function occupy(port: number, host = "127.0.0.1"): Promise<Server | undefi
 
 test("net-proxy: 10 MiB through TCP both ways, byte-exact, with the client's half-close", { skip }, async () => {
   const h = await start([tcp("127.0.0.1", "0")]);
+  const fds = () => readdirSync(`/proc/${h.pid}/fd`).length;
+  const idleFds = fds();
   assert.equal(h.bound[0].hostIp, "127.0.0.1");
   assert.ok(h.bound[0].hostPort > 0, "port 0 reports the port the kernel chose");
   const payload = randomBytes(10 * 1024 * 1024);
@@ -162,6 +164,10 @@ test("net-proxy: 10 MiB through TCP both ways, byte-exact, with the client's hal
   // Several connections at once are independent.
   const many = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange(h.bound[0].hostPort, Buffer.from(`conn ${i}`))));
   many.forEach((b, i) => assert.ok(b.toString().startsWith(`conn ${i}\nEND `)));
+  // Every finished connection gave back its sockets and pipes.
+  const until = Date.now() + 3000;
+  while (fds() !== idleFds && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fds(), idleFds, "fds of finished connections were closed");
 });
 
 test("net-proxy: a refused container port closes the client's connection", { skip }, async () => {
@@ -329,5 +335,48 @@ test("net-proxy: idle UDP flows expire (--udp-idle-ms) and their sockets are clo
     p.kill("SIGTERM");
     const code = await new Promise((r) => (p.exitCode !== null ? r(p.exitCode) : p.once("exit", (c) => r(c))));
     assert.equal(code, 0, "SIGTERM ends the proxy with status 0");
+  }
+});
+
+test("net-proxy: past the connection cap new connections are refused with a message, and admitted again below it", { skip }, async () => {
+  const p = spawn(defaultProxyPath(), ["--max-conns", "2", `tcp:127.0.0.1:0:${CT_IP}:${ECHO_PORT}`], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(p);
+  let stderr = "";
+  p.stderr!.on("data", (d) => (stderr += d));
+  const report = await new Promise<string>((res, rej) => {
+    let text = "";
+    p.stdout!.on("data", (d) => { text += d; if (text.endsWith("ready\n")) res(text); });
+    p.once("exit", (c) => rej(new Error(`berth-proxy exited ${c}: ${text}`)));
+  });
+  const port = Number(report.split("\n")[0].split("\t")[3]);
+  // Two held connections, each proven relayed (its echo came back).
+  const held = await Promise.all([0, 1].map((i) => new Promise<Socket>((res, rej) => {
+    const c = connect(port, "127.0.0.1");
+    c.once("data", () => res(c));
+    c.on("error", rej);
+    c.write(`held ${i}`);
+  })));
+  try {
+    const third = await new Promise<string>((res) => {
+      const c = connect(port, "127.0.0.1");
+      c.on("data", () => res("relayed"));
+      c.on("error", (e: NodeJS.ErrnoException) => res(e.code ?? "error"));
+      c.on("close", () => res("closed"));
+      c.write("third");
+    });
+    assert.notEqual(third, "relayed");
+    assert.match(stderr, /connection limit \(2\) reached/);
+    held[0].destroy();
+    // Once a slot is free again a new connection is relayed (the proxy sees the close first).
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      ok = await exchange(port, Buffer.from("again")).then((b) => b.toString().startsWith("again\nEND "), () => false);
+      if (!ok) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(ok, "a connection below the cap is relayed again");
+  } finally {
+    for (const c of held) c.destroy();
+    p.kill("SIGTERM");
+    await new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)));
   }
 });
