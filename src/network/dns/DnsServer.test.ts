@@ -216,6 +216,23 @@ test("forwards in flight are bounded: beyond the limit queries are REFUSED", asy
   assert.equal(decode((await first)!).rcode, 2);
 });
 
+test("many concurrent forwards: all answered, no listener-leak warning", async () => {
+  const upPort = randomPort();
+  const up = await fakeUpstream(upPort);
+  const { address, port } = await listening({ upstreams: () => [up.address], upstreamPort: upPort });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on("warning", onWarning);
+  try {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => udpAsk(address, port, makeQuery(`n${i}.example`, 1, { id: i }))));
+    assert.deepEqual(answers.map((a) => decode(a!).id), Array.from({ length: 40 }, (_, i) => i));
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
+
 test("listening again replaces the records; unlisten frees the address and port", async () => {
   const { s, address, port } = await listening();
   await s.listen(address, port, { lookup: (n) => (n === "web" ? ["172.18.0.9"] : []), reverse: () => undefined });

@@ -8,6 +8,7 @@
  * failing records callback gets SERVFAIL, and socket errors are logged.
  */
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { setMaxListeners } from "node:events";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
 import { conflict, failedPrecondition, wrapError } from "../../errors/EngineError.js";
 import { answerLocally, type DnsRecords } from "./localAnswer.js";
@@ -61,7 +62,10 @@ export class DnsServer {
   private rotation = 0;
   private closed = false;
 
-  constructor(private readonly opts: DnsServerOptions) {}
+  constructor(private readonly opts: DnsServerOptions) {
+    // Every pending forward listens on the one abort signal; the in-flight bound is the real limit.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /**
    * Serves `address:port` on UDP and TCP with `records` (null: forward only). Listening again on
