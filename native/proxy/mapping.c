@@ -41,7 +41,7 @@ int mapping_parse(const char *text, struct mapping *m, struct proxy_error *e) {
   *first = '\0';
   if (strcmp(buf, "tcp") == 0) m->proto = PROTO_TCP;
   else if (strcmp(buf, "udp") == 0) m->proto = PROTO_UDP;
-  else return fail(e, EINVAL, "invalid protocol %s (want tcp or udp)", buf);
+  else return fail(e, EINVAL, "invalid protocol %.32s (want tcp or udp)", buf);
 
   /* From the right: container_port, container_ip, host_port; what remains is host_ip. */
   char *rest = first + 1;
