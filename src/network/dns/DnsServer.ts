@@ -209,7 +209,7 @@ export class DnsServer {
       return undefined;
     }
     if (parsed.kind === "reply") {
-      this.log("debug", `dns ${l.address}:${l.port}/${transport}: refused a packet: ${parsed.reason}`);
+      this.log("debug", `dns ${l.address}:${l.port}/${transport}: rejected a packet: ${parsed.reason}`);
       return parsed.response;
     }
     const q = parsed.query;
