@@ -2,10 +2,10 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../../errors/EngineError.js";
 import { LogBatchEncoder } from "./logBatchEncoder.js";
-import { LogMessageAssembler } from "./logMessages.js";
-import { scanLog } from "./logScanner.js";
+import type { LogStreamId } from "./criChunkParser.js";
+import { LogMessageAssembler, type LogSink } from "./logMessages.js";
+import { scanLog, type ScanStep } from "./logScanner.js";
 import { parseLogTimeBound } from "./logTime.js";
-import { readLogEntries } from "./readLogEntries.js";
 
 /** What `GET /containers/{id}/logs` asks for (the API's LogsOptions, repeated here: the engine does not import api code). */
 export interface ContainerLogsRequest {
@@ -49,26 +49,45 @@ export async function outputFinished(runtimeDir: string): Promise<boolean> {
   return !(await exists(join(runtimeDir, "ctl.sock")));
 }
 
+/** Collects the selected messages as output pieces, prefixed as Docker shapes them. */
+class PieceSink implements LogSink {
+  readonly pieces: OutputPiece[] = [];
+  constructor(private readonly req: ContainerLogsRequest) {}
+
+  message(stream: LogStreamId, data: Buffer, start: number, end: number, ts: Buffer, tsStart: number, tsEnd: number): void {
+    const parts = [data.subarray(start, end)];
+    if (this.req.details) parts.unshift(SPACE);
+    if (this.req.timestamps) parts.unshift(ts.subarray(tsStart, tsEnd), SPACE);
+    // A copy (concat copies even one part): the scanner reuses its buffers.
+    this.pieces.push({ stream: stream === 1 ? "stdout" : "stderr", data: Buffer.concat(parts) });
+  }
+}
+
+const SPACE = Buffer.from(" ");
+
 /**
  * A container's logs as output pieces, shaped as Docker sends them: the selected streams,
  * `timestamps` as an RFC3339Nano prefix per message, `details` as the (empty) attribute
  * prefix Docker writes (a single space: berth has no log attributes).
  */
 export async function* containerLogs(src: LogSource, req: ContainerLogsRequest, signal?: AbortSignal): AsyncGenerator<OutputPiece> {
+  const sink = new PieceSink(req);
+  for await (const _ of scanContainerLog(src, req, sink, signal)) {
+    if (sink.pieces.length > 0) yield* sink.pieces.splice(0);
+  }
+  yield* sink.pieces.splice(0);
+}
+
+/** The scan behind both forms: the request's tail, bounds and streams applied, messages into `sink`. */
+function scanContainerLog(src: LogSource, req: ContainerLogsRequest, sink: LogSink, signal?: AbortSignal): AsyncGenerator<ScanStep, void> {
   const tail = parseTail(req.tail);
   const sinceNs = parseLogTimeBound(req.since, "since");
   const untilNs = parseLogTimeBound(req.until, "until");
-  const entries = readLogEntries({
-    path: src.logPath, tail, sinceNs, untilNs, follow: req.follow, signal,
+  const asm = new LogMessageAssembler(sink, { sinceNs, untilNs, stdout: req.stdout, stderr: req.stderr });
+  return scanLog({
+    path: src.logPath, tail, follow: req.follow, signal,
     finished: src.finished ?? (() => outputFinished(src.runtimeDir)), watchDirs: [src.runtimeDir],
-  });
-  for await (const e of entries) {
-    if (e.stream === "stdout" ? !req.stdout : !req.stderr) continue;
-    let data = e.data;
-    if (req.details) data = Buffer.concat([Buffer.from(" "), data]);
-    if (req.timestamps) data = Buffer.concat([Buffer.from(`${e.timestamp} `), data]);
-    yield { stream: e.stream, data };
-  }
+  }, asm);
 }
 
 /**
@@ -78,16 +97,8 @@ export async function* containerLogs(src: LogSource, req: ContainerLogsRequest, 
  * the batch; a record's time is read only for since/until, its text copied only for timestamps.
  */
 export async function* containerLogBatches(src: LogSource, req: ContainerLogsRequest, framed: boolean, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const tail = parseTail(req.tail);
-  const sinceNs = parseLogTimeBound(req.since, "since");
-  const untilNs = parseLogTimeBound(req.until, "until");
   const enc = new LogBatchEncoder({ framed, timestamps: req.timestamps, details: req.details });
-  const asm = new LogMessageAssembler(enc, { sinceNs, untilNs, stdout: req.stdout, stderr: req.stderr });
-  const steps = scanLog({
-    path: src.logPath, tail, follow: req.follow, signal,
-    finished: src.finished ?? (() => outputFinished(src.runtimeDir)), watchDirs: [src.runtimeDir],
-  }, asm);
-  for await (const step of steps) {
+  for await (const step of scanContainerLog(src, req, enc, signal)) {
     // While following, an idle log hands out the partial batch: a follower sees output at once.
     for (const b of enc.take(step === "idle")) yield b;
   }

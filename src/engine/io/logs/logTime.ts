@@ -38,13 +38,24 @@ export function parseLogTimeBound(value: string | undefined, what: "since" | "un
   return t;
 }
 
-/** A since/until bound split into seconds and nanoseconds, to compare record times without bigint arithmetic per line. */
-export interface TimeBound { sec: number; ns: number; exact: bigint }
+/**
+ * A since/until bound split into seconds and nanoseconds, to compare record times without
+ * bigint arithmetic per line; it remembers the last record second it computed (consecutive
+ * records mostly share their `YYYY-MM-DDTHH:MM:SS`).
+ */
+export interface TimeBound { sec: number; ns: number; exact: bigint; lastPrefix: Buffer; lastSec: number }
 
 export function timeBound(ns: bigint): TimeBound {
   let sec = ns / 1_000_000_000n;
   if (sec * 1_000_000_000n > ns) sec -= 1n; // floor for times before the epoch
-  return { sec: Number(sec), ns: Number(ns - sec * 1_000_000_000n), exact: ns };
+  return { sec: Number(sec), ns: Number(ns - sec * 1_000_000_000n), exact: ns, lastPrefix: Buffer.alloc(19), lastSec: NaN };
+}
+
+/** Whether buf[start, start + 19) equals the bound's remembered prefix (seconds digits first: they change most). */
+function samePrefix(b: TimeBound, buf: Buffer, start: number): boolean {
+  const p = b.lastPrefix;
+  for (let i = 18; i >= 0; i--) if (p[i] !== buf[start + i]) return false;
+  return !Number.isNaN(b.lastSec);
 }
 
 /** The number in buf[at, at + n) if it is all ASCII digits, else -1. */
@@ -66,15 +77,25 @@ function digits(buf: Buffer, at: number, n: number): number {
  */
 export function compareRecordTime(buf: Buffer, start: number, end: number, bound: TimeBound): number {
   if (end - start === 30 && buf[start + 4] === 0x2d && buf[start + 7] === 0x2d && buf[start + 13] === 0x3a && buf[start + 16] === 0x3a && buf[start + 19] === 0x2e) {
-    const sep = buf[start + 10], zone = buf[start + 29];
+    const zone = buf[start + 29];
+    const frac = digits(buf, start + 20, 9);
+    if (frac >= 0 && (zone === 0x5a || zone === 0x7a) && samePrefix(bound, buf, start)) return cmp(bound.lastSec, frac, bound);
+    const sep = buf[start + 10];
     const y = digits(buf, start, 4), mo = digits(buf, start + 5, 2), d = digits(buf, start + 8, 2);
     const h = digits(buf, start + 11, 2), mi = digits(buf, start + 14, 2), s = digits(buf, start + 17, 2);
-    const frac = digits(buf, start + 20, 9);
     if ((sep === 0x54 || sep === 0x74 || sep === 0x20) && (zone === 0x5a || zone === 0x7a) && (y | mo | d | h | mi | s | frac) >= 0) {
       const sec = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
-      if (!Number.isNaN(sec)) return sec !== bound.sec ? sec - bound.sec : frac - bound.ns;
+      if (!Number.isNaN(sec)) {
+        buf.copy(bound.lastPrefix, 0, start, start + 19);
+        bound.lastSec = sec;
+        return cmp(sec, frac, bound);
+      }
     }
   }
   const t = parseRfc3339Ns(buf.toString("latin1", start, end)) ?? 0n;
   return t < bound.exact ? -1 : t > bound.exact ? 1 : 0;
+}
+
+function cmp(sec: number, ns: number, bound: TimeBound): number {
+  return sec !== bound.sec ? sec - bound.sec : ns - bound.ns;
 }
