@@ -2,8 +2,15 @@
  * The network service: Docker's network API (list/inspect/create/remove/prune) and the
  * engine's ContainerNetworking contract (src/network/types.ts) over one set of SQLite records,
  * the kernel operations of NetOps and berth's nftables table. See src/network/README.md.
+ *
+ * Ordering rule (crash safety): whatever is created is recorded first and then made in the
+ * kernel; whatever is removed is removed from the kernel first and then from the records. A
+ * crash in between leaves a record whose kernel part may or may not exist, and open()/restore()
+ * make it whole (bridges are ensured, stale endpoints torn down with "ok if missing" ops).
  */
-import { EngineError } from "../errors/EngineError.js";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { EngineError, invalidArgument, notFound } from "../errors/EngineError.js";
 import type { SqliteDatabase } from "../image/metadata/sqlite.js";
 import type { Filters } from "../api/filters.js";
 import type { PortMap } from "../api/types/container.js";
@@ -13,6 +20,18 @@ import type {
 import type { NetOps } from "./NetOps.js";
 import type { ContainerNetInfo, ContainerNetworking, ContainerNetworkView, NetworkSetup } from "./types.js";
 import type { DnsServer } from "./dns/DnsServer.js";
+import { NetworkStore, type NetworkRecord } from "./NetworkStore.js";
+import { Firewall } from "./firewall/Firewall.js";
+import type { DnatRule } from "./firewall/nftScript.js";
+import { readHostRoutes } from "./ipam/hostRoutes.js";
+import { parseSubnet, type Subnet } from "./ipam/ipv4.js";
+import { DEFAULT_ADDRESS_POOLS, DEFAULT_BRIDGE_POOLS, nextFreeSubnet, parsePools } from "./ipam/pools.js";
+import { buildNetworkRecord, bridgeCidr, defaultBridgeRecord, forbidden, newNetworkId, predefinedRecord } from "./networkRecord.js";
+import { listSelector, networkResource, pruneSelector } from "./networkResource.js";
+import { networkDnsRecords } from "./dnsRecords.js";
+import { berthProxy, type PortProxy } from "./portProxy.js";
+import { Attachments } from "./Attachments.js";
+import type { ServiceContext } from "./serviceContext.js";
 
 export interface NetworkServiceOptions {
   db: SqliteDatabase;
@@ -34,79 +53,308 @@ export interface NetworkServiceOptions {
   /** Port the resolver listens on (53; tests may use another). */
   dnsPort?: number;
   proxyBinary?: string;
+  /** The port proxy (default: berth-proxy via ports/proxyProcess.ts); tests pass a fake. */
+  portProxy?: PortProxy;
   /** default /etc/resolv.conf */
   hostResolvConf?: string;
+  /** default /proc/net/route (tests pass a file). */
+  hostRoutesFile?: string;
   log: (level: "debug" | "info" | "warn" | "error", msg: string) => void;
 }
 
-const notYet = (what: string) => new EngineError("NotImplemented", `${what}: not implemented in berth yet`);
-
 export class NetworkService implements ContainerNetworking {
-  private constructor(private readonly o: NetworkServiceOptions) {}
+  private readonly store: NetworkStore;
+  private readonly firewall: Firewall;
+  private readonly ctx: ServiceContext;
+  private readonly attachments: Attachments;
+  /** Networks being removed: no new endpoints on them. */
+  private readonly removing = new Set<string>();
+  /** Networks whose DNS listener is up (their containers get it as nameserver). */
+  private readonly dnsUp = new Set<string>();
 
-  /** Schema, predefined networks, default bridge in the kernel, nft table installed. */
+  private constructor(private readonly o: NetworkServiceOptions) {
+    parsePools(o.addressPools);
+    this.store = new NetworkStore(o.db);
+    this.firewall = new Firewall(o.ops, o.tableName, !o.userlandProxy);
+    this.ctx = {
+      store: this.store,
+      ops: o.ops,
+      opts: o,
+      proxy: o.portProxy ?? berthProxy(o.proxyBinary),
+      lookup: (x) => this.lookup(x),
+      usable: (n) => {
+        if (this.removing.has(n.id)) throw notFound(`network ${n.name} not found`);
+      },
+      syncFirewall: () => this.syncFirewall(),
+      dnsUp: (id) => this.dnsUp.has(id),
+    };
+    this.attachments = new Attachments(this.ctx);
+  }
+
+  /** Schema, predefined networks, every bridge ensured in the kernel, nft table installed, DNS listening. */
   static async open(o: NetworkServiceOptions): Promise<NetworkService> {
-    return new NetworkService(o);
+    const s = new NetworkService(o);
+    await s.ensurePredefined();
+    for (const n of s.store.networks()) {
+      if (n.driver !== "bridge") continue;
+      try {
+        await s.ensureKernel(n);
+      } catch (e) {
+        // One broken network must not keep the daemon down; the default bridge must work.
+        if (n.defaultBridge) throw e;
+        o.log("error", `network ${n.name}: ${(e as Error).message}`);
+      }
+    }
+    await s.syncFirewall();
+    return s;
   }
 
-  list(_filters: Filters): NetworkResource[] {
-    throw notYet("list networks");
+  // --- Network API
+
+  list(filters: Filters): NetworkResource[] {
+    const sel = listSelector(filters);
+    // Since API 1.28 the list carries no containers (inspect does).
+    return this.store.networks().filter((n) => sel(n, this.store.countEndpoints(n.id))).map((n) => networkResource(n, null));
   }
 
-  inspect(_idOrName: string, _o?: { verbose?: boolean }): NetworkResource {
-    throw notYet("inspect network");
+  inspect(idOrName: string, _o?: { verbose?: boolean }): NetworkResource {
+    const n = this.lookup(idOrName);
+    return networkResource(n, this.store.endpointsOfNetwork(n.id));
   }
 
-  async create(_req: NetworkCreateRequest): Promise<NetworkCreateResponse> {
-    throw notYet("create network");
+  async create(req: NetworkCreateRequest): Promise<NetworkCreateResponse> {
+    const routes = await readHostRoutes(this.o.hostRoutesFile);
+    // Synchronous from here to the insert: two creates cannot choose the same subnet or name.
+    const networks = this.store.networks();
+    const ours = new Set(networks.map((n) => n.bridge).filter((b): b is string => !!b));
+    const taken: Subnet[] = [
+      ...networks.filter((n) => n.subnet).map((n) => parseSubnet(n.subnet!)!),
+      // Routes of berth's own bridges are its networks, already counted.
+      ...routes.filter((r) => !ours.has(r.iface)).map((r) => r.subnet),
+    ];
+    const rec = buildNetworkRecord(req, {
+      id: newNetworkId(),
+      taken,
+      pools: this.o.addressPools.length > 0 ? this.o.addressPools : DEFAULT_ADDRESS_POOLS,
+      bridgesInUse: new Map(networks.filter((n) => n.bridge).map((n) => [n.bridge!, n.name])),
+      nameTaken: (name) => this.store.networkByName(name) !== undefined,
+    });
+    this.store.insertNetwork(rec);
+    try {
+      await this.ensureKernel(rec);
+      await this.syncFirewall();
+    } catch (e) {
+      const cleanup: unknown[] = [];
+      const attempt = async (what: string, fn: () => Promise<void>) => {
+        try { await fn(); } catch (x) { cleanup.push(new Error(`${what}: ${(x as Error).message}`)); }
+      };
+      await attempt("stop DNS", () => this.stopDns(rec));
+      await attempt("delete bridge", () => this.o.ops.bridgeDelete(rec.bridge!));
+      this.store.deleteNetwork(rec.id);
+      this.firewall.forget(rec.bridge!);
+      await attempt("firewall", () => this.syncFirewall());
+      const base = e instanceof EngineError ? e : new EngineError("Internal", `create network ${rec.name}: ${(e as Error).message}`);
+      throw new EngineError(base.kind, base.message, { cause: e, cleanupErrors: cleanup, detail: base.detail });
+    }
+    return { Id: rec.id, Warning: "" };
   }
 
-  async remove(_idOrName: string): Promise<void> {
-    throw notYet("remove network");
+  async remove(idOrName: string): Promise<void> {
+    const n = this.lookup(idOrName);
+    if (n.predefined) throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
+    if (this.removing.has(n.id)) return;
+    if (this.store.countEndpoints(n.id) > 0) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    this.removing.add(n.id);
+    try {
+      // Kernel first, record last: a crash in between leaves a record that open() makes whole again.
+      await this.stopDns(n);
+      await this.syncFirewall();
+      await this.o.ops.bridgeDelete(n.bridge!);
+      this.firewall.forget(n.bridge!);
+      this.store.deleteNetwork(n.id);
+    } finally {
+      this.removing.delete(n.id);
+    }
   }
 
-  async prune(_filters: Filters): Promise<NetworkPruneResponse> {
-    throw notYet("prune networks");
+  async prune(filters: Filters): Promise<NetworkPruneResponse> {
+    const sel = pruneSelector(filters);
+    const deleted: string[] = [];
+    for (const n of this.store.networks()) {
+      if (n.predefined || this.store.countEndpoints(n.id) > 0 || !sel(n)) continue;
+      try {
+        await this.remove(n.id);
+        deleted.push(n.name);
+      } catch (e) {
+        // A network that became busy meanwhile simply stays (Docker does the same).
+        this.o.log("warn", `prune networks: ${n.name}: ${(e as Error).message}`);
+      }
+    }
+    return { NetworksDeleted: deleted };
   }
 
-  validate(_mode: string, _endpoints: Record<string, EndpointSettings> | undefined, _portBindings: PortMap, _exposedPorts: string[]): Record<string, EndpointSettings> {
-    throw notYet("validate network settings");
+  // --- ContainerNetworking
+
+  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[]): Record<string, EndpointSettings> {
+    return this.attachments.validate(mode, endpoints, portBindings, exposedPorts);
   }
 
-  async setUp(_c: ContainerNetInfo): Promise<NetworkSetup> {
-    throw notYet("set up container networking");
+  setUp(c: ContainerNetInfo): Promise<NetworkSetup> {
+    return this.attachments.setUp(c);
   }
 
-  async tearDown(_containerId: string): Promise<void> {
-    throw notYet("tear down container networking");
+  tearDown(containerId: string): Promise<void> {
+    return this.attachments.tearDown(containerId);
   }
 
-  netnsPath(_containerId: string): string | undefined {
-    throw notYet("netns path");
+  netnsPath(containerId: string): string | undefined {
+    return this.store.netns(containerId)?.path;
   }
 
-  view(_containerId: string, _c: ContainerNetInfo): ContainerNetworkView {
-    throw notYet("view container networking");
+  view(containerId: string, c: ContainerNetInfo): ContainerNetworkView {
+    return this.attachments.view(containerId, c);
   }
 
-  async connect(_network: string, _c: ContainerNetInfo, _cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }> {
-    throw notYet("connect container");
+  connect(network: string, c: ContainerNetInfo, cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }> {
+    return this.attachments.connect(network, c, cfg);
   }
 
-  async disconnect(_network: string, _containerId: string): Promise<void> {
-    throw notYet("disconnect container");
+  disconnect(network: string, containerId: string): Promise<void> {
+    return this.attachments.disconnect(network, containerId);
   }
 
-  resolveName(_network: string): string {
-    throw notYet("resolve network");
+  resolveName(network: string): string {
+    return this.lookup(network).name;
   }
 
-  async restore(_running: ContainerNetInfo[]): Promise<void> {
-    throw notYet("restore networking");
+  /**
+   * At daemon start (after open): bridges and rules are in place already; adopts the endpoints of
+   * `running`, tears down everything else, and removes netns files no record owns.
+   */
+  async restore(running: ContainerNetInfo[]): Promise<void> {
+    await this.attachments.restore(running);
+    await this.syncFirewall();
+    const dir = join(this.o.execRoot, "netns");
+    let files: string[] = [];
+    try {
+      files = await readdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const owned = new Set(this.store.allNetns().map((r) => r.path));
+    for (const f of files) {
+      const path = join(dir, f);
+      if (owned.has(path)) continue;
+      this.o.log("info", `network restore: removing netns file ${path} that no container owns`);
+      await this.o.ops.netnsDelete(path);
+    }
   }
 
   /** Stops DNS listeners; leaves kernel state (containers keep running: live restore). */
   async close(): Promise<void> {
-    void this.o;
+    for (const n of this.store.networks()) {
+      if (this.dnsUp.has(n.id)) await this.stopDns(n);
+    }
+  }
+
+  /** Removes berth's nft table (tests and uninstall only: the daemon keeps it across restarts). */
+  async removeFirewall(): Promise<void> {
+    await this.firewall.remove();
+  }
+
+  // --- internals
+
+  /** Full name, then full id, then unique id prefix (Docker's order). */
+  private lookup(idOrName: string): NetworkRecord {
+    const missing = () => notFound(`network ${idOrName} not found`);
+    if (idOrName === "") throw missing();
+    const byName = this.store.networkByName(idOrName);
+    if (byName) return byName;
+    const byId = this.store.network(idOrName);
+    if (byId) return byId;
+    if (!/^[0-9a-f]+$/.test(idOrName)) throw missing();
+    const matches = this.store.networks().filter((n) => n.id.startsWith(idOrName));
+    if (matches.length > 1) throw invalidArgument(`network ${idOrName} is ambiguous (${matches.length} matches found based on ID prefix)`);
+    if (matches.length === 0) throw missing();
+    return matches[0]!;
+  }
+
+  private async ensurePredefined(): Promise<void> {
+    for (const name of ["host", "none"] as const) {
+      if (!this.store.networkByName(name)) this.store.insertNetwork(predefinedRecord(name, newNetworkId()));
+    }
+    const cur = this.store.networkByName("bridge");
+    const want = this.o.defaultBridge;
+    if (!want) {
+      if (cur && this.store.countEndpoints(cur.id) === 0) {
+        this.o.log("info", `default bridge disabled: removing network bridge (${cur.bridge})`);
+        await this.o.ops.bridgeDelete(cur.bridge!);
+        this.store.deleteNetwork(cur.id);
+      }
+      return;
+    }
+    let cidr = want.cidr;
+    if (!cidr && cur && cur.bridge === want.name) return;
+    if (cur && cidr && cur.bridge === want.name && bridgeCidr(cur) === cidr) return;
+    if (cur && this.store.countEndpoints(cur.id) > 0) {
+      this.o.log("warn", `default bridge settings changed (${want.name} ${cidr ?? ""}) but containers are attached to network bridge: keeping ${cur.bridge} ${bridgeCidr(cur)}`);
+      return;
+    }
+    if (!cidr) {
+      const others = this.store.networks().filter((n) => n.subnet && !n.defaultBridge).map((n) => parseSubnet(n.subnet!)!);
+      const routes = (await readHostRoutes(this.o.hostRoutesFile)).filter((r) => r.iface !== want.name).map((r) => r.subnet);
+      const free = nextFreeSubnet(DEFAULT_BRIDGE_POOLS, [...others, ...routes]);
+      if (!free) throw new EngineError("Unavailable", "default bridge: no free subnet in 172.17.0.0/16 … 172.31.0.0/16; give one with --bip");
+      cidr = `${[free.network >>> 24, (free.network >>> 16) & 255, (free.network >>> 8) & 255, (free.network & 255) + 1].join(".")}/${free.prefix}`;
+    }
+    const rec = defaultBridgeRecord(cur?.id ?? newNetworkId(), want.name, cidr, this.o.icc);
+    if (cur) {
+      if (cur.bridge !== rec.bridge) await this.o.ops.bridgeDelete(cur.bridge!);
+      this.store.updateNetwork({ ...rec, created: cur.created });
+    } else {
+      this.store.insertNetwork(rec);
+    }
+  }
+
+  /** The bridge with its address, up; the DNS listener on its gateway. Idempotent. */
+  private async ensureKernel(n: NetworkRecord): Promise<void> {
+    await this.o.ops.bridgeEnsure(n.bridge!, bridgeCidr(n), n.mtu);
+    await this.startDns(n);
+  }
+
+  private async startDns(n: NetworkRecord): Promise<void> {
+    const dns = this.o.dns;
+    if (!dns || !n.gateway) return;
+    try {
+      await dns.listen(n.gateway, this.o.dnsPort ?? 53, n.defaultBridge ? null : networkDnsRecords(this.store, n.id, n.name));
+      this.dnsUp.add(n.id);
+    } catch (e) {
+      // Containers of this network then get the host's nameservers instead.
+      this.o.log("warn", `network ${n.name}: DNS on ${n.gateway}: ${(e as Error).message}`);
+    }
+  }
+
+  private async stopDns(n: NetworkRecord): Promise<void> {
+    if (!this.o.dns || !n.gateway || !this.dnsUp.has(n.id)) return;
+    this.dnsUp.delete(n.id);
+    await this.o.dns.unlisten(n.gateway);
+  }
+
+  private async syncFirewall(): Promise<void> {
+    const live = this.store.networks().filter((n) => !this.removing.has(n.id));
+    const dnat: DnatRule[] = [];
+    if (!this.o.userlandProxy) {
+      const bridgeOf = new Map(live.map((n) => [n.id, n.bridge]));
+      for (const ns of this.store.allNetns()) {
+        if (ns.published.length === 0) continue;
+        // Published ports target the container's first endpoint: its bridge is the hairpin's.
+        const eps = this.store.endpointsOfContainer(ns.containerId);
+        for (const p of ns.published) {
+          const bridge = bridgeOf.get(eps.find((e) => e.ip === p.containerIp)?.networkId ?? "");
+          if (bridge) dnat.push({ ...p, bridge });
+        }
+      }
+    }
+    await this.firewall.apply(live, dnat);
   }
 }

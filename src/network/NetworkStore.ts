@@ -81,8 +81,10 @@ export interface EndpointRecord {
   /** The address came from --ip. */
   staticIp: boolean;
   aliases: string[];
-  /** Names DNS answers for it (container name, aliases, short id, hostname); empty on the default bridge. */
+  /** Docker's DNSNames: container name, aliases, short id; empty on the default bridge. */
   dnsNames: string[];
+  /** The container's hostname, answered by DNS too (user-defined networks only; "" otherwise). */
+  hostname: string;
   /** The user's endpoint config as recorded by the engine. */
   config: EndpointSettings;
   /** Order of attachment (eth index). */
@@ -172,6 +174,11 @@ export class NetworkStore {
 
   insertEndpoint(e: EndpointRecord, ipNumber: number): void {
     this.db.prepare("INSERT INTO endpoints (id, network_id, container_id, ip, record) VALUES (?, ?, ?, ?, ?)").run(e.id, e.networkId, e.containerId, ipNumber, JSON.stringify(e));
+  }
+
+  /** Rewrites an endpoint's record (same id, network and address). */
+  updateEndpoint(e: EndpointRecord): void {
+    this.db.prepare("UPDATE endpoints SET record = ? WHERE id = ?").run(JSON.stringify(e), e.id);
   }
 
   deleteEndpoint(id: string): void {

@@ -1,0 +1,391 @@
+/**
+ * The container side of the network service (ContainerNetworking): validating a container's
+ * endpoint settings, setting up and tearing down its netns, endpoints and published ports,
+ * live connect/disconnect, what inspect shows, and adoption at daemon start.
+ */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { conflict, EngineError, failedPrecondition, invalidArgument, notFound } from "../errors/EngineError.js";
+import type { PortMap } from "../api/types/container.js";
+import type { EndpointSettings } from "../api/types/network.js";
+import type { ContainerNetInfo, ContainerNetworkView, NetworkSetup } from "./types.js";
+import type { EndpointRecord, NetnsRecord, NetworkRecord, PublishedPort } from "./NetworkStore.js";
+import type { ServiceContext } from "./serviceContext.js";
+import { Rollback } from "./rollback.js";
+import { assignable, nextAddress, reservedOf } from "./ipam/allocate.js";
+import { formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
+import { containerIfName, freeIfIndex, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
+import { forbidden } from "./networkRecord.js";
+import { mappingsFor, parsePortKey, type PortMapping } from "./ports/portSpec.js";
+import { chooseHostPorts } from "./firewall/hostPorts.js";
+import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
+
+/** Docker's fallback when the host has no usable nameserver. */
+const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
+
+export class Attachments {
+  constructor(private readonly x: ServiceContext) {}
+
+  // --- validate (container create)
+
+  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[]): Record<string, EndpointSettings> {
+    if (mode === "host" || mode === "none" || mode.startsWith("container:")) {
+      throw invalidArgument(`validate network settings: network mode ${mode} is the engine's, not a network's`);
+    }
+    const first = this.networkOf(mode === "default" ? "bridge" : mode);
+    const out: Record<string, EndpointSettings> = {};
+    const given = Object.entries(endpoints ?? {});
+    // The mode's network first, with the config the user keyed by the same name or id.
+    const modeCfg = given.find(([k]) => this.sameNetwork(k, first));
+    out[first.name] = this.checkEndpoint(first, modeCfg?.[1] ?? {});
+    for (const [key, cfg] of given) {
+      const n = this.networkOf(key);
+      if (n.id === first.id) continue;
+      if (n.driver !== "bridge") throw invalidArgument(`validate network settings: container cannot be connected to network ${n.name} and to other networks`);
+      if (out[n.name]) throw invalidArgument(`validate network settings: network ${n.name} is given twice`);
+      out[n.name] = this.checkEndpoint(n, cfg);
+    }
+    // Syntax of the port settings (the real addresses come at start).
+    mappingsFor(portBindings ?? {}, false, exposedPorts, "0.0.0.0");
+    for (const p of exposedPorts) parsePortKey(p, "exposed port");
+    return out;
+  }
+
+  private sameNetwork(key: string, n: NetworkRecord): boolean {
+    if (key === n.name || key === n.id) return true;
+    if (key === "default" && n.defaultBridge) return true;
+    try {
+      return this.x.lookup(key).id === n.id;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A bridge network by name/id; "bridge" when disabled gives Docker's NotFound. */
+  private networkOf(key: string): NetworkRecord {
+    const n = this.x.lookup(key);
+    if (n.driver === "host" || n.driver === "null") {
+      throw invalidArgument(`validate network settings: network ${n.name} (driver ${n.driver}) is a network mode, not a network to attach to`);
+    }
+    return n;
+  }
+
+  /** Checks one endpoint config against its network; returns the config to record. */
+  private checkEndpoint(n: NetworkRecord, cfg: EndpointSettings): EndpointSettings {
+    const aliases = cfg.Aliases ?? [];
+    if (n.defaultBridge && aliases.length > 0) throw invalidArgument("network-scoped alias is supported only for containers in user defined networks");
+    const ip = cfg.IPAMConfig?.IPv4Address;
+    if (ip) {
+      if (n.defaultBridge) throw invalidArgument("user specified IP address is supported on user defined networks only");
+      const num = parseIPv4(ip);
+      if (num === undefined) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+      if (!assignable(this.space(n), num)) {
+        throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip} (network ${n.name}, subnet ${n.subnet}; network, broadcast, gateway and auxiliary addresses are reserved)`);
+      }
+    }
+    if (cfg.IPAMConfig?.IPv6Address) throw new EngineError("NotImplemented", `IPv6 address ${cfg.IPAMConfig.IPv6Address}: IPv6 is not supported by berth yet`);
+    if (cfg.MacAddress && !parseMac(cfg.MacAddress)) throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
+    for (const a of aliases) if (typeof a !== "string" || a === "") throw invalidArgument(`invalid network alias ${JSON.stringify(a)}`);
+    return { ...cfg, NetworkID: n.id };
+  }
+
+  private space(n: NetworkRecord) {
+    return {
+      subnet: parseSubnet(n.subnet!)!,
+      range: n.ipRange ? parseSubnet(n.ipRange) : undefined,
+      reserved: reservedOf(n.gateway, n.auxAddresses),
+    };
+  }
+
+  // --- setUp / tearDown
+
+  async setUp(c: ContainerNetInfo): Promise<NetworkSetup> {
+    const { store, ops, opts } = this.x;
+    // Whatever a previous run left (the engine tears down at exit; a crash may not have).
+    if (store.netns(c.id) || store.endpointsOfContainer(c.id).length > 0) await this.tearDown(c.id);
+    const entries = Object.entries(c.endpoints);
+    if (entries.length === 0) throw invalidArgument(`set up networking of ${c.name}: no network to connect to`);
+    const nets = entries.map(([name]) => {
+      const n = this.networkOf(name);
+      this.x.usable(n);
+      return n;
+    });
+    const rb = new Rollback();
+    try {
+      const ns: NetnsRecord = { containerId: c.id, path: join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
+      store.putNetns(ns);
+      rb.add("forget netns", () => store.deleteNetns(c.id));
+      await ops.netnsCreate(ns.path);
+      rb.add("delete netns", () => ops.netnsDelete(ns.path));
+      const eps: EndpointRecord[] = [];
+      for (let i = 0; i < nets.length; i++) {
+        eps.push(await this.attach(nets[i]!, c, entries[i]![1], i, i === 0, rb));
+      }
+      await this.publish(c, ns, eps[0]!, rb);
+      rb.commit();
+      return {
+        netnsPath: ns.path,
+        hostsEntries: eps.map((e) => `${e.ip}\t${c.hostname}`),
+        resolvConf: this.resolvConf(nets[0]!),
+      };
+    } catch (e) {
+      return rb.run(e, `set up networking of ${c.name}`);
+    }
+  }
+
+  /** One endpoint: address (record), veth (kernel). Undo steps go to `rb`. */
+  private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, first: boolean, rb: Rollback): Promise<EndpointRecord> {
+    const { store, ops } = this.x;
+    const id = newEndpointId();
+    const checked = this.checkEndpoint(n, cfg);
+    const prefix = parseSubnet(n.subnet!)!.prefix;
+    const dnsNames = n.defaultBridge ? [] : unique([c.name, ...(checked.Aliases ?? []), c.id.slice(0, 12)]);
+    const staticIp = checked.IPAMConfig?.IPv4Address || undefined;
+    const ep: EndpointRecord = {
+      id, networkId: n.id, containerId: c.id, containerName: c.name, ifName: containerIfName(ifIndex), hostVeth: hostVethName(id),
+      ip: "", prefix, mac: "", gateway: first && !n.internal ? n.gateway! : "", staticIp: !!staticIp,
+      aliases: checked.Aliases ?? [], dnsNames, hostname: n.defaultBridge ? "" : c.hostname, config: checked, position: ifIndex,
+    };
+    // Allocation and record in one transaction: UNIQUE(network_id, ip) backs it up.
+    store.tx(() => {
+      let ip: number;
+      if (staticIp) {
+        ip = parseIPv4(staticIp)!;
+        if (store.ipTaken(n.id, ip)) throw conflict(`Address already in use: ${staticIp} on network ${n.name}`);
+      } else {
+        const got = nextAddress(this.space(n), store.usedIps(n.id), store.lastIp(n.id));
+        if (got === undefined) throw new EngineError("Unavailable", `no available IPv4 addresses on this network's address pools: ${n.name} (${n.subnet})`);
+        ip = got;
+        store.setLastIp(n.id, ip);
+      }
+      ep.ip = formatIPv4(ip);
+      ep.mac = checked.MacAddress ? parseMac(checked.MacAddress)! : macForIPv4(ip);
+      store.insertEndpoint(ep, ip);
+    });
+    rb.add(`release ${ep.ip} on ${n.name}`, () => store.deleteEndpoint(id));
+    await ops.vethAdd({
+      hostName: ep.hostVeth, netnsPath: join(this.x.opts.execRoot, "netns", c.id), ifName: ep.ifName, mac: ep.mac, mtu: n.mtu,
+      bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc,
+    });
+    rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
+    return ep;
+  }
+
+  /** Published ports on the first endpoint's address: proxy or DNAT rules. */
+  private async publish(c: ContainerNetInfo, ns: NetnsRecord, first: EndpointRecord, rb: Rollback): Promise<void> {
+    const { store, opts } = this.x;
+    const mappings = mappingsFor(c.portBindings ?? {}, c.publishAll, c.exposedPorts, first.ip);
+    ns.exposed = exposedKeys(c);
+    if (mappings.length > 0) {
+      if (opts.userlandProxy) {
+        const h = await this.x.proxy.start(mappings);
+        rb.add("stop port proxy", () => this.x.proxy.stop(h));
+        ns.proxy = { pid: h.pid, startTime: h.startTime };
+        ns.published = h.bound;
+      } else {
+        const inUse = store.allNetns().flatMap((r) => r.published);
+        ns.published = await chooseHostPorts(mappings, inUse);
+      }
+    }
+    store.putNetns(ns);
+    if (!opts.userlandProxy && ns.published.length > 0) {
+      rb.add("remove DNAT rules", async () => {
+        store.putNetns({ ...ns, published: [] });
+        await this.x.syncFirewall();
+      });
+      await this.x.syncFirewall();
+    }
+  }
+
+  private resolvConf(first: NetworkRecord): string {
+    const path = this.x.opts.hostResolvConf ?? "/etc/resolv.conf";
+    let text = "";
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const host = parseResolvConf(text);
+    if (this.x.opts.dns && this.x.dnsUp(first.id)) return containerResolvConf(host, first.gateway!);
+    // Without berth's resolver: the host's nameservers, except loopback ones (unreachable
+    // from the container's netns), Docker's public fallback when none is left.
+    const usable = host.nameservers.filter((ns) => !ns.startsWith("127.") && ns !== "::1");
+    const lines = (usable.length > 0 ? usable : FALLBACK_NAMESERVERS).map((ns) => `nameserver ${ns}`);
+    if (host.search.length > 0) lines.push(`search ${host.search.join(" ")}`);
+    if (host.options.length > 0) lines.push(`options ${host.options.join(" ")}`);
+    return lines.join("\n") + "\n";
+  }
+
+  /** Proxy stopped, veths deleted, addresses released, netns gone, records removed. Idempotent. */
+  async tearDown(containerId: string): Promise<void> {
+    const { store, ops } = this.x;
+    const ns = store.netns(containerId);
+    const errors: unknown[] = [];
+    const step = async (what: string, fn: () => Promise<void>): Promise<boolean> => {
+      try {
+        await fn();
+        return true;
+      } catch (e) {
+        errors.push(new Error(`${what}: ${(e as Error).message}`));
+        return false;
+      }
+    };
+    if (ns?.proxy) {
+      const proxy = ns.proxy;
+      if (await step("stop port proxy", () => this.x.proxy.stop(proxy))) store.putNetns({ ...ns, proxy: null });
+    }
+    for (const ep of store.endpointsOfContainer(containerId)) {
+      // The record stays while its link may exist, so a failed delete is retried later.
+      if (await step(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth))) store.deleteEndpoint(ep.id);
+    }
+    if (ns) {
+      if (await step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path))) {
+        store.deleteNetns(containerId);
+        if (ns.published.length > 0 && !this.x.opts.userlandProxy) await step("remove DNAT rules", () => this.x.syncFirewall());
+      }
+    }
+    if (errors.length > 0) {
+      throw new EngineError("Internal", `tear down networking of ${containerId}: ${errors.map((e) => (e as Error).message).join("; ")}`, { cleanupErrors: errors });
+    }
+  }
+
+  // --- inspect
+
+  view(containerId: string, c: ContainerNetInfo): ContainerNetworkView {
+    const { store } = this.x;
+    const eps = store.endpointsOfContainer(containerId);
+    const networks: Record<string, EndpointSettings> = {};
+    if (eps.length === 0) {
+      // Not set up (created or stopped): the recorded configs, without addresses (Docker's view).
+      for (const [name, cfg] of Object.entries(c.endpoints)) {
+        let networkId = cfg.NetworkID ?? "";
+        try { networkId = this.x.lookup(name).id; } catch { /* removed meanwhile */ }
+        networks[name] = endpointView(cfg, { NetworkID: networkId, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "", DNSNames: null });
+      }
+      return { networks, ports: {} };
+    }
+    for (const e of eps) {
+      const n = store.network(e.networkId);
+      if (!n) continue;
+      networks[n.name] = endpointView(e.config, {
+        NetworkID: n.id, EndpointID: e.id, Gateway: e.gateway || n.gateway || "", IPAddress: e.ip, IPPrefixLen: e.prefix, MacAddress: e.mac,
+        DNSNames: e.dnsNames.length > 0 ? e.dnsNames : null,
+      });
+    }
+    const ns = store.netns(containerId);
+    const ports: PortMap = {};
+    for (const k of ns?.exposed ?? exposedKeys(c)) ports[k] = null;
+    for (const p of ns?.published ?? []) {
+      const k = `${p.containerPort}/${p.proto}`;
+      (ports[k] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+    }
+    return { networks, ports };
+  }
+
+  // --- connect / disconnect (running container)
+
+  async connect(network: string, c: ContainerNetInfo, cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }> {
+    const { store } = this.x;
+    const n = this.x.lookup(network);
+    if (n.driver !== "bridge") throw forbidden(`container cannot be disconnected from host network or connected to ${n.name} network`);
+    this.x.usable(n);
+    const ns = store.netns(c.id);
+    if (!ns) throw failedPrecondition(`connect ${c.name} to ${n.name}: the container's network is not set up (not running)`);
+    const eps = store.endpointsOfContainer(c.id);
+    if (eps.some((e) => e.networkId === n.id)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+    const checked = this.checkEndpoint(n, cfg);
+    const rb = new Rollback();
+    try {
+      // Without another network the new one carries the default route.
+      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), eps.length === 0, rb);
+      rb.commit();
+      return { name: n.name, settings: { ...checked, NetworkID: n.id, EndpointID: ep.id } };
+    } catch (e) {
+      return rb.run(e, `connect ${c.name} to ${n.name}`);
+    }
+  }
+
+  async disconnect(network: string, containerId: string): Promise<void> {
+    const { store, ops } = this.x;
+    const n = this.x.lookup(network);
+    if (n.driver !== "bridge") throw forbidden(`container cannot be disconnected from host network or connected to ${n.name} network`);
+    const ep = store.endpointsOfContainer(containerId).find((e) => e.networkId === n.id);
+    if (!ep) throw notFound(`container ${containerId} is not connected to network ${n.name}`);
+    await ops.linkDelete(ep.hostVeth);
+    store.deleteEndpoint(ep.id);
+  }
+
+  // --- restore
+
+  async restore(running: ContainerNetInfo[]): Promise<void> {
+    const { store, opts } = this.x;
+    const live = new Map(running.map((c) => [c.id, c]));
+    const known = new Set([...store.allNetns().map((r) => r.containerId), ...store.allEndpoints().map((e) => e.containerId)]);
+    for (const id of known) {
+      if (live.has(id)) continue;
+      opts.log("info", `network restore: container ${id} is not running: tearing its network down`);
+      try {
+        await this.tearDown(id);
+      } catch (e) {
+        opts.log("error", `network restore: ${(e as Error).message}`);
+      }
+    }
+    for (const c of running) {
+      const ns = store.netns(c.id);
+      if (!ns) continue;
+      // A rename while the daemon was down: inspect's Containers shows the current name.
+      for (const e of store.endpointsOfContainer(c.id)) {
+        if (e.containerName !== c.name) store.updateEndpoint({ ...e, containerName: c.name, dnsNames: e.dnsNames.map((x) => (x === e.containerName ? c.name : x)) });
+      }
+      if (!opts.userlandProxy || !ns.proxy || (await this.x.proxy.alive(ns.proxy))) continue;
+      // The proxy died while berthd was down: start it again on the recorded ports.
+      const mappings: PortMapping[] = ns.published.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: String(p.hostPort), containerIp: p.containerIp, containerPort: p.containerPort }));
+      try {
+        const h = await this.x.proxy.start(mappings);
+        store.putNetns({ ...ns, proxy: { pid: h.pid, startTime: h.startTime }, published: h.bound });
+        opts.log("info", `network restore: restarted the port proxy of ${c.name}`);
+      } catch (e) {
+        store.putNetns({ ...ns, proxy: null, published: [] });
+        opts.log("error", `network restore: port proxy of ${c.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs.filter((x) => x !== ""))];
+}
+
+/** Exposed ports plus bound ones, as "port/proto" keys (NetworkSettings.Ports lists both). */
+function exposedKeys(c: ContainerNetInfo): string[] {
+  const keys = new Set<string>();
+  const add = (key: string) => {
+    const k = parsePortKey(key);
+    for (let p = k.first; p <= k.last; p++) keys.add(`${p}/${k.proto}`);
+  };
+  for (const k of c.exposedPorts) add(k);
+  for (const [k, v] of Object.entries(c.portBindings ?? {})) if (v && v.length > 0) add(k);
+  return [...keys];
+}
+
+function endpointView(cfg: EndpointSettings, live: Partial<EndpointSettings>): EndpointSettings {
+  return {
+    IPAMConfig: cfg.IPAMConfig ?? null,
+    Links: cfg.Links ?? null,
+    Aliases: cfg.Aliases ?? null,
+    MacAddress: live.MacAddress ?? "",
+    DriverOpts: cfg.DriverOpts ?? null,
+    GwPriority: cfg.GwPriority ?? 0,
+    NetworkID: live.NetworkID ?? "",
+    EndpointID: live.EndpointID ?? "",
+    Gateway: live.Gateway ?? "",
+    IPAddress: live.IPAddress ?? "",
+    IPPrefixLen: live.IPPrefixLen ?? 0,
+    IPv6Gateway: "",
+    GlobalIPv6Address: "",
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: live.DNSNames ?? null,
+  };
+}
+
+export type { PublishedPort };

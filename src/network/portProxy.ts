@@ -1,0 +1,21 @@
+/**
+ * The port proxy as the service uses it: start for a container's mappings, stop, and tell
+ * whether an adopted proxy still runs. The daemon's implementation is berth-proxy
+ * (ports/proxyProcess.ts); unit tests pass a fake.
+ */
+import type { PortMapping } from "./ports/portSpec.js";
+import { proxyAlive, startProxy, stopProxy, type ProxyHandle } from "./ports/proxyProcess.js";
+
+export interface PortProxy {
+  start(mappings: PortMapping[]): Promise<ProxyHandle>;
+  stop(h: { pid: number; startTime: string }): Promise<void>;
+  alive(h: { pid: number; startTime: string }): Promise<boolean>;
+}
+
+export function berthProxy(binary?: string): PortProxy {
+  return {
+    start: (mappings) => startProxy({ binary, mappings }),
+    stop: (h) => stopProxy(h),
+    alive: (h) => proxyAlive(h),
+  };
+}

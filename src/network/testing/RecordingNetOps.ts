@@ -1,0 +1,96 @@
+/**
+ * A NetOps that records every call and keeps a model of the kernel objects (netns files,
+ * bridges, veths, the nft script), so tests can check both what was asked and what is left.
+ * `failOn` makes the n-th call of an operation (or every call) reject, for rollback tests.
+ */
+import { EngineError } from "../../errors/EngineError.js";
+import type { NetOps, VethRequest } from "../NetOps.js";
+
+export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl";
+
+export interface RecordedCall {
+  op: OpName;
+  args: unknown[];
+}
+
+export class RecordingNetOps implements NetOps {
+  readonly calls: RecordedCall[] = [];
+  readonly netns = new Set<string>();
+  readonly bridges = new Map<string, { cidr: string; mtu: number }>();
+  readonly veths = new Map<string, VethRequest>();
+  readonly sysctls = new Map<string, string>();
+  nftText = "";
+  closed = false;
+  private failures: { op: OpName; nth: number; seen: number; error: EngineError }[] = [];
+
+  /** The `nth` (1-based; 0 = every) next call of `op` fails with `error`. */
+  failOn(op: OpName, nth = 1, error = new EngineError("Internal", `${op}: injected failure`)): void {
+    this.failures.push({ op, nth, seen: 0, error });
+  }
+
+  clearFailures(): void {
+    this.failures = [];
+  }
+
+  count(op: OpName): number {
+    return this.calls.filter((c) => c.op === op).length;
+  }
+
+  private async call(op: OpName, args: unknown[]): Promise<void> {
+    this.calls.push({ op, args });
+    for (const f of this.failures) {
+      if (f.op !== op) continue;
+      f.seen++;
+      if (f.nth === 0 || f.seen === f.nth) throw f.error;
+    }
+  }
+
+  async netnsCreate(path: string): Promise<void> {
+    await this.call("netnsCreate", [path]);
+    if (this.netns.has(path)) throw new EngineError("AlreadyExists", `netns_create: ${path}: EEXIST`);
+    this.netns.add(path);
+  }
+
+  async netnsDelete(path: string): Promise<void> {
+    await this.call("netnsDelete", [path]);
+    this.netns.delete(path);
+    for (const [name, v] of this.veths) if (v.netnsPath === path) this.veths.delete(name);
+  }
+
+  async bridgeEnsure(name: string, cidr: string, mtu: number): Promise<void> {
+    await this.call("bridgeEnsure", [name, cidr, mtu]);
+    this.bridges.set(name, { cidr, mtu });
+  }
+
+  async bridgeDelete(name: string): Promise<void> {
+    await this.call("bridgeDelete", [name]);
+    this.bridges.delete(name);
+  }
+
+  async vethAdd(req: VethRequest): Promise<void> {
+    await this.call("vethAdd", [req]);
+    if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_add: ${req.netnsPath}: ENOENT`);
+    if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_add: bridge ${req.bridge}: ENODEV`);
+    if (this.veths.has(req.hostName)) throw new EngineError("AlreadyExists", `veth_add: ${req.hostName}: EEXIST`);
+    this.veths.set(req.hostName, req);
+  }
+
+  async linkDelete(name: string): Promise<void> {
+    await this.call("linkDelete", [name]);
+    this.veths.delete(name);
+  }
+
+  async nft(script: string): Promise<void> {
+    await this.call("nft", [script]);
+    this.nftText = script;
+  }
+
+  async sysctl(key: string, value: string): Promise<void> {
+    await this.call("sysctl", [key, value]);
+    this.sysctls.set(key, value);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
