@@ -95,10 +95,10 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
   return { state: rest[0], startTime: rest[22 - 3] };
 }
 
-/** True while the process exists, is not a zombie, and is the one started (same start time). */
+/** True while the process exists, is not a zombie (PID 1 may reap late), and is the one started (same start time). */
 export async function proxyAlive(h: { pid: number; startTime: string }): Promise<boolean> {
   const st = await readStat(h.pid);
-  return st !== undefined && st.state !== "Z" && st.startTime === h.startTime;
+  return st !== undefined && st.state !== "Z" && st.state !== "X" && st.startTime === h.startTime;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
