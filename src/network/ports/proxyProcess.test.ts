@@ -146,3 +146,25 @@ test("proxyProcess: the helper's refusal is an InvalidArgument and leaves no pro
     },
   );
 });
+
+test("proxyProcess: the helper validates every field of a mapping", { skip: noBinary }, async () => {
+  const base: PortMapping = { proto: "tcp", hostIp: "127.0.0.1", hostPort: "0", containerIp: "127.0.0.1", containerPort: 80 };
+  const cases: [Partial<Record<keyof PortMapping, unknown>>, RegExp][] = [
+    [{ proto: "sctp" }, /invalid protocol sctp/],
+    [{ hostIp: "1.2.3" }, /invalid host address 1\.2\.3/],
+    [{ hostPort: "70000" }, /invalid host port 70000/],
+    [{ hostPort: "9-8" }, /invalid host port range 9-8/],
+    [{ hostPort: "0-8" }, /invalid host port range 0-8/],
+    [{ containerIp: "x" }, /invalid container address x/],
+    [{ containerPort: 0 }, /invalid container port 0/],
+  ];
+  for (const [change, text] of cases) {
+    const m = { ...base, ...change } as PortMapping;
+    await assert.rejects(startProxy({ mappings: [base, m] }), (e: unknown) => {
+      assert.ok(isEngineError(e, "InvalidArgument"), `${JSON.stringify(change)}: ${String(e)}`);
+      assert.match(e.message, text);
+      assert.ok(gone(e.detail.pid as number));
+      return true;
+    });
+  }
+});
