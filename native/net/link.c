@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "deferred.h"
 #include "helper.h"
 
 int ifname_valid(const char *name) {
@@ -133,6 +134,7 @@ int op_bridge_ensure(struct helper *h, char **f, struct reply *rp) {
   if (ip_parse_cidr(cidr, &addr) < 0) return op_fail_text(rp, EINVAL, "bridge_ensure %s: invalid address %s (want a.b.c.d/len)", name, cidr);
   if (mtu_parse(f[2], &mtu) < 0) return op_fail_text(rp, EINVAL, "bridge_ensure %s: invalid mtu %s", name, f[2]);
 
+  deferred_wait_name(name);
   char extack[EXTACK_MAX], kind[LINK_KIND_MAX];
   int ifindex = 0, created = 0;
   int r = link_get(&h->host, name, &ifindex, kind, extack);
@@ -169,6 +171,7 @@ int op_bridge_ensure(struct helper *h, char **f, struct reply *rp) {
 int op_bridge_delete(struct helper *h, char **f, struct reply *rp) {
   const char *name = f[0];
   if (!ifname_valid(name)) return op_fail_text(rp, EINVAL, "bridge_delete %s: invalid interface name", name);
+  deferred_wait_name(name);
   char extack[EXTACK_MAX], kind[LINK_KIND_MAX];
   int ifindex;
   int r = link_get(&h->host, name, &ifindex, kind, extack);
@@ -181,9 +184,17 @@ int op_bridge_delete(struct helper *h, char **f, struct reply *rp) {
   return 0;
 }
 
+/* Replies once the link is gone or its deletion has started in the background (deferred.h):
+ * a later request naming it waits for the deletion to finish. */
 int op_link_delete(struct helper *h, char **f, struct reply *rp) {
   const char *name = f[0];
   if (!ifname_valid(name)) return op_fail_text(rp, EINVAL, "link_delete %s: invalid interface name", name);
+  deferred_wait_name(name);
+  if (if_nametoindex(name) == 0) {
+    if (errno == ENODEV) return 0;
+    return op_fail(rp, errno, NULL, "link_delete %s: look up", name);
+  }
+  if (deferred_link_delete(name) == 0) return 0;
   char extack[EXTACK_MAX];
   int r = link_del(&h->host, name, extack);
   if (r < 0 && r != -ENODEV) return op_fail(rp, -r, extack, "link_delete %s", name);

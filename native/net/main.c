@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deferred.h"
 #include "helper.h"
+#include "input.h"
 #include "lines.h"
 #include "reply.h"
 
@@ -78,19 +80,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "berth-netlink: netlink socket: %s\n", strerror(-r));
     return 1;
   }
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
+  struct input in = { .fd = STDIN_FILENO };
   static struct reply rp;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    size_t len = (size_t)n;
-    if (len && line[len - 1] == '\n') len--;
+  for (;;) {
+    char *line;
+    size_t len;
+    /* While deletions run in the background, wake up now and then to collect them. */
+    int got = input_line(&in, deferred_pending() ? 20 : -1, &line, &len);
+    deferred_reap();
+    if (got == INPUT_TIMEOUT) continue;
+    if (got != INPUT_LINE) break; /* EOF (the daemon closed us) or a broken stdin */
     rp.err = 0;
     rp.msg[0] = '\0';
     rp.out = NULL;
     handle(&h, line, len, &rp);
     if (reply_write(STDOUT_FILENO, &rp) < 0) break; /* the client is gone */
   }
-  free(line);
+  /* Finish what was started: nothing is left half-deleted when we exit. */
+  deferred_wait_all();
+  input_free(&in);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "deferred.h"
 #include "helper.h"
 #include "link.h"
 #include "netns.h"
@@ -115,7 +116,13 @@ int op_veth_add(struct helper *h, char **f, struct reply *rp) {
   if (nsfd < 0) return op_fail(rp, -nsfd, NULL, "veth_add %s: open netns %s", v.host, v.netns);
 
   char extack[EXTACK_MAX];
+  deferred_wait_name(v.host);
   int r = create_pair(h, &v, bridge_index, nsfd, extack);
+  if (r == -EEXIST && deferred_pending()) {
+    /* The name inside the netns may belong to a peer whose deletion is still running. */
+    deferred_wait_all();
+    r = create_pair(h, &v, bridge_index, nsfd, extack);
+  }
   if (r < 0) {
     close(nsfd);
     return op_fail(rp, -r, extack, "veth_add %s: create veth (peer %s in %s)", v.host, v.ifname, v.netns);

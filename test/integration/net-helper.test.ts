@@ -40,6 +40,11 @@ function inNs(file: string, args: string[]): { status: number | null; out: strin
 }
 const ping = (file: string, to: string) => inNs(file, ["busybox", "ping", "-c1", "-W1", to]).status === 0;
 const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
+/** link_delete answers once the deletion has started (the kernel's part runs in the background). */
+async function waitGone(name: string): Promise<void> {
+  for (let i = 0; i < 300 && linkExists(name); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(linkExists(name), false, `${name} still exists`);
+}
 const mounted = (path: string) => readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4] === path);
 
 interface IpLink { ifname: string; flags: string[]; mtu: number; address: string; master?: string; linkinfo?: { info_kind?: string; info_slave_data?: { isolated?: boolean } }; addr_info?: { family: string; local: string; prefixlen: number }[] }
@@ -140,9 +145,14 @@ test("bad requests give mapped errors and leave no link behind", { skip }, async
   assert.deepEqual(ipJson(["link"], ns("b")).map((l) => l.ifname).sort(), ["eth0", "lo"]);
 });
 
-test("link_delete removes both ends and is idempotent", { skip }, async () => {
+test("link_delete removes both ends, is idempotent, and the names are free for the next request", { skip }, async () => {
   await helper.linkDelete(veths.a);
-  assert.equal(linkExists(veths.a), false);
+  // Same host name and same eth0 in the same netns right away: the helper waits for the deletion.
+  await helper.vethAdd(veth(veths.a, ns("a"), 2));
+  assert.ok(linkExists(veths.a));
+  assert.ok(ping(ns("a"), gateway));
+  await helper.linkDelete(veths.a);
+  await waitGone(veths.a);
   assert.deepEqual(ipJson(["link"], ns("a")).map((l) => l.ifname), ["lo"]);
   await helper.linkDelete(veths.a);
 });
@@ -181,6 +191,6 @@ test("bridge_delete removes the bridge and is idempotent; everything made is gon
   await helper.bridgeDelete(bridge);
   await helper.bridgeDelete(bridge);
   assert.equal(linkExists(bridge), false);
-  for (const v of Object.values(veths)) assert.equal(linkExists(v), false, v);
+  for (const v of Object.values(veths)) await waitGone(v);
   assert.equal(readFileSync("/proc/self/mountinfo", "utf8").includes(dir), false);
 });
