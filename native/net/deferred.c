@@ -44,7 +44,10 @@ int deferred_link_delete(const char *name) {
   pid_t pid = fork();
   if (pid < 0) return -errno;
   if (pid == 0) {
-    /* Child: its own socket (the parent's must not see our acks), then exit with the errno. */
+    /* Child: not part of the request stream (the client must see EOF on our stdout as soon as
+     * the helper itself exits), its own socket (the parent's must not see our acks), then exit with the errno. */
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
     struct nl nl;
     char extack[EXTACK_MAX];
     int r = nl_open(&nl);

@@ -116,13 +116,17 @@ export class NetHelper implements NetOps {
   }
 
   /**
-   * Ends the helper: its stdin is closed, so it answers what it was already sent and exits.
-   * A later request starts a new one.
+   * Ends the helper: its stdin is closed, so it answers what it was already sent and exits (a
+   * helper stuck for 10 s after that is killed). A later request starts a new one.
    */
   close(): void {
     const p = this.proc;
     this.proc = undefined;
-    p?.stdin.end();
+    if (!p) return;
+    p.stdin.end();
+    const t = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
+    t.unref();
+    p.child.once("close", () => clearTimeout(t));
   }
 
   private async call(op: string, object: string, fields: (string | number)[]): Promise<void> {
