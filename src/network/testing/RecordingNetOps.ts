@@ -1,8 +1,11 @@
 /**
  * A NetOps that records every call and keeps a model of the kernel objects (netns files,
  * bridges, veths, the nft script), so tests can check both what was asked and what is left.
- * `failOn` makes the n-th call of an operation (or every call) reject, for rollback tests.
+ * netns files are really created and removed (under the test's temporary exec root), as
+ * restore() reads the directory. `failOn` makes the n-th call of an operation (or every call) reject, for rollback tests.
  */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { EngineError } from "../../errors/EngineError.js";
 import type { NetOps, VethRequest } from "../NetOps.js";
 
@@ -49,11 +52,15 @@ export class RecordingNetOps implements NetOps {
     await this.call("netnsCreate", [path]);
     if (this.netns.has(path)) throw new EngineError("AlreadyExists", `netns_create: ${path}: EEXIST`);
     this.netns.add(path);
+    // Like the helper: the netns file exists (tests give a temporary exec root).
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, "");
   }
 
   async netnsDelete(path: string): Promise<void> {
     await this.call("netnsDelete", [path]);
     this.netns.delete(path);
+    rmSync(path, { force: true });
     for (const [name, v] of this.veths) if (v.netnsPath === path) this.veths.delete(name);
   }
 
