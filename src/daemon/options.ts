@@ -1,4 +1,5 @@
 /** berthd's command line: dockerd's flag names for what berthd has. */
+import { createHash } from "node:crypto";
 import { invalidArgument } from "../errors/EngineError.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "fatal";
@@ -13,6 +14,18 @@ export interface DaemonOptions {
   logLevel: LogLevel;
   /** Group that may use the socket (--group), by gid. */
   socketGid?: number;
+  /** --bridge/-b: the default bridge's interface; "none" = no default "bridge" network. */
+  bridge: string;
+  /** --bip: the default bridge's gateway address and prefix (10.1.0.1/24); default: a free pool subnet. */
+  bip?: string;
+  /** --default-address-pool (repeatable): where networks without a subnet get theirs. */
+  defaultAddressPools: { base: string; size: number }[];
+  /** --userland-proxy: published ports through berth-proxy (true) or kernel DNAT (false). */
+  userlandProxy: boolean;
+  /** --icc: containers on the default bridge may talk to each other. */
+  icc: boolean;
+  /** --ip-forward: berthd turns on net.ipv4.ip_forward (containers reach beyond the host). */
+  ipForward: boolean;
   help: boolean;
   version: boolean;
 }
@@ -23,6 +36,11 @@ export const DEFAULT_DAEMON_OPTIONS: DaemonOptions = {
   execRoot: "/run/berth",
   pidFile: "/run/berth/berthd.pid",
   logLevel: "info",
+  bridge: "berth0",
+  defaultAddressPools: [],
+  userlandProxy: true,
+  icc: true,
+  ipForward: true,
   help: false,
   version: false,
 };
@@ -39,13 +57,27 @@ Options:
   -l, --log-level LEVEL    debug, info, warn, error or fatal (default info)
   -D, --debug              Same as --log-level debug
   -G, --group GID          Numeric group allowed to use the socket (mode 0660)
+
+Networking:
+  -b, --bridge NAME        Interface of the default "bridge" network (default berth0);
+                           "none": no default network
+      --bip CIDR           The default bridge's address and subnet, e.g. 10.1.0.1/24
+                           (default: the first free subnet of the address pools)
+      --default-address-pool base=CIDR,size=N
+                           Subnets for networks created without one (repeatable;
+                           default 172.17.0.0/16..172.31.0.0/16 and 192.168.0.0/16 by /20)
+      --userland-proxy=BOOL
+                           Published ports through berth-proxy (default true) or
+                           kernel DNAT rules (false)
+      --icc=BOOL           Traffic between containers on the default bridge (default true)
+      --ip-forward=BOOL    Turn on net.ipv4.ip_forward at start (default true)
   -v, --version            Print the version and exit
   -h, --help               Print this help and exit
 `;
 
 /** Parses argv (without node and script). InvalidArgument names the bad flag. */
 export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
-  const o: DaemonOptions = { ...DEFAULT_DAEMON_OPTIONS };
+  const o: DaemonOptions = { ...DEFAULT_DAEMON_OPTIONS, defaultAddressPools: [] };
   let hosts = 0;
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -55,6 +87,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
       value = arg.slice(eq + 1);
       arg = arg.slice(0, eq);
     }
+    /** Go's boolean flags: `--flag` is true, `--flag=false` sets it (never the next argument). */
+    const bool = () => {
+      if (value === undefined) return true;
+      if (/^(1|t|true|TRUE|True)$/.test(value)) return true;
+      if (/^(0|f|false|FALSE|False)$/.test(value)) return false;
+      throw invalidArgument(`berthd: invalid boolean value ${JSON.stringify(value)} for ${arg}`);
+    };
     const next = () => {
       if (value !== undefined) return value;
       const v = argv[++i];
@@ -92,6 +131,23 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
         o.socketGid = Number(g);
         break;
       }
+      case "-b":
+      case "--bridge": {
+        const b = next();
+        if (b !== "none" && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(b)) throw invalidArgument(`berthd: --bridge ${JSON.stringify(b)}: an interface name of 1 to 15 letters, digits, "_", "." or "-"`);
+        o.bridge = b;
+        break;
+      }
+      case "--bip": {
+        const c = next();
+        if (!isCidr(c)) throw invalidArgument(`berthd: --bip ${JSON.stringify(c)}: give an IPv4 address with prefix length, e.g. 10.1.0.1/24`);
+        o.bip = c;
+        break;
+      }
+      case "--default-address-pool": o.defaultAddressPools.push(parseAddressPool(next())); break;
+      case "--userland-proxy": o.userlandProxy = bool(); break;
+      case "--icc": o.icc = bool(); break;
+      case "--ip-forward": o.ipForward = bool(); break;
       case "-v":
       case "--version": o.version = true; break;
       case "-h":
@@ -101,4 +157,35 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
     }
   }
   return o;
+}
+
+function isCidr(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
+  return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/** `base=10.10.0.0/16,size=24` (dockerd's syntax); the size must fit inside the base. */
+export function parseAddressPool(v: string): { base: string; size: number } {
+  const fields = new Map(v.split(",").map((kv) => {
+    const eq = kv.indexOf("=");
+    return [eq < 0 ? kv : kv.slice(0, eq), eq < 0 ? "" : kv.slice(eq + 1)] as const;
+  }));
+  const bad = (why: string) => invalidArgument(`berthd: --default-address-pool ${JSON.stringify(v)}: ${why}`);
+  for (const k of fields.keys()) if (k !== "base" && k !== "size") throw bad(`unknown field ${JSON.stringify(k)} (base=CIDR,size=N)`);
+  const base = fields.get("base") ?? "";
+  if (!isCidr(base)) throw bad("base must be an IPv4 subnet, e.g. base=10.10.0.0/16");
+  const sizeText = fields.get("size") ?? "";
+  if (!/^\d{1,2}$/.test(sizeText)) throw bad("size must be a prefix length, e.g. size=24");
+  const size = Number(sizeText);
+  if (size < Number(base.split("/")[1]) || size > 30) throw bad(`size ${size} must be between the base's prefix length and 30`);
+  return { base, size };
+}
+
+/**
+ * The nftables table a daemon owns: "berth" for the default exec root, else
+ * "berth_<8 hex of sha256(execRoot)>", so side-by-side daemons never touch each other's rules.
+ */
+export function nftTableName(execRoot: string): string {
+  if (execRoot === DEFAULT_DAEMON_OPTIONS.execRoot) return "berth";
+  return `berth_${createHash("sha256").update(execRoot).digest("hex").slice(0, 8)}`;
 }

@@ -7,7 +7,11 @@ import type { ResolvedUser } from "./imageUser.js";
 import { ALL_CAPABILITIES } from "../runtime/caps.js";
 import { defaultCgroupPath } from "../runtime/containerCgroup.js";
 
-export type NetworkMode = "none" | "host";
+/**
+ * The container's network namespace: a new empty one (none), the host's, or an existing one
+ * joined by path (a bridged container's netns file, or the one of the container it shares).
+ */
+export type NetworkMode = "none" | "host" | { path: string };
 
 export interface ContainerSpecOptions extends CommandOverrides {
   id: string;
@@ -36,7 +40,8 @@ export const shortId = (id: string) => id.slice(0, 12);
 /**
  * The OCI runtime spec for a container made from an image, with Docker's defaults: Docker's
  * capability set and seccomp profile, masked and read-only /proc paths, /dev/shm, private
- * namespaces (the network namespace shared with the host only for --network host), the
+ * namespaces (the network namespace is the host's for --network host, joined by path for a
+ * bridged container or container:<id>), the
  * container's cgroup under /berth/<id>.
  */
 export function containerSpec(o: ContainerSpecOptions): Spec {
@@ -69,6 +74,7 @@ export function containerSpec(o: ContainerSpecOptions): Spec {
 function namespaces(network: NetworkMode): Namespace[] {
   const ns: Namespace[] = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }];
   if (network === "none") ns.push({ type: "network" });
+  else if (network !== "host") ns.push({ type: "network", path: network.path });
   return ns;
 }
 

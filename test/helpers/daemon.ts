@@ -4,11 +4,18 @@
  * docker CLI. cleanup() removes every container through the API, stops the daemon, then makes
  * sure nothing is left: shims and container processes killed through their cgroups, cgroups
  * removed, mounts under the directory unmounted, the directory deleted.
+ *
+ * Networking: each daemon has its own default bridge (bt<hex>), --bip and address pool (random
+ * parts of 10.200.0.0/13) and, from its exec root, its own nft table, so parallel daemons never
+ * collide. cleanup() removes user networks through the API; afterwards veths left on the
+ * daemon's bridges, bridges of removed networks and netns files are leaks (reported and
+ * removed); the default bridge and the nft table are the daemon's own state and are removed.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 
 export const DOCKER_CLI = process.env.BERTH_TEST_DOCKER_CLI ?? "/usr/local/bin/docker";
 const BERTHD = resolve("dist/src/bin/berthd.js");
@@ -17,6 +24,12 @@ export interface DockerRun { code: number | null; stdout: string; stderr: string
 
 export interface TestDaemon {
   dir: string;
+  /** The default bridge's interface, its gateway/prefix (--bip) and the address pool's base. */
+  bridge: string;
+  bip: string;
+  pool: string;
+  /** The daemon's nft table (family inet). */
+  nftTable: string;
   sock: string;
   dataRoot: string;
   execRoot: string;
@@ -63,9 +76,15 @@ export async function startTestDaemon(): Promise<TestDaemon> {
   const home = join(dir, "home");
   let proc: ChildProcess | null = null;
   let stderr = "";
+  // bip in 10.200-203.x.0/24, the pool in 10.204-207.y.0/20: one daemon's ranges never overlap.
+  const bridge = `bt${randomBytes(5).toString("hex")}`;
+  const bip = `10.${200 + randomInt(4)}.${randomInt(256)}.1/24`;
+  const pool = `10.${204 + randomInt(4)}.${16 * randomInt(16)}.0/20`;
+  const nftTable = `berth_${createHash("sha256").update(execRoot).digest("hex").slice(0, 8)}`;
 
   const launch = async () => {
-    const p = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "debug"], { stdio: ["ignore", "ignore", "pipe"] });
+    const p = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "debug",
+      "--bridge", bridge, "--bip", bip, "--default-address-pool", `base=${pool},size=24`], { stdio: ["ignore", "ignore", "pipe"] });
     proc = p;
     let own = "";
     p.stderr!.on("data", (d) => {
@@ -101,7 +120,7 @@ export async function startTestDaemon(): Promise<TestDaemon> {
     });
 
   const d: TestDaemon = {
-    dir, sock, dataRoot, execRoot,
+    dir, sock, dataRoot, execRoot, bridge, bip, pool, nftTable,
     docker,
     async ok(args) {
       const r = await docker(args);
@@ -126,9 +145,11 @@ export async function startTestDaemon(): Promise<TestDaemon> {
     async cleanup() {
       const forced: string[] = [];
       const p = proc as ChildProcess | null;
+      const userBridges: string[] = [];
       if (p && p.exitCode === null && p.signalCode === null) {
         const ids = (await docker(["ps", "-aq", "--no-trunc"])).stdout.split("\n").filter(Boolean);
         if (ids.length > 0) await docker(["rm", "-f", ...ids]);
+        userBridges.push(...(await removeUserNetworks(docker)));
         await d.stop();
       }
       // The safety net: whatever the daemon did not clean is a leak the test should report.
@@ -162,6 +183,7 @@ export async function startTestDaemon(): Promise<TestDaemon> {
           }
         }
       }
+      forced.push(...(await networkLeftovers({ bridge, userBridges, netnsDir: join(execRoot, "netns"), nftTable })));
       for (const m of (await mountsUnder(dir)).sort().reverse()) {
         forced.push(`mount ${m}`);
         spawnSync("umount", ["-l", m]);
@@ -179,4 +201,58 @@ export async function startTestDaemon(): Promise<TestDaemon> {
     throw e;
   }
   return d;
+}
+
+/** Removes every user-defined network through the API; returns their bridge interfaces. */
+async function removeUserNetworks(docker: (args: string[]) => Promise<DockerRun>): Promise<string[]> {
+  const rows = (await docker(["network", "ls", "--no-trunc", "--format", "{{.ID}} {{.Name}}"])).stdout.split("\n").filter(Boolean);
+  const ids = rows.map((r) => r.split(" ")).filter(([, name]) => !["bridge", "host", "none"].includes(name)).map(([id]) => id);
+  if (ids.length === 0) return [];
+  const r = await docker(["network", "inspect", ...ids]);
+  const nets = r.code === 0 ? (JSON.parse(r.stdout) as { Id: string; Options?: Record<string, string> }[]) : [];
+  await docker(["network", "rm", ...ids]);
+  return nets.map((n) => n.Options?.["com.docker.network.bridge.name"] || `br-${n.Id.slice(0, 12)}`);
+}
+
+const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
+
+/** Interfaces enslaved to `bridge` (the containers' host-side veths). */
+export function bridgePorts(bridge: string): string[] {
+  const r = spawnSync("ip", ["-o", "link", "show", "master", bridge], { encoding: "utf8" });
+  if (r.status !== 0) return [];
+  return r.stdout.split("\n").map((l) => /^\d+:\s*([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+}
+
+/** nft tables (inet) of the host. */
+export function nftTables(): string[] {
+  const r = spawnSync("nft", ["list", "tables"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.split("\n").filter(Boolean).map((l) => l.trim()) : [];
+}
+
+/**
+ * What a stopped test daemon must not have left: veths on its bridges, bridges of networks it
+ * removed, netns files. Each is removed and reported. Its default bridge and nft table are the
+ * daemon's state (a real daemon keeps them across restarts): removed, not reported.
+ */
+async function networkLeftovers(o: { bridge: string; userBridges: string[]; netnsDir: string; nftTable: string }): Promise<string[]> {
+  const forced: string[] = [];
+  for (const br of [o.bridge, ...o.userBridges]) {
+    for (const port of bridgePorts(br)) {
+      forced.push(`veth ${port} on ${br}`);
+      spawnSync("ip", ["link", "delete", port]);
+    }
+  }
+  for (const br of o.userBridges) {
+    if (!linkExists(br)) continue;
+    forced.push(`bridge ${br}`);
+    spawnSync("ip", ["link", "delete", br]);
+  }
+  if (linkExists(o.bridge)) spawnSync("ip", ["link", "delete", o.bridge]);
+  for (const f of existsSync(o.netnsDir) ? readdirSync(o.netnsDir) : []) {
+    forced.push(`netns ${join(o.netnsDir, f)}`);
+    spawnSync("umount", ["-l", join(o.netnsDir, f)]);
+    await rm(join(o.netnsDir, f), { force: true });
+  }
+  if (nftTables().includes(`table inet ${o.nftTable}`)) spawnSync("nft", ["delete", "table", "inet", o.nftTable]);
+  return forced;
 }

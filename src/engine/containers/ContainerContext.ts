@@ -1,3 +1,4 @@
+import type { ContainerNetworking } from "../../network/types.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
 import type { VolumeStore } from "../volumes/VolumeStore.js";
@@ -14,6 +15,14 @@ export interface ContainerContext {
   log: LogFn;
   /** Named volumes; without it, volume mounts are refused as not implemented. */
   volumes?: VolumeStore;
+  /**
+   * Bridge networks (src/network/NetworkService.ts through its engine contract); without it
+   * the default "bridge" mode runs with no network (said in the create warnings) and named
+   * networks are unknown.
+   */
+  networks?: ContainerNetworking;
+  /** `--add-host x:host-gateway` for containers not on a bridge: the default bridge's gateway. */
+  hostGateway?: () => string | undefined;
 }
 
 /** Attributes of a container event: name, image, and the container's labels (as moby). */

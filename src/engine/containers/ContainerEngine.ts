@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type {
   ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, ContainerUpdateRequest, ContainerUpdateResponse, WaitCondition,
 } from "../../api/types/container.js";
+import type { EndpointSettings } from "../../api/types/network.js";
+import type { ContainerNetworking } from "../../network/types.js";
 import { conflict, EngineError, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
 import { unmountAll } from "../../image/snapshot/mountAll.js";
 import { killContainer as runtimeKill } from "../../runtime/lifecycle/kill.js";
@@ -16,25 +18,30 @@ import type { VolumeStore } from "../volumes/VolumeStore.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
 import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
+import { connectContainer, disconnectContainer, releaseNetworking, restoreNetworking } from "./containerNetwork.js";
 import { createContainer } from "./createContainer.js";
 import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
 import { clearStaleProbeState, makeHealthChecker, startHealthChecks, wantsRestartOnUnhealthy } from "./healthWiring.js";
 import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
-import { normalizeName } from "./names.js";
+import { renameRecord } from "./names.js";
 import { planUpdate } from "./planUpdate.js";
 import { RestartScheduler } from "./RestartScheduler.js";
 import { shouldRestart } from "./restartPolicy.js";
 import { sleep, withTimeout } from "./timing.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
 import { Waiters } from "./Waiters.js";
+import { waitResult, type WaitResult } from "./waitResult.js";
 
 export interface ContainerEngineOptions {
   engine: Engine;
   events: EventBus;
   log?: LogFn;
   volumes?: VolumeStore;
+  /** Bridge networks (see ContainerContext.networks). */
+  networks?: ContainerNetworking;
+  hostGateway?: () => string | undefined;
 }
 
 /** What a live container's process is, kept in memory while the daemon watches it. */
@@ -45,8 +52,7 @@ interface Live extends RunningProcess {
 
 const KILL_WAIT_MS = 30_000;
 
-/** The wait answer: exit code, and Docker's Error object only when something failed. */
-export interface WaitResult { StatusCode: number; Error: { Message: string } | null }
+export type { WaitResult } from "./waitResult.js";
 
 /**
  * The daemon's containers: records in SQLite, processes through the runtime and their shims,
@@ -69,7 +75,7 @@ export class ContainerEngine implements ContainerLookup {
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
-    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes };
+    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway };
     this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
     this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }
@@ -211,18 +217,9 @@ export class ContainerEngine implements ContainerLookup {
     });
   }
 
-  async rename(input: string, newNameArg: string): Promise<void> {
+  async rename(input: string, newName: string): Promise<void> {
     const id = this.store.get(input).id;
-    const newName = normalizeName(newNameArg);
-    await this.locked(id, async () => {
-      const rec = this.store.get(id);
-      if (rec.name === newName) throw invalidArgument("Renaming a container with the same name as its current name");
-      if (this.store.nameTaken(newName)) throw this.store.nameConflict(newName);
-      const oldName = rec.name;
-      rec.name = newName;
-      this.store.save(rec);
-      emit(this.ctx, rec, "rename", { oldName: `/${oldName}` });
-    });
+    await this.locked(id, async () => renameRecord(this.ctx, this.store.get(id), newName));
   }
 
   async pause(input: string): Promise<void> {
@@ -273,24 +270,23 @@ export class ContainerEngine implements ContainerLookup {
   /** Registers the wait now (so `docker run` cannot miss a fast exit) and returns its result promise. */
   wait(input: string, condition: WaitCondition, signal: AbortSignal): { result: Promise<WaitResult> } {
     const rec = this.store.get(input);
-    const answer = (code: number): WaitResult => ({ StatusCode: code, Error: null });
     if (condition === "not-running" && !isLive(rec) && rec.state.status !== "restarting") {
-      return { result: Promise.resolve(answer(rec.state.exitCode)) };
+      return { result: Promise.resolve({ StatusCode: rec.state.exitCode, Error: null }) };
     }
-    const w = condition === "removed" ? this.removals.next(rec.id) : this.exits.next(rec.id);
-    const result = new Promise<WaitResult>((resolve, reject) => {
-      const onAbort = () => {
-        w.cancel();
-        reject(new EngineError("Unavailable", `wait ${rec.id}: the client went away`));
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      w.promise.then((code) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(answer(code));
-      });
-    });
-    result.catch(() => {});
-    return { result };
+    return { result: waitResult(rec.id, condition === "removed" ? this.removals.next(rec.id) : this.exits.next(rec.id), signal) };
+  }
+
+  // ---- networks (containerNetwork.ts) ----
+
+  /** POST /networks/{id}/connect: now when it runs, else in its record for the next start. */
+  async connectNetwork(input: string, network: string, cfg: EndpointSettings): Promise<void> {
+    const id = this.store.get(input).id;
+    await this.locked(id, () => connectContainer(this.ctx, this.store.get(id), network, cfg));
+  }
+
+  async disconnectNetwork(input: string, network: string): Promise<void> {
+    const id = this.store.get(input).id;
+    await this.locked(id, () => disconnectContainer(this.ctx, this.store.get(id), network));
   }
 
   /** Removes every stopped container the filters select; returns the ids and bytes freed. */
@@ -350,6 +346,7 @@ export class ContainerEngine implements ContainerLookup {
       exited: (rec: ContainerRecord, p: RunningProcess | null, exit: ExitRecord | null) => this.locked(rec.id, () => this.handleExit(rec.id, p, exit)),
       start: (rec: ContainerRecord) => this.locked(rec.id, async () => void (await this.startLocked(rec.id, true))),
       remove: (rec: ContainerRecord) => this.locked(rec.id, () => this.removeLocked(rec)),
+      reconciled: () => restoreNetworking(this.ctx),
     };
   }
 
@@ -510,6 +507,7 @@ export class ContainerEngine implements ContainerLookup {
     rec.state.status = "removing";
     this.store.save(rec);
     try {
+      await releaseNetworking(this.ctx, rec);
       await unmountAll(join(rec.dir, "rootfs"));
       await engine.images.removeContainerRootfs(rec.id);
       await rm(rec.dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { ContainerConfig, ContainerStateStatus, Health, HostConfig } from "../../api/types/container.js";
+import type { EndpointSettings } from "../../api/types/network.js";
 import type { Digest } from "../../oci/image.js";
 
 /**
@@ -31,6 +32,12 @@ export interface ContainerRecord {
   owner: string;
   /** Volumes resolved at create (named, anonymous, image VOLUMEs); they hold the references. */
   volumes?: ContainerVolumeMount[];
+  /**
+   * A bridged container's endpoint configs by network name (aliases, --ip, MAC, NetworkID), as
+   * validated at create and changed by network connect/disconnect; the first is NetworkMode's
+   * network (its gateway is the default route). Absent for host, none and container:<id>.
+   */
+  endpoints?: Record<string, EndpointSettings>;
 }
 
 /** One volume mounted into a container: the volume's _data directory bind-mounted at destination. */

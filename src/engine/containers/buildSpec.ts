@@ -1,6 +1,5 @@
 import { release } from "node:os";
-import type { HostConfig } from "../../api/types/container.js";
-import { EngineError, invalidArgument, notFound } from "../../errors/EngineError.js";
+import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ImageConfig } from "../../oci/image.js";
 import type { Seccomp, Spec } from "../../oci/runtime.js";
 import { defaultSeccompProfile } from "../../runtime/seccomp/defaultProfile.js";
@@ -14,19 +13,6 @@ import { ociResources, ociRlimits } from "./hostResources.js";
 import { userMounts } from "./userMounts.js";
 
 const notImplemented = (msg: string) => new EngineError("NotImplemented", msg);
-
-/** The network a container gets; "bridge" (Docker's default) is none until berth has networks. */
-export function networkMode(hc: HostConfig, warnings: string[]): NetworkMode {
-  const m = hc.NetworkMode ?? "";
-  if (m === "none") return "none";
-  if (m === "host") return "host";
-  if (m === "" || m === "default" || m === "bridge") {
-    warnings.push("berth has no bridge network yet: the container runs with --network none (loopback only)");
-    return "none";
-  }
-  if (m.startsWith("container:")) throw notImplemented(`network mode ${m}: joining another container's network is not implemented in berth yet`);
-  throw notFound(`network ${m} not found`);
-}
 
 export interface SecurityOptions {
   noNewPrivileges: boolean;
@@ -74,6 +60,8 @@ export interface SpecInputs {
   rootfs: string;
   user: ResolvedUser;
   etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** The network namespace (startNetworking in containerNetwork.ts decides it at start). */
+  network: NetworkMode;
   /** Creating: bind sources of -v may be made; starting: they must still exist. */
   creating: boolean;
 }
@@ -88,7 +76,7 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   const hc = rec.hostConfig;
   const cfg = rec.config;
   const warnings: string[] = [];
-  const network = networkMode(hc, warnings);
+  const network = i.network;
   if (hc.Init) throw notImplemented("--init: berth has no init process (tini) to inject yet; run the container without --init");
   if (hc.UsernsMode && hc.UsernsMode !== "host") throw notImplemented(`--userns=${hc.UsernsMode}: user namespace remapping is not implemented in berth yet`);
   if ((hc.Devices ?? []).length > 0 || (hc.DeviceCgroupRules ?? []).length > 0) throw notImplemented("--device/--device-cgroup-rule are not implemented in berth yet");

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { ContainerInspect, ContainerState, ContainerSummary, GraphDriverData, MountPoint, NetworkSettings } from "../../api/types/container.js";
-import type { EndpointSettings } from "../../api/types/network.js";
+import type { ContainerInspect, ContainerState, ContainerSummary, GraphDriverData, MountPoint } from "../../api/types/container.js";
 import type { ImageService } from "../../image/ImageService.js";
 import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
+import { networkSettingsView, recordedNetworks } from "./containerNetworkView.js";
 import { humanDuration } from "./humanDuration.js";
 import { userMounts } from "./userMounts.js";
 
@@ -50,14 +50,6 @@ function healthSuffix(rec: ContainerRecord): string {
   return h.Status === "starting" ? " (health: starting)" : ` (${h.Status})`;
 }
 
-function networkName(rec: ContainerRecord): string {
-  return rec.hostConfig.NetworkMode === "host" ? "host" : "none";
-}
-
-function networks(rec: ContainerRecord): Record<string, EndpointSettings> {
-  return { [networkName(rec)]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: "", NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } };
-}
-
 export function mountPoints(rec: ContainerRecord): MountPoint[] {
   try {
     return userMounts(rec.hostConfig, false, rec.volumes).points;
@@ -80,7 +72,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     State: rec.state.status,
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? "bridge" },
-    NetworkSettings: { Networks: networks(rec) },
+    NetworkSettings: { Networks: recordedNetworks(rec) },
     Mounts: mountPoints(rec),
   };
   if (sizes) {
@@ -110,11 +102,6 @@ async function graphDriver(images: ImageService, rec: ContainerRecord): Promise<
 }
 
 export async function inspectView(images: ImageService, rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): Promise<ContainerInspect> {
-  const settings: NetworkSettings = {
-    Bridge: "", SandboxID: "", SandboxKey: "", Ports: {}, HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
-    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
-    IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: networks(rec),
-  };
   const out: ContainerInspect = {
     Id: rec.id,
     Created: rec.created,
@@ -138,7 +125,7 @@ export async function inspectView(images: ImageService, rec: ContainerRecord, si
     GraphDriver: await graphDriver(images, rec),
     Mounts: mountPoints(rec),
     Config: rec.config,
-    NetworkSettings: settings,
+    NetworkSettings: networkSettingsView(rec),
   };
   if (sizes) {
     out.SizeRw = sizes.rw;

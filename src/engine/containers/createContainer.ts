@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mergeHealthcheck, validateHealthcheck } from "../health/healthConfig.js";
-import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from "../../api/types/container.js";
@@ -12,7 +12,8 @@ import { containerArgs } from "../containerCommand.js";
 import { shortId } from "../containerSpec.js";
 import { writeEtcFiles } from "../etcFiles.js";
 import { containerDir } from "../paths.js";
-import { buildSpec, networkMode } from "./buildSpec.js";
+import { buildSpec } from "./buildSpec.js";
+import { checkNetworking } from "./containerNetwork.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
 import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
@@ -38,9 +39,12 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   const name = opts.name ? normalizeName(opts.name) : generateName((n) => store.nameTaken(n));
   if (store.nameTaken(name)) throw store.nameConflict(name);
   const imageConfig = await engine.images.imageConfig(image);
-  const { HostConfig: hcIn, NetworkingConfig: _net, ...cfgIn } = req;
+  const { HostConfig: hcIn, NetworkingConfig: netIn, ...cfgIn } = req;
   const config = mergeImageConfig(cfgIn, imageConfig.config ?? {});
   const hostConfig = normalizeHostConfig(hcIn ?? {});
+  // moby: every published port is an exposed one.
+  for (const port of Object.keys(hostConfig.PortBindings ?? {})) config.ExposedPorts = { ...(config.ExposedPorts ?? {}), [port]: {} };
+  const net = checkNetworking(ctx, cfgIn, config, hostConfig, netIn?.EndpointsConfig);
   // moby: a container on the host's network takes the host's name unless given one.
   if (hostConfig.NetworkMode === "host" && !config.Hostname) config.Hostname = hostname();
   // Path/Args from Entrypoint+Cmd with Docker's override rules ("No command specified").
@@ -58,7 +62,8 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     state: { status: "created", pid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, oomKilled: false, error: "" },
     restartCount: 0, dir, logPath: join(dir, LOG_FILE), owner: "",
   };
-  const warnings: string[] = [];
+  if (net.endpoints) rec.endpoints = net.endpoints;
+  const warnings: string[] = [...net.warnings];
   const rb = new Rollback();
   try {
     await mkdir(join(dir, "rootfs"), { recursive: true, mode: 0o700 });
@@ -66,13 +71,13 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     await engine.images.prepareRootfs(id, image);
     rb.add(`remove the rootfs snapshot of ${id}`, () => engine.images.removeContainerRootfs(id));
     rec.volumes = await containerVolumes(ctx, rec, rb);
-    const network = networkMode(hostConfig, []);
-    const etcFiles = await writeEtcFiles(dir, config.Hostname || shortId(id), network);
-    const extra = (hostConfig.ExtraHosts ?? []).map(extraHostLine);
-    if (extra.length > 0) await appendFile(etcFiles.hosts, extra.join("\n") + "\n");
+    // The /etc files get their content at start (addresses exist only then); they exist from now.
+    const etcFiles = await writeEtcFiles(dir, { hostname: config.Hostname || shortId(id), hosts: [], resolvConf: "" });
     // Every HostConfig problem surfaces now, not at start. The user is resolved at start (it
-    // needs the mounted rootfs), so the bundle's config.json is rewritten then.
-    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, creating: true });
+    // needs the mounted rootfs) and the network namespace made then, so the bundle's
+    // config.json is rewritten then.
+    const network = hostConfig.NetworkMode === "host" ? "host" : "none";
+    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true });
     warnings.push(...w);
     await writeFile(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     store.insert(rec);
@@ -129,15 +134,4 @@ function normalizeHostConfig(hc: HostConfig): HostConfig {
   validateRestartPolicy(out.RestartPolicy);
   if (out.AutoRemove && out.RestartPolicy.Name !== "no") throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   return out;
-}
-
-/** `--add-host name:ip` (or name=ip) → a hosts line. */
-function extraHostLine(h: string): string {
-  const i = h.search(/[:=]/);
-  if (i <= 0) throw invalidArgument(`invalid argument ${JSON.stringify(h)} for "--add-host" flag`);
-  const host = h.slice(0, i);
-  let ip = h.slice(i + 1);
-  if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
-  if (ip === "host-gateway") throw invalidArgument("--add-host host-gateway needs berth's networking, which is not implemented yet");
-  return `${ip}\t${host}`;
 }

@@ -4,6 +4,7 @@ import { unmountAll } from "../../image/snapshot/mountAll.js";
 import { exitStatusCode, type ExitRecord } from "../../runtime/exitRecord.js";
 import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
+import { stopNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import type { RunningProcess } from "./startProcess.js";
 
@@ -12,7 +13,7 @@ const UNKNOWN_EXIT = 255;
 
 /**
  * Records a container's exit: OOMKilled from the cgroup (read before the runtime destroys it),
- * the runtime state deleted, the rootfs unmounted, State set to exited with the code and time
+ * the runtime state deleted, the rootfs unmounted, its network torn down, State set to exited with the code and time
  * from the shim's exit record, then the `oom`/`die` events. Cleanup failures are logged, never
  * lose the exit. Returns the exit code.
  */
@@ -37,5 +38,7 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
   ctx.store.save(rec);
   if (oomKilled) emit(ctx, rec, "oom");
   emit(ctx, rec, "die", { exitCode: String(code) });
+  // After die, as Docker orders the events (container die, then network disconnect).
+  await stopNetworking(ctx, rec);
   return code;
 }

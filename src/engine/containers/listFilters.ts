@@ -1,8 +1,9 @@
-import type { ContainerStateStatus } from "../../api/types/container.js";
+import type { ContainerStateStatus, Port } from "../../api/types/container.js";
 import { invalidArgument } from "../../errors/EngineError.js";
 import type { ImageService } from "../../image/ImageService.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import type { ContainerStore } from "./ContainerStore.js";
+import { recordedNetworks } from "./containerNetworkView.js";
 import { mountPoints } from "./containerViews.js";
 
 export type Filters = ReadonlyMap<string, ReadonlySet<string>>;
@@ -71,16 +72,51 @@ export function selectContainers(store: ContainerStore, images: ImageService, se
     if (ancestors.size > 0 && !ancestors.has(rec.imageId) && !ancestors.has(rec.image)) continue;
     if (before !== undefined && rec.created >= before) continue;
     if (since !== undefined && rec.created <= since) continue;
-    if (f.has("network") && ![...f.get("network")!].includes(rec.hostConfig.NetworkMode === "host" ? "host" : "none")) continue;
+    if (f.has("network") && !onNetwork(rec, f.get("network")!)) continue;
     if (f.has("volume") && !mountPoints(rec).some((m) => f.get("volume")!.has(m.Source) || f.get("volume")!.has(m.Destination) || (m.Name !== undefined && f.get("volume")!.has(m.Name)))) continue;
     // health: starting|healthy|unhealthy|none (moby: "none" = no health check).
     if (f.has("health") && !f.get("health")!.has(rec.state.health?.Status ?? "none")) continue;
-    // No ports or swarm tasks yet: those filters select nothing.
-    if (f.has("publish") || f.has("expose") || f.get("is-task")?.has("true")) continue;
+    // publish/expose need the live port view: the daemon applies them (portFiltersMatch). No swarm tasks.
+    if (f.get("is-task")?.has("true")) continue;
     out.push(rec);
     if (sel.limit && out.length >= sel.limit) break;
   }
   return out;
+}
+
+/** `network=<name|id>`: an exact network name or id among the container's networks (moby). */
+function onNetwork(rec: ContainerRecord, values: ReadonlySet<string>): boolean {
+  return Object.entries(recordedNetworks(rec)).some(([name, s]) => values.has(name) || (s.NetworkID !== undefined && s.NetworkID !== "" && values.has(s.NetworkID)));
+}
+
+/** `80`, `80/udp`, `8000-8080/tcp` → the "port/proto" keys it names (moby nat.ParsePortRange). */
+function portKeys(name: string, v: string): string[] {
+  const [range, proto = "tcp"] = v.split("/");
+  const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+  const start = m ? Number(m[1]) : NaN;
+  const end = m?.[2] !== undefined ? Number(m[2]) : start;
+  if (!m || start < 1 || end > 65535 || end < start || !["tcp", "udp", "sctp"].includes(proto)) throw invalidArgument(`invalid filter '${name}=${v}'`);
+  const out: string[] = [];
+  for (let p = start; p <= end && out.length < 65536; p++) out.push(`${p}/${proto}`);
+  return out;
+}
+
+/**
+ * ps `publish` / `expose` filters (moby daemon/list.go): publish selects containers with a host
+ * binding for one of the given container ports, expose ones exposing it. `ports` is the
+ * summary's Port list (live), `exposed` the Config.ExposedPorts keys.
+ */
+export function portFiltersMatch(f: Filters, ports: readonly Port[], exposed: readonly string[]): boolean {
+  const want = (name: string) => new Set([...(f.get(name) ?? [])].flatMap((v) => portKeys(name, v)));
+  if (f.has("publish")) {
+    const w = want("publish");
+    if (!ports.some((p) => p.PublicPort !== undefined && w.has(`${p.PrivatePort}/${p.Type}`))) return false;
+  }
+  if (f.has("expose")) {
+    const w = want("expose");
+    if (!ports.some((p) => w.has(`${p.PrivatePort}/${p.Type}`)) && !exposed.some((k) => w.has(k.includes("/") ? k : `${k}/tcp`))) return false;
+  }
+  return true;
 }
 
 /** prune's `until`: a unix time, an RFC 3339 time, or a Go duration back from now ("24h"). */

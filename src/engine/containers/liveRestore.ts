@@ -15,13 +15,16 @@ export interface RestoreHooks {
   exited(rec: ContainerRecord, p: RunningProcess | null, exit: ExitRecord | null): Promise<void>;
   start(rec: ContainerRecord): Promise<void>;
   remove(rec: ContainerRecord): Promise<void>;
+  /** Every record is reconciled, before restart policies start any: networks adopt the running ones. */
+  reconciled(): Promise<void>;
 }
 
 /**
  * Reconciles every record with the runtime after a daemon (re)start. The shim outlives berthd,
  * so a running container whose shim is alive is adopted as it is (its log continues); one that
  * ended meanwhile has its `exit` record; a shim gone without one (host reboot) ends as unknown.
- * Restart policies then apply as Docker's daemon does at startup.
+ * Networks are then restored for the running ones (the rest torn down), and restart policies
+ * apply as Docker's daemon does at startup.
  */
 export async function restoreContainers(ctx: ContainerContext, hooks: RestoreHooks): Promise<void> {
   const { engine, log } = ctx;
@@ -74,6 +77,7 @@ export async function restoreContainers(ctx: ContainerContext, hooks: RestoreHoo
       log("error", `container ${rec.id}: restore failed: ${(e as Error).message}`);
     }
   }
+  await hooks.reconciled().catch((e) => log("error", `restoring networks failed: ${(e as Error).message}`));
   for (const rec of toStart) {
     await hooks.start(rec).catch((e) => log("warn", `container ${rec.id}: restart at daemon start failed: ${(e as Error).message}`));
   }

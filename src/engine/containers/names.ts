@@ -1,5 +1,7 @@
 import { randomInt } from "node:crypto";
 import { invalidArgument } from "../../errors/EngineError.js";
+import { emit, type ContainerContext } from "./ContainerContext.js";
+import type { ContainerRecord } from "./ContainerRecord.js";
 
 /** Docker's container name rule (moby daemon/names: RestrictedNameChars). */
 const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -59,4 +61,15 @@ export function generateName(taken: (name: string) => boolean): string {
     const name = `${LEFT[randomInt(LEFT.length)]}_${RIGHT[randomInt(RIGHT.length)]}_${randomInt(1e9)}`;
     if (!taken(name)) return name;
   }
+}
+
+/** docker rename (under the container's lock): Docker's checks, the record, the `rename` event. */
+export function renameRecord(ctx: ContainerContext, rec: ContainerRecord, newNameArg: string): void {
+  const newName = normalizeName(newNameArg);
+  if (rec.name === newName) throw invalidArgument("Renaming a container with the same name as its current name");
+  if (ctx.store.nameTaken(newName)) throw ctx.store.nameConflict(newName);
+  const oldName = rec.name;
+  rec.name = newName;
+  ctx.store.save(rec);
+  emit(ctx, rec, "rename", { oldName: `/${oldName}` });
 }

@@ -10,6 +10,7 @@ import { Rollback } from "../../runtime/rollback.js";
 import { resolveImageUser } from "../imageUser.js";
 import { buildSpec } from "./buildSpec.js";
 import type { ContainerContext } from "./ContainerContext.js";
+import { announceConnected, startNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
 
@@ -24,10 +25,11 @@ export interface RunningProcess {
 export type ShimReadyHook = (runtimeDir: string) => Promise<void>;
 
 /**
- * Starts a created container's process: mounts its rootfs, writes config.json for this start
- * (the user is resolved in the mounted rootfs), has the runtime create the shim (which holds
+ * Starts a created container's process: mounts its rootfs, sets up its network (netns,
+ * endpoints, published ports, /etc files), writes config.json for this start (the user is
+ * resolved in the mounted rootfs), has the runtime create the shim (which holds
  * the pipes and writes the bounded log), runs the shim-ready hooks, then starts the process.
- * Any failure undoes all of it (runtime state deleted, rootfs unmounted) and throws the error
+ * Any failure undoes all of it (runtime state deleted, network torn down, rootfs unmounted) and throws the error
  * in Docker's words (see startError).
  */
 export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, hooks: readonly ShimReadyHook[]): Promise<RunningProcess> {
@@ -41,8 +43,8 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     rb.add(`unmount ${rootfs}`, () => unmountAll(rootfs));
     const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
     const user = await resolveImageUser(rootfs, rec.config.User || undefined);
-    const etcFiles = { hosts: join(rec.dir, "hosts"), hostname: join(rec.dir, "hostname"), resolvConf: join(rec.dir, "resolv.conf") };
-    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles, creating: false });
+    const net = await startNetworking(ctx, rec, rb);
+    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false });
     await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     const limits = logLimits(rec.hostConfig.LogConfig);
     const created = await runtimeCreate(engine.runtime, {
@@ -56,6 +58,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     await runtimeStart(engine.runtime, rec.id);
     const r = await readRecord(engine.runtime.root, rec.id);
     rb.commit();
+    announceConnected(ctx, rec);
     return { pid: created.pid, shimPid: r.shimPid, shimStartTime: r.shimStartTime, cgroupsPath: r.cgroupsPath };
   } catch (e) {
     return rb.run(startError(e), `start container ${rec.id}`);
