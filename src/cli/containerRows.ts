@@ -18,12 +18,54 @@ export function goTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC");
 }
 
-/** docker's DisplayablePorts, simplified to one entry per mapping, sorted. */
+/** Go's net.JoinHostPort: IPv6 hosts in brackets. */
+export function joinHostPort(host: string, port: string | number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * docker's DisplayablePorts ("0.0.0.0:8080->80/tcp, 443/tcp"): sorted by private port, IP,
+ * public port, type; runs of consecutive ports published on the same port number (or not
+ * published) fold into one range ("8000-8002/tcp", "0.0.0.0:7000-7001->7000-7001/tcp"); other
+ * mappings are listed one by one after the ranges. An IPv6 host shows as docker shows it,
+ * without brackets in folded ranges (":::80->80/tcp").
+ */
 export function displayPorts(ports: readonly Port[]): string {
-  return [...ports]
-    .map((p) => (p.PublicPort ? `${p.IP?.includes(":") ? `[${p.IP}]` : (p.IP ?? "0.0.0.0")}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
-    .sort()
-    .join(", ");
+  const sorted = [...ports].sort((a, b) =>
+    a.PrivatePort - b.PrivatePort || cmp(a.IP ?? "", b.IP ?? "") || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || cmp(a.Type, b.Type));
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const mappings: string[] = [];
+  for (const p of sorted) {
+    let key: string = p.Type;
+    if (p.IP) {
+      if ((p.PublicPort ?? 0) !== p.PrivatePort) {
+        mappings.push(`${joinHostPort(p.IP, p.PublicPort ?? 0)}->${p.PrivatePort}/${p.Type}`);
+        continue;
+      }
+      key = `${p.IP}/${p.Type}`;
+    }
+    const g = groups.get(key);
+    if (!g) groups.set(key, { first: p.PrivatePort, last: p.PrivatePort });
+    else if (p.PrivatePort === g.last + 1) g.last = p.PrivatePort;
+    else {
+      result.push(portGroup(key, g.first, g.last));
+      // Go re-inserts the key: it keeps its first place in the final listing.
+      groups.set(key, { first: p.PrivatePort, last: p.PrivatePort });
+    }
+  }
+  for (const [key, g] of groups) result.push(portGroup(key, g.first, g.last));
+  return [...result, ...mappings].join(", ");
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function portGroup(key: string, first: number, last: number): string {
+  const parts = key.split("/");
+  const [ip, type] = parts.length > 1 ? [parts[0]!, parts[1]!] : ["", parts[0]!];
+  let group = first === last ? `${first}` : `${first}-${last}`;
+  if (ip) group = `${ip}:${group}->${group}`;
+  return `${group}/${type}`;
 }
 
 export function containerRow(c: ContainerSummary, o: { trunc: boolean; now?: number }): Row {

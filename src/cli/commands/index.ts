@@ -57,10 +57,21 @@ const s = {
   prune: { summary: "Remove unused data", load: () => import("./system/prune.js") },
 } satisfies Record<string, CommandEntry>;
 
-/** `berth container <verb>`, `berth image <verb>`, `berth system <verb>`. */
+const n = {
+  connect: { summary: "Connect a container to a network", load: () => import("./network/connect.js") },
+  create: { summary: "Create a network", load: () => import("./network/create.js") },
+  disconnect: { summary: "Disconnect a container from a network", load: () => import("./network/disconnect.js") },
+  inspect: { summary: "Display detailed information on one or more networks", load: () => import("./network/inspect.js") },
+  ls: { summary: "List networks", load: () => import("./network/ls.js") },
+  prune: { summary: "Remove all unused networks", load: () => import("./network/prune.js") },
+  rm: { summary: "Remove one or more networks", load: () => import("./network/rm.js") },
+} satisfies Record<string, CommandEntry>;
+
+/** `berth container <verb>`, `berth image <verb>`, `berth network <verb>`, `berth system <verb>`. */
 export const GROUPS: Record<string, { summary: string; commands: Record<string, CommandEntry> }> = {
   container: { summary: "Manage containers", commands: { ...c, list: c.ls, ps: c.ls } },
   image: { summary: "Manage images", commands: { ...i, list: i.ls, rmi: i.rm } },
+  network: { summary: "Manage networks", commands: { ...n, list: n.ls, remove: n.rm } },
   system: { summary: "Manage Docker", commands: s },
 };
 

@@ -116,10 +116,13 @@ export function isValidMac(s: string): boolean {
   return false;
 }
 
-/** docker's parseNetworkAttachmentOpt: the endpoint settings one attachment asks for. */
-export function endpointSettings(n: NetworkAttachment): EndpointSettings {
+/**
+ * docker's parseNetworkAttachmentOpt: the endpoint settings one attachment asks for. `run`
+ * refuses aliases on the built-in modes itself; `network connect` leaves that to the daemon.
+ */
+export function endpointSettings(n: NetworkAttachment, o: { builtinAliasCheck?: boolean } = {}): EndpointSettings {
   if (n.target.trim() === "") throw invalidArgument("no name set for network");
-  if (isBuiltinNetworkMode(n.target) && n.aliases.length > 0) throw invalidArgument("network-scoped aliases are only supported for user-defined networks");
+  if ((o.builtinAliasCheck ?? true) && isBuiltinNetworkMode(n.target) && n.aliases.length > 0) throw invalidArgument("network-scoped aliases are only supported for user-defined networks");
   const ep: EndpointSettings = {};
   if (n.aliases.length) ep.Aliases = [...n.aliases];
   if (n.driverOpts) ep.DriverOpts = { ...n.driverOpts };
