@@ -8,7 +8,7 @@
  * crash in between leaves a record whose kernel part may or may not exist, and open()/restore()
  * make it whole (bridges are ensured, stale endpoints torn down with "ok if missing" ops).
  */
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineError, invalidArgument, notFound } from "../errors/EngineError.js";
 import type { SqliteDatabase } from "../image/metadata/sqlite.js";
@@ -94,6 +94,8 @@ export class NetworkService implements ContainerNetworking {
   /** Schema, predefined networks, every bridge ensured in the kernel, nft table installed, DNS listening. */
   static async open(o: NetworkServiceOptions): Promise<NetworkService> {
     const s = new NetworkService(o);
+    // netns_create makes the file, not its directory.
+    await mkdir(join(o.execRoot, "netns"), { recursive: true, mode: 0o711 });
     await s.ensurePredefined();
     for (const n of s.store.networks()) {
       if (n.driver !== "bridge") continue;
