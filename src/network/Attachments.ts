@@ -24,6 +24,9 @@ import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
 
 export class Attachments {
+  /** DNAT mode: host port choices in progress, one after the other. */
+  private choosing: Promise<void> = Promise.resolve();
+
   constructor(private readonly x: ServiceContext) {}
 
   // --- validate (container create)
@@ -148,6 +151,10 @@ export class Attachments {
     };
     // Allocation and record in one transaction: UNIQUE(network_id, ip) backs it up.
     store.tx(() => {
+      // Checked again here, synchronously with the insert: a remove() that started meanwhile
+      // either saw no endpoint and marked the network, or sees this one and refuses.
+      if (!store.network(n.id)) throw notFound(`network ${n.name} not found`);
+      this.x.usable(n);
       let ip: number;
       if (staticIp) {
         ip = parseIPv4(staticIp)!;
@@ -183,8 +190,18 @@ export class Attachments {
         ns.proxy = { pid: h.pid, startTime: h.startTime };
         ns.published = h.bound;
       } else {
-        const inUse = store.allNetns().flatMap((r) => r.published);
-        ns.published = await chooseHostPorts(mappings, inUse);
+        // One choice at a time, recorded before the next, so two containers never get one port.
+        const previous = this.choosing;
+        let done!: () => void;
+        this.choosing = new Promise<void>((r) => (done = r));
+        await previous;
+        try {
+          const inUse = store.allNetns().flatMap((r) => r.published);
+          ns.published = await chooseHostPorts(mappings, inUse);
+          store.putNetns(ns);
+        } finally {
+          done();
+        }
       }
     }
     store.putNetns(ns);

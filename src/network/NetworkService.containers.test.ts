@@ -254,3 +254,33 @@ test("without DNS the container gets the host's non-loopback nameservers", async
     assert.equal(s.resolvConf, "nameserver 10.9.9.9\nsearch example.org\noptions ndots:2\n");
   });
 });
+
+test("a remove racing a setUp: one of them wins, nothing is left half-made", async () => {
+  await withService({}, async ({ svc, ops, db }) => {
+    await svc.create({ Name: "racy" });
+    const c = container({ racy: {} });
+    const setting = svc.setUp(c);
+    const removing = svc.remove("racy");
+    const [s, r] = await Promise.allSettled([setting, removing]);
+    assert.equal(r.status, "fulfilled", "remove ran first (no endpoint yet)");
+    assert.equal(s.status, "rejected");
+    assert.ok(isEngineError((s as PromiseRejectedResult).reason, "NotFound"));
+    assert.equal(ops.netns.size + ops.veths.size, 0);
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM endpoints").get() as { n: number }).n, 0);
+    assert.equal(ops.bridges.size, 1);
+  });
+});
+
+test("DNAT mode: two containers asking for one host port at once: the second gets Docker's conflict", async () => {
+  await withService({ userlandProxy: false }, async ({ svc }) => {
+    const { createServer } = await import("node:net");
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, "127.0.0.1", () => r((probe.address() as { port: number }).port)));
+    await new Promise((r) => probe.close(r));
+    const mk = () => container({ bridge: {} }, { portBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] } });
+    const results = await Promise.allSettled([svc.setUp(mk()), svc.setUp(mk())]);
+    assert.deepEqual(results.map((x) => x.status).sort(), ["fulfilled", "rejected"]);
+    const err = (results.find((x) => x.status === "rejected") as PromiseRejectedResult).reason;
+    assert.ok(isEngineError(err, "Conflict") && err.message === `Bind for 127.0.0.1:${port} failed: port is already allocated`, String(err));
+  });
+});
