@@ -1,14 +1,16 @@
 // Daemon run latency through the real docker CLI: `docker run --rm busybox true` (create,
 // attach, wait, start, exit, auto-remove) and `docker run -d busybox true` (create + start),
 // against berthd and against Debian's dockerd (containerd + runc) side by side. Both daemons run
-// on private sockets and roots (test helpers); dockerd gets berth's busybox through
+// on private sockets and roots (berthd as in bench/lib/daemons.ts, at --log-level warn, and
+// under the V8 profiler with BERTH_BENCH_NODE_ARGS; dockerd from the test helpers); dockerd gets berth's busybox through
 // `docker save | docker load`, so both run the same image. Both use --network none (berthd has
 // no bridge yet; dockerd is started with --bridge=none). Run as root after `npx tsc -p .`:
 //   node dist/bench/daemon-run.js [--n 20] [--no-docker]
 // --no-docker measures berthd alone (e.g. while dockerd must not run on the host: it rewrites
 // the iptables FORWARD policy); compare with dockerd's numbers recorded in bench/README.md.
 import { spawnSync } from "node:child_process";
-import { startTestDaemon, DOCKER_CLI } from "../test/helpers/daemon.js";
+import { DOCKER_CLI } from "../test/helpers/daemon.js";
+import { startBerthd } from "./lib/daemons.js";
 import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js";
 
 const args = process.argv.slice(2);
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   if (NO_DOCKER) return berthOnly();
   const skip = dockerdSkipReason();
   if (skip) throw new Error(`bench: ${skip}`);
-  const berth = await startTestDaemon();
+  const berth = await startBerthd();
   let dockerd: Awaited<ReturnType<typeof startTestDockerd>> | undefined;
   try {
     dockerd = await startTestDockerd();
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
 
 /** berthd alone: the same measurements, no ratio. */
 async function berthOnly(): Promise<void> {
-  const berth = await startTestDaemon();
+  const berth = await startBerthd();
   try {
     const b = measure(berth.sock);
     const row = (label: string, xs: number[]) => {
