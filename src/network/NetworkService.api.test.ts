@@ -31,6 +31,12 @@ test("open: predefined bridge/host/none, default bridge in the kernel, nft table
   });
 });
 
+test("ipForward false: forwarding is left alone", async () => {
+  await withService({ ipForward: false }, async ({ ops }) => {
+    assert.equal(ops.sysctls.has("net.ipv4.ip_forward"), false);
+  });
+});
+
 test("open again keeps ids and does not duplicate; --bip and --bridge none", async () => {
   await withService({ defaultBridge: { name: "berth0", cidr: "10.250.3.1/24" } }, async ({ svc, reopen, ops }) => {
     const id = svc.inspect("bridge").Id;

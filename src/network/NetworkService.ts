@@ -48,6 +48,8 @@ export interface NetworkServiceOptions {
   userlandProxy: boolean;
   /** enable_icc of the default bridge. */
   icc: boolean;
+  /** Turn net.ipv4.ip_forward on once a network with outbound access exists (dockerd's --ip-forward; default true). */
+  ipForward?: boolean;
   /** berthd's embedded resolver (listens on each bridge's gateway); null = containers get the host's nameservers. */
   dns: DnsServer | null;
   /** Port the resolver listens on (53; tests may use another). */
@@ -75,7 +77,7 @@ export class NetworkService implements ContainerNetworking {
   private constructor(private readonly o: NetworkServiceOptions) {
     parsePools(o.addressPools);
     this.store = new NetworkStore(o.db);
-    this.firewall = new Firewall(o.ops, o.tableName, !o.userlandProxy);
+    this.firewall = new Firewall(o.ops, o.tableName, { dnatMode: !o.userlandProxy, ipForward: o.ipForward ?? true });
     this.ctx = {
       store: this.store,
       ops: o.ops,

@@ -12,13 +12,19 @@ export class Firewall {
   private forwardingOn = false;
   private readonly localnetOn = new Set<string>();
 
-  constructor(private readonly ops: NetOps, readonly table: string, private readonly dnatMode: boolean) {}
+  private readonly dnatMode: boolean;
+  private readonly ipForward: boolean;
+
+  constructor(private readonly ops: NetOps, readonly table: string, o: { dnatMode: boolean; ipForward: boolean }) {
+    this.dnatMode = o.dnatMode;
+    this.ipForward = o.ipForward;
+  }
 
   async apply(networks: NetworkRecord[], dnat: DnatRule[]): Promise<void> {
     const bridged = networks.filter((n) => n.driver === "bridge" && n.bridge && n.subnet);
     const fw: FirewallNetwork[] = bridged.map((n) => ({ bridge: n.bridge!, subnet: n.subnet!, internal: n.internal, icc: n.icc, masquerade: n.masquerade }));
     await this.ops.nft(nftScript({ table: this.table, networks: fw, dnat }));
-    if (!this.forwardingOn && bridged.some((n) => !n.internal)) {
+    if (this.ipForward && !this.forwardingOn && bridged.some((n) => !n.internal)) {
       await this.ops.sysctl("net.ipv4.ip_forward", "1");
       this.forwardingOn = true;
     }
