@@ -61,6 +61,12 @@ export class ImageService {
   readonly platform: Platform;
   readonly lock = new RwLock();
   private readonly unpacking = new Map<Digest, Promise<void>>();
+  /**
+   * Images seen fully unpacked, by image id: the ChainID of the top layer ("" for no layers).
+   * A container create then reads neither manifest nor config blob; if the snapshot went away
+   * (image removed and pulled again), prepare says NotFound and the full path runs again.
+   */
+  private readonly unpackedTop = new Map<Digest, string>();
 
   constructor(opts: ImageServiceOptions) {
     this.root = opts.root;
@@ -236,8 +242,21 @@ export class ImageService {
     const key = ImageService.containerSnapshotKey(containerId);
     return this.lock.shared(async () => {
       const rec = typeof image === "string" ? this.resolve(image) : image;
-      const unpacked = await this.ensureUnpackedLocked(rec);
-      const mounts = await this.snapshotter.prepare(key, unpacked.chainId, { labels: { "berth.container": containerId, "berth.image": rec.id } });
+      const labels = { "berth.container": containerId, "berth.image": rec.id };
+      const known = this.unpackedTop.get(rec.id);
+      let mounts: SnapshotMount[] | undefined;
+      if (known !== undefined) {
+        mounts = await this.snapshotter.prepare(key, known || undefined, { labels }).catch((e) => {
+          if (!isEngineError(e, "NotFound")) throw e;
+          this.unpackedTop.delete(rec.id);
+          return undefined;
+        });
+      }
+      if (!mounts) {
+        const unpacked = await this.ensureUnpackedLocked(rec);
+        mounts = await this.snapshotter.prepare(key, unpacked.chainId, { labels });
+        this.unpackedTop.set(rec.id, unpacked.chainId ?? "");
+      }
       try {
         this.records.addUser({ containerId, imageId: rec.id, snapshotKey: key });
       } catch (e) {
