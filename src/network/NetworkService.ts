@@ -99,17 +99,7 @@ export class NetworkService implements ContainerNetworking {
     // netns_create makes the file, not its directory.
     await mkdir(join(o.execRoot, "netns"), { recursive: true, mode: 0o711 });
     await s.ensurePredefined();
-    for (const n of s.store.networks()) {
-      if (n.driver !== "bridge") continue;
-      try {
-        await s.ensureKernel(n);
-      } catch (e) {
-        // One broken network must not keep the daemon down; the default bridge must work.
-        if (n.defaultBridge) throw e;
-        o.log("error", `network ${n.name}: ${(e as Error).message}`);
-      }
-    }
-    await s.syncFirewall();
+    await s.ensureAll();
     return s;
   }
 
@@ -236,6 +226,8 @@ export class NetworkService implements ContainerNetworking {
    * `running`, tears down everything else, and removes netns files no record owns.
    */
   async restore(running: ContainerNetInfo[]): Promise<void> {
+    // open() did this already; again here so a restore is complete on its own (idempotent).
+    await this.ensureAll();
     await this.attachments.restore(running);
     await this.syncFirewall();
     const dir = join(this.o.execRoot, "netns");
@@ -318,6 +310,21 @@ export class NetworkService implements ContainerNetworking {
     } else {
       this.store.insertNetwork(rec);
     }
+  }
+
+  /** Every bridge network's bridge and DNS listener, and the nft table. */
+  private async ensureAll(): Promise<void> {
+    for (const n of this.store.networks()) {
+      if (n.driver !== "bridge" || this.removing.has(n.id)) continue;
+      try {
+        await this.ensureKernel(n);
+      } catch (e) {
+        // One broken network must not keep the daemon down; the default bridge must work.
+        if (n.defaultBridge) throw e;
+        this.o.log("error", `network ${n.name}: ${(e as Error).message}`);
+      }
+    }
+    await this.syncFirewall();
   }
 
   /** The bridge with its address, up; the DNS listener on its gateway. Idempotent. */
