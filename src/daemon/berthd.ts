@@ -1,6 +1,7 @@
 /**
  * berthd's composition: the data root's lock, the engine (database, images, runtime), the
- * container engine with live restore, the event bus, the backends of every part, the API server.
+ * network service (netlink helper, DNS resolver), the container engine with live restore, the
+ * event bus, the backends of every part, the API server.
  * Closing stops serving and watching but leaves containers running: their shims outlive the
  * daemon and the next berthd adopts them.
  */
@@ -22,6 +23,7 @@ import type { DaemonOptions } from "./options.js";
 import { createSystemBackend } from "./systemBackend.js";
 import { VolumeStore } from "../engine/volumes/VolumeStore.js";
 import { createVolumeBackend, volumeUsage, withVolumeRemoval } from "./volumeBackend.js";
+import { createNetworkBackend, openNetworking, withContainerNetworks, type Networking } from "./networkBackend.js";
 
 export interface Daemon {
   engine: Engine;
@@ -65,6 +67,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
   const unlock = await lockDataRoot(opts.dataRoot);
   let engine: Engine | undefined;
   let containers: ContainerEngine | undefined;
+  let net: Networking | undefined;
   let stopClaims = () => {};
   try {
     await mkdir(dirname(opts.pidFile), { recursive: true });
@@ -77,7 +80,9 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       root: join(opts.dataRoot, "volumes"),
       users: (name) => (containers?.store.all() ?? []).filter((r) => r.volumes?.some((v) => v.name === name)).map((r) => r.id),
     });
-    containers = new ContainerEngine({ engine, events, log, volumes });
+    net = await openNetworking(opts, engine.db, log);
+    const networks = net.service;
+    containers = new ContainerEngine({ engine, events, log, volumes, networks, hostGateway: () => net?.hostGateway() });
     // A create claims its volumes until its record holds them: the create event says it does.
     const volumeClaims = new AbortController();
     stopClaims = () => volumeClaims.abort();
@@ -92,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     const ctr0 = containers;
     const streams = containerStreams({ lookup: ctr0, runtime: engine.runtime, images: engine.images });
     const exec = makeExecBackend({ lookup: ctr0, runtime: engine.runtime });
-    const containerApi = withVolumeRemoval(containerBackend(ctr0, streams), ctr0, volumes, log);
+    const containerApi = withContainerNetworks(withVolumeRemoval(containerBackend(ctr0, streams), ctr0, volumes, log), ctr0);
     const backends: Backends = {
       containers: containerApi,
       exec: exec.backend,
@@ -110,13 +115,14 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         volumeUsage: () => volumeUsage(volumes),
       }),
       volumes: createVolumeBackend(volumes, { emit: (action, name, attributes) => events.publish({ Type: "volume", Action: action, id: name, attributes }) }),
-      // Networks: not implemented yet (their routes answer 501).
+      networks: createNetworkBackend({ networks, containers: ctr0, events }),
     };
     const server = new ApiServer({ socketPath: opts.socketPath, backends, version: BERTH_VERSION, socketGid: opts.socketGid });
     await mkdir(dirname(opts.socketPath), { recursive: true });
     await server.listen();
     const eng = engine;
     const ctr = containers;
+    const nw = net;
     let closing: Promise<void> | null = null;
     return {
       engine: eng, containers: ctr, events, server,
@@ -124,6 +130,8 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         await server.close();
         stopClaims();
         await ctr.close();
+        // Containers are no longer watched: nothing asks the network service any more.
+        await nw.close();
         closeEngine(eng);
         await rm(opts.pidFile, { force: true });
         await unlock();
@@ -132,6 +140,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
   } catch (e) {
     stopClaims();
     await containers?.close();
+    await net?.close().catch((ce) => log("error", `closing networking: ${(ce as Error).message}`));
     if (engine) closeEngine(engine);
     await rm(opts.pidFile, { force: true }).catch(() => {});
     await unlock();

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { ContainerConfig, HostConfig, NetworkSettings } from "../../api/types/container.js";
 import type { EndpointSettings } from "../../api/types/network.js";
-import { conflict, EngineError, invalidArgument, notFound } from "../../errors/EngineError.js";
+import { conflict, EngineError, invalidArgument, isEngineError, notFound, wrapError } from "../../errors/EngineError.js";
 import type { ContainerNetInfo, ContainerNetworking } from "../../network/types.js";
 import type { Rollback } from "../../runtime/rollback.js";
 import { shortId, type NetworkMode } from "../containerSpec.js";
@@ -91,8 +91,14 @@ export function checkNetworking(
         return { warnings };
       }
       const exposed = Object.keys(config.ExposedPorts ?? {});
-      const endpoints = ctx.networks.validate(mode.network, endpointsConfig, hc.PortBindings ?? {}, exposed);
-      return { endpoints, warnings };
+      try {
+        return { endpoints: ctx.networks.validate(mode.network, endpointsConfig, hc.PortBindings ?? {}, exposed), warnings };
+      } catch (e) {
+        if (!isEngineError(e, "NotFound")) throw e;
+        // moby looks networks up at start ("failed to set up container networking: network x
+        // not found"); a NotFound from create would make the docker CLI try to pull the image.
+        return { endpoints: { [mode.network]: endpointsConfig?.[mode.network] ?? {}, ...(endpointsConfig ?? {}) }, warnings };
+      }
     }
   }
 }
@@ -149,7 +155,9 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   }
   const info = netInfo(rec);
   rb.add(`tear down the network of ${rec.id}`, () => nets.tearDown(rec.id));
-  const setup = await nets.setUp(info);
+  const setup = await nets.setUp(info).catch((e) => {
+    throw wrapError(e, "failed to set up container networking");
+  });
   // host-gateway: the address the container's default route goes through (its first network's gateway).
   const gateway = () => Object.values(nets.view(rec.id, info).networks)[0]?.Gateway || defaultGateway();
   const hosts = [...setup.hostsEntries, ...extraHostLines(hc, gateway)];

@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from "../../api/types/container.js";
+import type { EndpointSettings } from "../../api/types/network.js";
 import { invalidArgument } from "../../errors/EngineError.js";
 import type { ContainerDefaults } from "../../oci/image.js";
 import { Rollback } from "../../runtime/rollback.js";
@@ -44,7 +45,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   const hostConfig = normalizeHostConfig(hcIn ?? {});
   // moby: every published port is an exposed one.
   for (const port of Object.keys(hostConfig.PortBindings ?? {})) config.ExposedPorts = { ...(config.ExposedPorts ?? {}), [port]: {} };
-  const net = checkNetworking(ctx, cfgIn, config, hostConfig, netIn?.EndpointsConfig);
+  const net = checkNetworking(ctx, cfgIn, config, hostConfig, defaultRekeyed(netIn?.EndpointsConfig));
   // moby: a container on the host's network takes the host's name unless given one.
   if (hostConfig.NetworkMode === "host" && !config.Hostname) config.Hostname = hostname();
   // Path/Args from Entrypoint+Cmd with Docker's override rules ("No command specified").
@@ -126,9 +127,17 @@ function mergeImageConfig(user: ContainerConfig, img: ContainerDefaults): Contai
   return out;
 }
 
+/** The endpoint config the CLI keys "default" belongs to the "bridge" network (moby's create). */
+function defaultRekeyed(eps: Record<string, EndpointSettings> | undefined): Record<string, EndpointSettings> | undefined {
+  if (!eps || !("default" in eps)) return eps;
+  const { default: def, ...rest } = eps;
+  return { ...rest, bridge: def };
+}
+
 function normalizeHostConfig(hc: HostConfig): HostConfig {
   const out: HostConfig = { ...hc };
-  out.NetworkMode ||= "bridge";
+  // moby: "default" (what the CLI sends without --network) is the default bridge, said so.
+  if (!out.NetworkMode || out.NetworkMode === "default") out.NetworkMode = "bridge";
   out.LogConfig = { Type: hc.LogConfig?.Type || "json-file", Config: { ...(hc.LogConfig?.Config ?? {}) } };
   out.RestartPolicy = { Name: hc.RestartPolicy?.Name || "no", MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
   validateRestartPolicy(out.RestartPolicy);
