@@ -1,4 +1,5 @@
 import type { NetworkCreateRequest } from "../../../api/types/network.js";
+import { versionAtLeast } from "../../../api/version.js";
 import { EngineError } from "../../../errors/EngineError.js";
 import { requireArgs } from "../../commandKit.js";
 import { StatusError } from "../../errors.js";
@@ -59,7 +60,10 @@ export const command: CliCommand = {
     if (p.flags.has("ipv6")) request.EnableIPv6 = flagBool(p, "ipv6");
     const from = flagValue(p, "config-from");
     if (from) request.ConfigFrom = { Network: from };
-    const res = await ctx.client().networks.create(request);
+    const client = ctx.client();
+    // Before API 1.44 a daemon creates a second network of the same name unless asked not to (docker's client asks).
+    if (!versionAtLeast(await client.apiVersion(), "1.44")) request.CheckDuplicate = true;
+    const res = await client.networks.create(request);
     if (res.Warning) ctx.io.err(`WARNING: ${res.Warning}\n`);
     ctx.io.out(`${res.Id}\n`);
     return 0;

@@ -14,7 +14,7 @@ import { main } from "../../main.js";
 interface Seen { method: string; path: string; query: URLSearchParams; body: unknown }
 type Handler = (s: Seen) => { status?: number; json?: unknown } | undefined;
 
-async function withDaemon(handler: Handler, fn: (cli: (argv: string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>, seen: Seen[]) => Promise<void>): Promise<void> {
+async function withDaemon(handler: Handler, fn: (cli: (argv: string[], stdin?: string) => Promise<{ code: number; stdout: string; stderr: string }>, seen: Seen[]) => Promise<void>, apiVersion = "1.47"): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "berth-test-netcli-"));
   const sock = join(dir, "d.sock");
   const seen: Seen[] = [];
@@ -22,7 +22,7 @@ async function withDaemon(handler: Handler, fn: (cli: (argv: string[], stdin?: s
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      res.setHeader("Api-Version", "1.47");
+      res.setHeader("Api-Version", apiVersion);
       const url = new URL(req.url!, "http://d");
       if (url.pathname === "/_ping") return void res.end("OK");
       const s: Seen = { method: req.method!, path: url.pathname.replace(/^\/v[\d.]+/, ""), query: url.searchParams, body: body ? JSON.parse(body) : undefined };
@@ -101,10 +101,18 @@ test("network create sends docker's request (IPAM grouped per subnet) and prints
       assert.deepEqual([res.code, res.stderr], [1, `${message}\n`], flags.join(" "));
       assert.equal(seen.length, before);
     }
+    assert.equal((seen[0]!.body as { CheckDuplicate?: boolean }).CheckDuplicate, undefined);
     const args = await cli(["network", "create"]);
     assert.equal(args.code, 1);
     assert.match(args.stderr, /"berth network create" requires exactly 1 argument/);
   });
+});
+
+test("network create asks an API < 1.44 daemon to refuse a duplicate name, as docker's client does", async () => {
+  await withDaemon((s) => (s.path === "/networks/create" ? { status: 201, json: { Id: ID("a"), Warning: "" } } : undefined), async (cli, seen) => {
+    assert.equal((await cli(["network", "create", "berth-test-n"])).code, 0);
+    assert.equal((seen[0]!.body as { CheckDuplicate?: boolean }).CheckDuplicate, true);
+  }, "1.41");
 });
 
 test("network ls: docker's table sorted by name, -q, --no-trunc, --filter, --format", async () => {
