@@ -52,6 +52,8 @@ export interface UnpackedImage {
 
 export type { ImageDeleteItem, RemoveImageOptions } from "./imageRemoval.js";
 
+/** Parsed image configs kept by ImageService.imageConfig. */
+const CONFIG_CACHE_MAX = 256;
 
 export class ImageService {
   readonly root: string;
@@ -67,6 +69,8 @@ export class ImageService {
    * (image removed and pulled again), prepare says NotFound and the full path runs again.
    */
   private readonly unpackedTop = new Map<Digest, string>();
+  /** Parsed image configs by digest, oldest first (see imageConfig). */
+  private readonly configs = new Map<Digest, ImageConfig>();
 
   constructor(opts: ImageServiceOptions) {
     this.root = opts.root;
@@ -159,8 +163,19 @@ export class ImageService {
     return this.records.get(rec.id)!;
   }
 
+  /**
+   * The parsed config of an image. Every container create and start asks for it: parsed configs
+   * are kept by digest (content-addressed, so never stale) and each caller gets its own copy
+   * (structuredClone of a few KiB: ~10 µs, against a blob read of four thread-pool round trips).
+   */
   async imageConfig(rec: ImageRecord): Promise<ImageConfig> {
-    return parseImageConfig(await this.content.readBlob(rec.id));
+    let config = this.configs.get(rec.id);
+    if (!config) {
+      config = parseImageConfig(await this.content.readBlob(rec.id));
+      if (this.configs.size >= CONFIG_CACHE_MAX) this.configs.delete(this.configs.keys().next().value!);
+      this.configs.set(rec.id, config);
+    }
+    return structuredClone(config);
   }
 
   async imageManifest(rec: ImageRecord): Promise<Manifest> {
