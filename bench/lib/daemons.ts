@@ -58,14 +58,15 @@ async function unmountAndRemove(dir: string, forced: string[], mountsReported: b
   await rm(dir, { recursive: true, force: true });
 }
 
-export async function startBerthd(): Promise<BenchDaemon> {
+/** `extraArgs`: more berthd flags (e.g. a private --bridge/--bip so side-by-side daemons never share a bridge). */
+export async function startBerthd(extraArgs: readonly string[] = []): Promise<BenchDaemon> {
   const dir = await mkdtemp("/tmp/bd-bench-");
   const sock = join(dir, "docker.sock");
   const dataRoot = join(dir, "data");
   const execRoot = join(dir, "exec");
   // BERTH_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where berthd's time goes.
   const nodeArgs = (process.env.BERTH_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const proc = spawn(process.execPath, [...nodeArgs, BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   proc.stderr!.on("data", (d) => { stderr = (stderr + d).slice(-5000); });
   let cleaned: Promise<string[]> | undefined;
