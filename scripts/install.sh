@@ -37,6 +37,10 @@ fi
 
 log "build: TypeScript"
 npx tsc -p .
+# The CLI as one CommonJS bundle with a V8 code cache (dist/berth-cli.cjs): starts in about half
+# the time of tsc's module tree, which `node dist/src/bin/berth.js` still runs.
+log "build: CLI bundle"
+npm run -s build:cli
 log "build: native"
 make -s -C native
 
@@ -44,12 +48,17 @@ make -s -C native
 libexec=/usr/local/libexec/berth
 mkdir -p "$libexec"
 install -m 0755 native/build/berth-shim native/build/berth-seccomp native/build/berth-netlink native/build/berth-proxy "$libexec/"
-for cmd in berth berthd berth-runtime; do
+for cmd in berthd berth-runtime; do
   js="$top/dist/src/bin/$cmd.js"
   [ -f "$js" ] || continue
   printf '#!/bin/sh\nexec node %s "$@"\n' "$js" > "/usr/local/bin/$cmd"
   chmod 0755 "/usr/local/bin/$cmd"
 done
+# The CLI runs the bundle. It only speaks to the daemon's unix socket (pulls and logins are the
+# daemon's), so it drops NODE_EXTRA_CA_CERTS: Node would parse that whole CA file at every start
+# (~30 ms of CPU).
+printf '#!/bin/sh\nunset NODE_EXTRA_CA_CERTS\nexec node %s "$@"\n' "$top/dist/berth-cli.cjs" > /usr/local/bin/berth
+chmod 0755 /usr/local/bin/berth
 # The daemon the CLI talks to (restarting is safe: running containers are adopted again).
 if [ "${BERTH_SKIP_DAEMON:-0}" != 1 ]; then
   ./scripts/berthd-service.sh restart >&2

@@ -108,7 +108,9 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     host = g.host ?? (deps.env.BERTH_HOST || deps.env.DOCKER_HOST || DEFAULT_HOST);
     const home = deps.env.HOME ?? "/root";
     const ctx: CliContext = {
-      io, stdin: deps.stdin as InStream, stdout: deps.stdout, stderr: deps.stderr, env: deps.env, host,
+      io, stdout: deps.stdout, stderr: deps.stderr, env: deps.env, host,
+      // Read only by the commands that take input: process.stdin is made on first access (~3 ms).
+      get stdin() { return deps.stdin as InStream; },
       configDir: g.config ?? (deps.env.DOCKER_CONFIG || `${home}/.docker`),
       client: () => (client ??= makeClient!(socketPathOf(host))),
     };
