@@ -5,41 +5,55 @@
 // cache is checked against the bundle's size and mtime and the Node version (V8 itself only
 // checks the source length); a missing, stale or rejected cache is rewritten when the command
 // ends (atomically; silently skipped where dist/ is not writable). `node dist/src/bin/berth.js`
-// runs the same CLI unbundled. Only meaningful as dist/berth-cli.cjs: it finds the bundle beside
-// the script Node runs (tsc's copy in dist/src/bin has none beside it).
+// runs the same CLI unbundled, and so does this launcher when tsc's output is newer than the
+// bundle. Only meaningful as dist/berth-cli.cjs: it finds the bundle beside the script Node runs.
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 
-const bundle = join(dirname(process.argv[1]!), "berth-cli-bundle.cjs");
-const cacheFile = `${bundle}.cache`;
+const dist = dirname(process.argv[1]!);
+const bundle = join(dist, "berth-cli-bundle.cjs");
+const tscEntry = join(dist, "src/bin/berth.js");
 
 const st = statSync(bundle);
-const stamp = `${st.size}:${st.mtimeMs}:${process.version}\n`;
-let cached: Buffer | undefined;
-try {
-  const c = readFileSync(cacheFile);
-  if (c.subarray(0, stamp.length).toString("latin1") === stamp) cached = c.subarray(stamp.length);
-} catch {
-  /* no cache yet */
+// Built before the last tsc run: the CLI's sources may have changed since (`npx tsc -p .` alone
+// does not rebuild the bundle), so run tsc's current tree instead — slower, never stale.
+if ((statSync(tscEntry, { throwIfNoEntry: false })?.mtimeMs ?? 0) > st.mtimeMs) {
+  void import(pathToFileURL(tscEntry).href);
+} else {
+  runBundle();
 }
 
-// The CommonJS module wrapper, as Node's loader would apply it (the entry's #! line made a comment).
-const text = readFileSync(bundle, "utf8");
-const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith("#!") ? `//${text.slice(2)}` : text}\n})`;
-const script = new Script(source, { filename: bundle, cachedData: cached });
-if (!cached || script.cachedDataRejected) {
-  // After the command ran: the cache then also holds the functions it compiled lazily.
-  process.once("exit", () => {
-    const tmp = `${cacheFile}.${process.pid}`;
-    try {
-      writeFileSync(tmp, Buffer.concat([Buffer.from(stamp, "latin1"), script.createCachedData()]));
-      renameSync(tmp, cacheFile);
-    } catch {
-      rmSync(tmp, { force: true }); // e.g. dist/ not writable for this user: run without a cache
-    }
-  });
+function runBundle(): void {
+  const cacheFile = `${bundle}.cache`;
+
+  const stamp = `${st.size}:${st.mtimeMs}:${process.version}\n`;
+  let cached: Buffer | undefined;
+  try {
+    const c = readFileSync(cacheFile);
+    if (c.subarray(0, stamp.length).toString("latin1") === stamp) cached = c.subarray(stamp.length);
+  } catch {
+    /* no cache yet */
+  }
+
+  // The CommonJS module wrapper, as Node's loader would apply it (the entry's #! line made a comment).
+  const text = readFileSync(bundle, "utf8");
+  const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith("#!") ? `//${text.slice(2)}` : text}\n})`;
+  const script = new Script(source, { filename: bundle, cachedData: cached });
+  if (!cached || script.cachedDataRejected) {
+    // After the command ran: the cache then also holds the functions it compiled lazily.
+    process.once("exit", () => {
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        writeFileSync(tmp, Buffer.concat([Buffer.from(stamp, "latin1"), script.createCachedData()]));
+        renameSync(tmp, cacheFile);
+      } catch {
+        rmSync(tmp, { force: true }); // e.g. dist/ not writable for this user: run without a cache
+      }
+    });
+  }
+  const mod = { exports: {} };
+  (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
 }
-const mod = { exports: {} };
-(script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
