@@ -13,7 +13,7 @@ pkgs=(build-essential pkg-config libseccomp-dev libnftables-dev nftables busybox
 # What the tests drive as peers and oracles: a registry on loopback (with htpasswd for Basic auth,
 # openssl for its TLS and token keys), skopeo and umoci for OCI-layout interop, Debian's dockerd
 # for docker save/load round trips. None of them runs unless a test starts it.
-pkgs+=(docker-registry apache2-utils openssl skopeo umoci docker.io iperf3)
+pkgs+=(docker-registry apache2-utils openssl skopeo umoci docker.io iperf3 docker-compose tini)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
