@@ -99,6 +99,14 @@ test("names and aliases resolve on a user network; --ip; isolation from another 
     assert.notEqual((await ping(d, other, oneIp)).code, 0);
     assert.notEqual((await d.docker(["exec", other, "nslookup", "berth-test-one"])).code, 0, "names stay in their network");
 
+    // Two networks at create (API 1.44): eth0 on the first (default route), eth1 on the second.
+    const both = await d.ok(["run", "-d", "--network", "berth-test-a", "--network", "berth-test-b", "busybox", "sleep", "300"]);
+    assert.deepEqual(Object.keys((await inspect(d, both)).NetworkSettings.Networks).sort(), ["berth-test-a", "berth-test-b"]);
+    assert.match(await d.ok(["exec", both, "ip", "route"]), new RegExp(`default via ${prefix}\\.1 dev eth0`));
+    const otherIp = (await inspect(d, other)).NetworkSettings.Networks["berth-test-b"].IPAddress;
+    assert.equal((await ping(d, both, otherIp)).code, 0, "reaches the second network");
+    await d.ok(["rm", "-f", both]);
+
     // --internal: its gateway's host answers nothing beyond; another host address is unreachable.
     const inner = await d.ok(["run", "-d", "--network", "berth-test-int", "busybox", "sleep", "300"]);
     assert.notEqual((await ping(d, inner, d.bip.split("/")[0])).code, 0, "the host's address on another interface");

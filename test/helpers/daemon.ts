@@ -84,7 +84,8 @@ export async function startTestDaemon(): Promise<TestDaemon> {
 
   const launch = async () => {
     const p = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "debug",
-      "--bridge", bridge, "--bip", bip, "--default-address-pool", `base=${pool},size=24`], { stdio: ["ignore", "ignore", "pipe"] });
+      // Tests reach the host and netns of their own, never beyond: leave the host's ip_forward alone.
+      "--bridge", bridge, "--bip", bip, "--default-address-pool", `base=${pool},size=24`, "--ip-forward=false"], { stdio: ["ignore", "ignore", "pipe"] });
     proc = p;
     let own = "";
     p.stderr!.on("data", (d) => {
