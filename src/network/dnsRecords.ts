@@ -5,23 +5,55 @@
  * ("web" and "web.mynet"), as Docker's resolver does.
  */
 import type { DnsRecords } from "./dns/DnsServer.js";
-import type { NetworkStore } from "./NetworkStore.js";
+import type { EndpointRecord, NetworkStore } from "./NetworkStore.js";
 
+/**
+ * `client` (the query's source address) scopes the answer as Docker's resolver does: a
+ * container known by that address on this network gets the names of every user-defined
+ * network it is attached to — this one first, then the others in attachment order, the first
+ * network knowing the name wins — and only those. An unknown client gets this network's names.
+ */
 export function networkDnsRecords(store: NetworkStore, networkId: string, networkName: string): DnsRecords {
-  const suffix = `.${networkName.toLowerCase()}`;
+  /** The networks whose names `client` sees, receiving network first. */
+  const scope = (client: string | undefined): { id: string; name: string }[] => {
+    const self = { id: networkId, name: networkName };
+    const me = client === undefined ? undefined : store.endpointsOfNetwork(networkId).find((e) => e.ip === client);
+    if (!me) return [self];
+    const others = store.endpointsOfContainer(me.containerId)
+      .filter((e) => e.networkId !== networkId)
+      .sort((a, b) => a.position - b.position)
+      .map((e) => store.network(e.networkId))
+      // The default bridge has no names (its endpoints carry none either).
+      .filter((n) => n !== undefined && !n.defaultBridge)
+      .map((n) => ({ id: n!.id, name: n!.name }));
+    return [self, ...others];
+  };
   return {
-    lookup(name: string): string[] {
-      const bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
-      const out: string[] = [];
-      for (const e of store.endpointsOfNetwork(networkId)) {
-        const names = e.hostname ? [...e.dnsNames, e.hostname] : e.dnsNames;
-        if (names.some((n) => n.toLowerCase() === name || n.toLowerCase() === bare)) out.push(e.ip);
+    lookup(name: string, client?: string): string[] {
+      for (const n of scope(client)) {
+        const found = namesOn(store.endpointsOfNetwork(n.id), n.name, name);
+        if (found.length > 0) return found;
       }
-      return out;
+      return [];
     },
-    reverse(ip: string): string | undefined {
-      const e = store.endpointsOfNetwork(networkId).find((x) => x.ip === ip);
-      return e && e.dnsNames.length > 0 ? `${e.containerName}.${networkName}` : undefined;
+    reverse(ip: string, client?: string): string | undefined {
+      for (const n of scope(client)) {
+        const e = store.endpointsOfNetwork(n.id).find((x) => x.ip === ip);
+        if (e && e.dnsNames.length > 0) return `${e.containerName}.${n.name}`;
+      }
+      return undefined;
     },
   };
+}
+
+/** Addresses on one network answering `name`, bare or qualified with the network's name. */
+function namesOn(endpoints: EndpointRecord[], networkName: string, name: string): string[] {
+  const suffix = `.${networkName.toLowerCase()}`;
+  const bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+  const out: string[] = [];
+  for (const e of endpoints) {
+    const names = e.hostname ? [...e.dnsNames, e.hostname] : e.dnsNames;
+    if (names.some((n) => n.toLowerCase() === name || n.toLowerCase() === bare)) out.push(e.ip);
+  }
+  return out;
 }

@@ -314,3 +314,45 @@ test("forward: false (an --internal network) answers its names and SERVFAILs the
   await s.listen(address, port, RECORDS);
   assert.deepEqual(decode((await udpAsk(address, port, makeQuery("outside.example", 1)))!).answers.map((a) => a.data), ["192.0.2.7"]);
 });
+
+test("the records see the client's source address, over UDP and TCP", async () => {
+  const seen: (string | undefined)[] = [];
+  const byClient: DnsRecords = {
+    lookup: (n, client) => {
+      seen.push(client);
+      return n === "who" && client ? [client] : [];
+    },
+    reverse: () => undefined,
+  };
+  const { address, port } = await listening({}, byClient);
+  const from = randomLoopback();
+  const udpAnswer = await new Promise<Buffer>((resolve, reject) => {
+    const sock = createSocket("udp4");
+    const timer = setTimeout(() => { sock.close(); reject(new Error("udp: no answer")); }, 2000);
+    sock.on("message", (m) => { clearTimeout(timer); sock.close(); resolve(m); });
+    sock.bind({ address: from, port: 0 }, () => sock.send(makeQuery("who", 1), port, address));
+  });
+  assert.deepEqual(decode(udpAnswer).answers.map((a) => a.data), [from]);
+  const tcpFrom = randomLoopback();
+  const tcpAnswer = await new Promise<Buffer>((resolve, reject) => {
+    const sock = connect({ host: address, port, localAddress: tcpFrom });
+    const reader = new FrameReader();
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error("tcp: no answer")); }, 2000);
+    sock.on("error", (e) => { clearTimeout(timer); reject(e); });
+    sock.on("connect", () => sock.write(frame(makeQuery("who", 1))));
+    sock.on("data", (c) => {
+      const got = reader.push(c);
+      if (got.length > 0) { clearTimeout(timer); sock.destroy(); resolve(got[0]!); }
+    });
+  });
+  assert.deepEqual(decode(tcpAnswer).answers.map((a) => a.data), [tcpFrom]);
+  assert.deepEqual(seen, [from, tcpFrom]);
+});
+
+test("clientAddress unwraps IPv4-mapped IPv6 addresses", async () => {
+  const { clientAddress } = await import("./DnsServer.js");
+  assert.equal(clientAddress("::ffff:10.1.2.3"), "10.1.2.3");
+  assert.equal(clientAddress("10.1.2.3"), "10.1.2.3");
+  assert.equal(clientAddress("fe80::1"), "fe80::1");
+  assert.equal(clientAddress(undefined), undefined);
+});

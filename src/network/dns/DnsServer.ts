@@ -146,7 +146,7 @@ export class DnsServer {
     }
     udp.on("error", (e) => this.log("warn", `dns ${what}/udp: ${e.message}`));
     udp.on("message", (msg, rinfo) => {
-      void this.respond(msg, l, "udp").then((resp) => {
+      void this.respond(msg, l, "udp", clientAddress(rinfo.address)).then((resp) => {
         if (!resp || this.listeners.get(address) !== l) return; // unlistened while forwarding
         const failed = (err: Error | null) => {
           if (err) this.log("debug", `dns ${what}/udp: reply to ${rinfo.address}:${rinfo.port}: ${err.message}`);
@@ -181,7 +181,7 @@ export class DnsServer {
           sock.destroy();
           return;
         }
-        void this.respond(msg, l, "tcp").then((resp) => {
+        void this.respond(msg, l, "tcp", clientAddress(sock.remoteAddress)).then((resp) => {
           pending--;
           if (resp && !sock.destroyed) sock.write(frame(resp));
         }, (e) => {
@@ -202,7 +202,7 @@ export class DnsServer {
   }
 
   /** The response to one message, or undefined to stay silent. Never rejects. */
-  private async respond(packet: Buffer, l: Listener, transport: Transport): Promise<Buffer | undefined> {
+  private async respond(packet: Buffer, l: Listener, transport: Transport, client: string | undefined): Promise<Buffer | undefined> {
     const parsed = parseQuery(packet);
     if (parsed.kind === "drop") {
       this.log("debug", `dns ${l.address}:${l.port}/${transport}: dropped a packet: ${parsed.reason}`);
@@ -215,7 +215,7 @@ export class DnsServer {
     const q = parsed.query;
     const maxSize = transport === "udp" ? udpLimit(q) : 65535;
     try {
-      const decision = answerLocally(q, l.records, this.rotation++);
+      const decision = answerLocally(q, l.records, this.rotation++, client);
       if (decision.kind === "answer") return buildResponse(q, { rcode: decision.rcode, answers: decision.answers, aa: true, maxSize });
       if (!l.forward) return buildResponse(q, { rcode: RCODE_SERVFAIL });
       return (await this.forward(packet, q, l, transport)) ?? buildResponse(q, { rcode: RCODE_SERVFAIL });
@@ -250,4 +250,10 @@ export class DnsServer {
   private log(level: DnsLogLevel, msg: string): void {
     this.opts.log?.(level, msg);
   }
+}
+
+/** The querying socket's address as the records know it: IPv4-mapped IPv6 ("::ffff:a.b.c.d") unwrapped. */
+export function clientAddress(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  return address.toLowerCase().startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }

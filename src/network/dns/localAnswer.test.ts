@@ -39,3 +39,16 @@ test("everything else is forwarded", () => {
   }
   assert.deepEqual(answerLocally(q("web", 1), null, 0), { kind: "forward" });
 });
+
+test("the client address reaches the records", () => {
+  const seen: (string | undefined)[] = [];
+  const r: DnsRecords = {
+    lookup: (n, client) => { seen.push(client); return n === "web" ? ["172.18.0.2"] : []; },
+    reverse: (_ip, client) => { seen.push(client); return "web.mynet"; },
+  };
+  answerLocally(q("web", 1), r, 0, "172.18.0.5");
+  answerLocally(q("web", 28), r, 0, "172.18.0.6");
+  answerLocally(q("2.0.18.172.in-addr.arpa", 12), r, 0, "172.18.0.7");
+  answerLocally(q("web", 1), r, 0);
+  assert.deepEqual(seen, ["172.18.0.5", "172.18.0.6", "172.18.0.7", undefined]);
+});
