@@ -14,7 +14,7 @@ import type {
   AuthConfig, AuthResponse, DiskUsage, DiskUsageObject, EngineInfo, EventMessage,
 } from "./types/system.js";
 import type {
-  ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, ContainerInspect,
+  ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, ContainerInspect,
   ContainerListOptions, ContainerPruneResponse, ContainerSummary, ContainerTopResponse,
   ContainerUpdateRequest, ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange,
   PathStat, StatsResponse, WaitCondition,
@@ -114,6 +114,20 @@ export interface RemoveOptions { force: boolean; removeVolumes: boolean; removeL
 /** A wait that is already registered: headers go out, then `result` settles. */
 export interface PendingWait { result: Promise<ContainerWaitResponse> }
 
+/** `POST /commit` (docker commit): query parameters as sent, `config` the request body. */
+export interface CommitRequest {
+  container: string;
+  repo?: string;
+  tag?: string;
+  comment?: string;
+  author?: string;
+  /** Freeze a running container during the copy (Docker's default). */
+  pause: boolean;
+  /** Dockerfile instructions (`--change`), applied on `config`. */
+  changes: string[];
+  config?: ContainerConfig;
+}
+
 export interface ContainerBackend {
   list(options: ContainerListOptions): Promise<ContainerSummary[]>;
   create(config: ContainerCreateRequest, options: ContainerCreateOptions): Promise<ContainerCreateResponse>;
@@ -144,6 +158,8 @@ export interface ContainerBackend {
   archiveGet(id: string, path: string, signal: AbortSignal): Promise<{ stat: PathStat; tar: Readable }>;
   /** Extracts `tar` at `path` inside the container. */
   archivePut(id: string, path: string, tar: Readable, options: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void>;
+  /** `docker commit`: the container's changes as a new image; answers its ID. */
+  commit?(request: CommitRequest): Promise<{ Id: string }>;
 }
 
 export interface ExecBackend {

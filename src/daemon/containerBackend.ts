@@ -10,6 +10,7 @@ import type {
   ContainerPruneResponse, ContainerSummary, ContainerUpdateRequest, ContainerUpdateResponse, WaitCondition,
 } from "../api/types/container.js";
 import { EngineError, invalidArgument } from "../errors/EngineError.js";
+import { commitContainer } from "./commitBackend.js";
 import type { ContainerEngine } from "../engine/containers/ContainerEngine.js";
 import type { ContainerRecord } from "../engine/containers/ContainerRecord.js";
 import { inspectView, summaryView } from "../engine/containers/containerViews.js";
@@ -73,5 +74,6 @@ export function containerBackend(containers: ContainerEngine, streams: Partial<S
     archiveStat: (...a) => stream("archiveStat")(...a),
     archiveGet: (...a) => stream("archiveGet")(...a),
     archivePut: (...a) => stream("archivePut")(...a),
+    commit: (req) => commitContainer(containers, req),
   };
 }

@@ -1,5 +1,5 @@
 /** Container lifecycle and query routes (the non-streaming ones). */
-import { invalidArgument } from "../../errors/EngineError.js";
+import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ContainerBackend, StopOptions } from "../backend.js";
 import type { RequestContext } from "../context.js";
 import { validateFilterNames } from "../filters.js";
@@ -48,6 +48,22 @@ export function registerContainerRoutes(router: ApiRouter, backend: ContainerBac
       name: name || undefined, platform: ctx.query.string("platform") || undefined,
     });
     ctx.sendJson(201, { Id: created.Id, Warnings: created.Warnings ?? [] });
+  });
+
+  // docker commit: served here because it acts on a container (moby routes it with images).
+  router.add("POST", "/commit", async (ctx) => {
+    const container = ctx.query.string("container");
+    if (!container) throw invalidArgument("commit container: parameter container is required");
+    const body = await ctx.json();
+    if (body !== undefined && body !== null) checkShape(body, CONTAINER_CREATE, "commit container");
+    const commit = b().commit;
+    if (!commit) throw new EngineError("NotImplemented", "commit container: commit is not supported by this daemon");
+    ctx.sendJson(201, await commit({
+      container, repo: ctx.query.string("repo") || undefined, tag: ctx.query.string("tag") || undefined,
+      comment: ctx.query.string("comment") || undefined, author: ctx.query.string("author") || undefined,
+      pause: ctx.query.bool("pause", true), changes: ctx.query.all("changes"),
+      ...(body ? { config: normalizeCreate(body as Record<string, unknown>) } : {}),
+    }));
   });
 
   router.add("POST", "/containers/prune", async (ctx) => {

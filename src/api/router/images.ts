@@ -84,9 +84,6 @@ export function registerImageRoutes(router: ApiRouter, backend: ImageBackend | u
   router.add("POST", "/build", async () => {
     throw new EngineError("NotImplemented", "build image: image builds are not supported by this daemon yet");
   });
-  router.add("POST", "/commit", async () => {
-    throw new EngineError("NotImplemented", "commit container: commit is not supported by this daemon yet");
-  });
 
   router.add("GET", "/images/search", async () => {
     throw new EngineError("NotImplemented", "search images: registry search is not supported by this daemon");
