@@ -5,8 +5,8 @@
 // cache is checked against the bundle's size and mtime and the Node version (V8 itself only
 // checks the source length); a missing, stale or rejected cache is rewritten when the command
 // ends (atomically; silently skipped where dist/ is not writable). `node dist/src/bin/berth.js`
-// runs the same CLI unbundled, and so does this launcher when tsc's output is newer than the
-// bundle. Only meaningful as dist/berth-cli.cjs: it finds the bundle beside the script Node runs.
+// runs the same CLI unbundled, and so does this launcher when a source of the bundle changed
+// after it was built. Only meaningful as dist/berth-cli.cjs: it finds the bundle beside the script Node runs.
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -18,12 +18,27 @@ const bundle = join(dist, "berth-cli-bundle.cjs");
 const tscEntry = join(dist, "src/bin/berth.js");
 
 const st = statSync(bundle);
-// Built before the last tsc run: the CLI's sources may have changed since (`npx tsc -p .` alone
-// does not rebuild the bundle), so run tsc's current tree instead — slower, never stale.
-if ((statSync(tscEntry, { throwIfNoEntry: false })?.mtimeMs ?? 0) > st.mtimeMs) {
+if (sourcesChanged()) {
+  // `npx tsc -p .` alone does not rebuild the bundle: run tsc's tree — slower, never stale.
   void import(pathToFileURL(tscEntry).href);
 } else {
   runBundle();
+}
+
+/**
+ * Whether a source file of the bundle (esbuild's metafile lists them, relative to the checkout)
+ * changed after it was built: ~100 stats, well under a millisecond. Without a metafile (a
+ * copied dist) the bundle is taken as it is.
+ */
+function sourcesChanged(): boolean {
+  let inputs: string[];
+  try {
+    inputs = Object.keys((JSON.parse(readFileSync(`${bundle}.meta.json`, "utf8")) as { inputs: Record<string, unknown> }).inputs);
+  } catch {
+    return false;
+  }
+  const root = dirname(dist);
+  return inputs.some((f) => (statSync(join(root, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) > st.mtimeMs);
 }
 
 function runBundle(): void {
