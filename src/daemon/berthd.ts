@@ -96,7 +96,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
 
     const ctr0 = containers;
     const streams = containerStreams({ lookup: ctr0, runtime: engine.runtime, images: engine.images });
-    const exec = makeExecBackend({ lookup: ctr0, runtime: engine.runtime });
+    const exec = makeExecBackend({ lookup: ctr0, runtime: engine.runtime, events });
     const containerApi = withContainerNetworks(withVolumeRemoval(containerBackend(ctr0, streams), ctr0, volumes, log), ctr0);
     const backends: Backends = {
       containers: containerApi,
