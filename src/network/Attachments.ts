@@ -9,15 +9,17 @@ import { conflict, EngineError, failedPrecondition, invalidArgument, notFound } 
 import type { PortMap } from "../api/types/container.js";
 import type { EndpointSettings } from "../api/types/network.js";
 import type { ContainerNetInfo, ContainerNetworkView, NetworkSetup } from "./types.js";
-import type { EndpointRecord, NetnsRecord, NetworkRecord, PublishedPort } from "./NetworkStore.js";
+import type { EndpointRecord, NetnsRecord, NetworkRecord } from "./NetworkStore.js";
 import type { ServiceContext } from "./serviceContext.js";
 import { Rollback } from "./rollback.js";
-import { assignable, nextAddress, reservedOf } from "./ipam/allocate.js";
+import { nextAddress } from "./ipam/allocate.js";
 import { formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
 import { containerIfName, freeIfIndex, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
 import { forbidden } from "./networkRecord.js";
 import { mappingsFor, parsePortKey, type PortMapping } from "./ports/portSpec.js";
 import { chooseHostPorts } from "./firewall/hostPorts.js";
+import { addressSpace, checkEndpoint } from "./endpointConfig.js";
+import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
@@ -40,13 +42,13 @@ export class Attachments {
     const given = Object.entries(endpoints ?? {});
     // The mode's network first, with the config the user keyed by the same name or id.
     const modeCfg = given.find(([k]) => this.sameNetwork(k, first));
-    out[first.name] = this.checkEndpoint(first, modeCfg?.[1] ?? {});
+    out[first.name] = checkEndpoint(first, modeCfg?.[1] ?? {});
     for (const [key, cfg] of given) {
       const n = this.networkOf(key);
       if (n.id === first.id) continue;
       if (n.driver !== "bridge") throw invalidArgument(`validate network settings: container cannot be connected to network ${n.name} and to other networks`);
       if (out[n.name]) throw invalidArgument(`validate network settings: network ${n.name} is given twice`);
-      out[n.name] = this.checkEndpoint(n, cfg);
+      out[n.name] = checkEndpoint(n, cfg);
     }
     // Syntax of the port settings (the real addresses come at start).
     mappingsFor(portBindings ?? {}, false, exposedPorts, "0.0.0.0");
@@ -71,33 +73,6 @@ export class Attachments {
       throw invalidArgument(`validate network settings: network ${n.name} (driver ${n.driver}) is a network mode, not a network to attach to`);
     }
     return n;
-  }
-
-  /** Checks one endpoint config against its network; returns the config to record. */
-  private checkEndpoint(n: NetworkRecord, cfg: EndpointSettings): EndpointSettings {
-    const aliases = cfg.Aliases ?? [];
-    if (n.defaultBridge && aliases.length > 0) throw invalidArgument("network-scoped alias is supported only for containers in user defined networks");
-    const ip = cfg.IPAMConfig?.IPv4Address;
-    if (ip) {
-      if (n.defaultBridge) throw invalidArgument("user specified IP address is supported on user defined networks only");
-      const num = parseIPv4(ip);
-      if (num === undefined) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-      if (!assignable(this.space(n), num)) {
-        throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip} (network ${n.name}, subnet ${n.subnet}; network, broadcast, gateway and auxiliary addresses are reserved)`);
-      }
-    }
-    if (cfg.IPAMConfig?.IPv6Address) throw new EngineError("NotImplemented", `IPv6 address ${cfg.IPAMConfig.IPv6Address}: IPv6 is not supported by berth yet`);
-    if (cfg.MacAddress && !parseMac(cfg.MacAddress)) throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
-    for (const a of aliases) if (typeof a !== "string" || a === "") throw invalidArgument(`invalid network alias ${JSON.stringify(a)}`);
-    return { ...cfg, NetworkID: n.id };
-  }
-
-  private space(n: NetworkRecord) {
-    return {
-      subnet: parseSubnet(n.subnet!)!,
-      range: n.ipRange ? parseSubnet(n.ipRange) : undefined,
-      reserved: reservedOf(n.gateway, n.auxAddresses),
-    };
   }
 
   // --- setUp / tearDown
@@ -140,7 +115,7 @@ export class Attachments {
   private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, first: boolean, rb: Rollback): Promise<EndpointRecord> {
     const { store, ops } = this.x;
     const id = newEndpointId();
-    const checked = this.checkEndpoint(n, cfg);
+    const checked = checkEndpoint(n, cfg);
     const prefix = parseSubnet(n.subnet!)!.prefix;
     const dnsNames = n.defaultBridge ? [] : unique([c.name, ...(checked.Aliases ?? []), c.id.slice(0, 12)]);
     const staticIp = checked.IPAMConfig?.IPv4Address || undefined;
@@ -160,7 +135,7 @@ export class Attachments {
         ip = parseIPv4(staticIp)!;
         if (store.ipTaken(n.id, ip)) throw conflict(`Address already in use: ${staticIp} on network ${n.name}`);
       } else {
-        const got = nextAddress(this.space(n), store.usedIps(n.id), store.lastIp(n.id));
+        const got = nextAddress(addressSpace(n), store.usedIps(n.id), store.lastIp(n.id));
         if (got === undefined) throw new EngineError("Unavailable", `no available IPv4 addresses on this network's address pools: ${n.name} (${n.subnet})`);
         ip = got;
         store.setLastIp(n.id, ip);
@@ -266,37 +241,8 @@ export class Attachments {
     }
   }
 
-  // --- inspect
-
   view(containerId: string, c: ContainerNetInfo): ContainerNetworkView {
-    const { store } = this.x;
-    const eps = store.endpointsOfContainer(containerId);
-    const networks: Record<string, EndpointSettings> = {};
-    if (eps.length === 0) {
-      // Not set up (created or stopped): the recorded configs, without addresses (Docker's view).
-      for (const [name, cfg] of Object.entries(c.endpoints)) {
-        let networkId = cfg.NetworkID ?? "";
-        try { networkId = this.x.lookup(name).id; } catch { /* removed meanwhile */ }
-        networks[name] = endpointView(cfg, { NetworkID: networkId, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "", DNSNames: null });
-      }
-      return { networks, ports: {} };
-    }
-    for (const e of eps) {
-      const n = store.network(e.networkId);
-      if (!n) continue;
-      networks[n.name] = endpointView(e.config, {
-        NetworkID: n.id, EndpointID: e.id, Gateway: e.gateway || n.gateway || "", IPAddress: e.ip, IPPrefixLen: e.prefix, MacAddress: e.mac,
-        DNSNames: e.dnsNames.length > 0 ? e.dnsNames : null,
-      });
-    }
-    const ns = store.netns(containerId);
-    const ports: PortMap = {};
-    for (const k of ns?.exposed ?? exposedKeys(c)) ports[k] = null;
-    for (const p of ns?.published ?? []) {
-      const k = `${p.containerPort}/${p.proto}`;
-      (ports[k] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
-    }
-    return { networks, ports };
+    return containerView(this.x, containerId, c);
   }
 
   // --- connect / disconnect (running container)
@@ -310,7 +256,7 @@ export class Attachments {
     if (!ns) throw failedPrecondition(`connect ${c.name} to ${n.name}: the container's network is not set up (not running)`);
     const eps = store.endpointsOfContainer(c.id);
     if (eps.some((e) => e.networkId === n.id)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
-    const checked = this.checkEndpoint(n, cfg);
+    const checked = checkEndpoint(n, cfg);
     const rb = new Rollback();
     try {
       // Without another network the new one carries the default route.
@@ -372,37 +318,3 @@ export class Attachments {
 function unique(xs: string[]): string[] {
   return [...new Set(xs.filter((x) => x !== ""))];
 }
-
-/** Exposed ports plus bound ones, as "port/proto" keys (NetworkSettings.Ports lists both). */
-function exposedKeys(c: ContainerNetInfo): string[] {
-  const keys = new Set<string>();
-  const add = (key: string) => {
-    const k = parsePortKey(key);
-    for (let p = k.first; p <= k.last; p++) keys.add(`${p}/${k.proto}`);
-  };
-  for (const k of c.exposedPorts) add(k);
-  for (const [k, v] of Object.entries(c.portBindings ?? {})) if (v && v.length > 0) add(k);
-  return [...keys];
-}
-
-function endpointView(cfg: EndpointSettings, live: Partial<EndpointSettings>): EndpointSettings {
-  return {
-    IPAMConfig: cfg.IPAMConfig ?? null,
-    Links: cfg.Links ?? null,
-    Aliases: cfg.Aliases ?? null,
-    MacAddress: live.MacAddress ?? "",
-    DriverOpts: cfg.DriverOpts ?? null,
-    GwPriority: cfg.GwPriority ?? 0,
-    NetworkID: live.NetworkID ?? "",
-    EndpointID: live.EndpointID ?? "",
-    Gateway: live.Gateway ?? "",
-    IPAddress: live.IPAddress ?? "",
-    IPPrefixLen: live.IPPrefixLen ?? 0,
-    IPv6Gateway: "",
-    GlobalIPv6Address: "",
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: live.DNSNames ?? null,
-  };
-}
-
-export type { PublishedPort };
