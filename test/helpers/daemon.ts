@@ -68,7 +68,8 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   return text.split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(dir + "/"));
 }
 
-export async function startTestDaemon(): Promise<TestDaemon> {
+/** `args`: more berthd flags (e.g. --userland-proxy=false, --icc=false). */
+export async function startTestDaemon(opts: { args?: string[] } = {}): Promise<TestDaemon> {
   const dir = await mkdtemp("/tmp/bd-");
   const sock = join(dir, "docker.sock");
   const dataRoot = join(dir, "data");
@@ -85,7 +86,7 @@ export async function startTestDaemon(): Promise<TestDaemon> {
   const launch = async () => {
     const p = spawn(process.execPath, [BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "debug",
       // Tests reach the host and netns of their own, never beyond: leave the host's ip_forward alone.
-      "--bridge", bridge, "--bip", bip, "--default-address-pool", `base=${pool},size=24`, "--ip-forward=false"], { stdio: ["ignore", "ignore", "pipe"] });
+      "--bridge", bridge, "--bip", bip, "--default-address-pool", `base=${pool},size=24`, "--ip-forward=false", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", "pipe"] });
     proc = p;
     let own = "";
     p.stderr!.on("data", (d) => {
