@@ -50,8 +50,8 @@ export function sharedShimLauncher(shimPath: string): ShimLauncher {
 }
 
 /**
- * Client of `berth-shim launcher` (native/README.md): one small resident C process per
- * LinuxSys that forks and executes shims on request. Node's own spawn forks the whole runtime
+ * Client of `berth-shim launcher` (native/README.md): one small resident C process (per
+ * process, see sharedShimLauncher) that forks and executes shims on request, and mounts. Node's own spawn forks the whole runtime
  * (page tables of its heap: 1.3 ms at 43 MiB RSS, 10.8 ms at 251 MiB, measured), blocking the
  * event loop each time; the launcher's fork costs ~0.1 ms. It is started on first use, in its
  * own session, with our stdio (so "inherit" means ours), and does not keep this process alive;
@@ -192,7 +192,7 @@ export class ShimLauncher {
     return this.call("umount2", ["umount", target, String(flags)]);
   }
 
-  private call(syscall: string, fields: string[]): Promise<void> {
+  private async call(syscall: string, fields: string[]): Promise<void> {
     const sock = this.ensureStarted();
     const tag = String(++this.seq);
     const [what, ...rest] = fields;

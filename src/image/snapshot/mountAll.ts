@@ -57,6 +57,8 @@ async function mountOne(m: SnapshotMount, target: string, sys: MountSys): Promis
       return await sys.mount(req);
     } catch (e) {
       if (!(e instanceof LauncherUnavailable)) throw internal(`mount rootfs: mount -t ${m.type} on ${target} failed: ${(e as Error).message}`, { cause: e });
+      // No launcher, or it died with the request in flight: then the mount may exist and the
+      // one below stacks on it; unmountAll takes stacks down whole.
     }
   }
   try {
