@@ -7,6 +7,7 @@
 import type { NetOps } from "../NetOps.js";
 import type { NetworkRecord } from "../NetworkStore.js";
 import { nftDeleteScript, nftScript, type DnatRule, type FirewallNetwork } from "./nftScript.js";
+import type { PolicyChain } from "../policy/policyRules.js";
 
 export class Firewall {
   private forwardingOn = false;
@@ -20,10 +21,10 @@ export class Firewall {
     this.ipForward = o.ipForward;
   }
 
-  async apply(networks: NetworkRecord[], dnat: DnatRule[]): Promise<void> {
+  async apply(networks: NetworkRecord[], dnat: DnatRule[], policies: PolicyChain[] = []): Promise<void> {
     const bridged = networks.filter((n) => n.driver === "bridge" && n.bridge && n.subnet);
     const fw: FirewallNetwork[] = bridged.map((n) => ({ bridge: n.bridge!, subnet: n.subnet!, internal: n.internal, icc: n.icc, masquerade: n.masquerade }));
-    await this.ops.nft(nftScript({ table: this.table, networks: fw, dnat }));
+    await this.ops.nft(nftScript({ table: this.table, networks: fw, dnat, policies }));
     if (this.ipForward && !this.forwardingOn && bridged.some((n) => !n.internal)) {
       await this.ops.sysctl("net.ipv4.ip_forward", "1");
       this.forwardingOn = true;

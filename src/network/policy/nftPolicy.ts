@@ -1,0 +1,35 @@
+/**
+ * Policy chains as nft text, spliced into berth's table by firewall/nftScript.ts: one regular
+ * chain per policy container, jumped to first thing in the forward and input base chains by
+ * the container's source addresses. Allowed traffic `return`s (so berth's other forward rules,
+ * e.g. network isolation, still apply after it); anything else the container starts is dropped.
+ */
+import type { PolicyChain } from "./policyRules.js";
+
+const set = (items: string[]) => (items.length === 1 ? items[0]! : `{ ${items.join(", ")} }`);
+
+/** nft string literal: the rule text is checked by the label parser (no quotes or backslashes). */
+const comment = (text: string) => `comment ${JSON.stringify(text.slice(0, 120))}`;
+
+/** The rules that send a policy container's traffic into its chain (forward and input). */
+export function policyJumps(chains: PolicyChain[]): string[] {
+  return chains.map((c) => `ip saddr ${set(c.sources)} jump ${c.chain}`);
+}
+
+/** The body of one policy chain. */
+export function policyChainRules(c: PolicyChain): string[] {
+  const rules = [
+    // Replies to connections others opened to it, and the related ICMP, still flow.
+    "ct state established,related return",
+  ];
+  if (c.resolvers.length > 0) {
+    rules.push(`ip daddr ${set(c.resolvers)} udp dport 53 return`);
+    rules.push(`ip daddr ${set(c.resolvers)} tcp dport 53 return`);
+  }
+  for (const a of c.allowed) {
+    const ports = a.ports ? ` ${a.ports.proto} dport ${a.ports.from === a.ports.to ? a.ports.from : `${a.ports.from}-${a.ports.to}`}` : "";
+    rules.push(`ip daddr ${set(a.daddrs)}${ports} return ${comment(a.comment)}`);
+  }
+  rules.push("drop");
+  return rules;
+}
