@@ -31,6 +31,7 @@ import { listSelector, networkResource, pruneSelector } from "./networkResource.
 import { networkDnsRecords } from "./dnsRecords.js";
 import { berthProxy, type PortProxy } from "./portProxy.js";
 import { Attachments } from "./Attachments.js";
+import { NetworkPolicies } from "./policy/NetworkPolicies.js";
 import type { ServiceContext } from "./serviceContext.js";
 
 export interface NetworkServiceOptions {
@@ -61,6 +62,8 @@ export interface NetworkServiceOptions {
   hostResolvConf?: string;
   /** default /proc/net/route (tests pass a file). */
   hostRoutesFile?: string;
+  /** default /proc/sys/net/bridge/bridge-nf-call-iptables (network policies need it; tests pass a file). */
+  bridgeNfFile?: string;
   log: (level: "debug" | "info" | "warn" | "error", msg: string) => void;
 }
 
@@ -69,6 +72,8 @@ export class NetworkService implements ContainerNetworking {
   private readonly firewall: Firewall;
   private readonly ctx: ServiceContext;
   private readonly attachments: Attachments;
+  /** berth.network.allow labels (src/network/policy). */
+  private readonly policies: NetworkPolicies;
   /** Networks being removed: no new endpoints on them. */
   private readonly removing = new Set<string>();
   /** Networks whose DNS listener is up (their containers get it as nameserver). */
@@ -91,6 +96,7 @@ export class NetworkService implements ContainerNetworking {
       dnsUp: (id) => this.dnsUp.has(id),
     };
     this.attachments = new Attachments(this.ctx);
+    this.policies = new NetworkPolicies({ db: o.db, ops: o.ops, log: o.log, bridgeNfFile: o.bridgeNfFile });
   }
 
   /** Schema, predefined networks, every bridge ensured in the kernel, nft table installed, DNS listening. */
@@ -189,16 +195,18 @@ export class NetworkService implements ContainerNetworking {
 
   // --- ContainerNetworking
 
-  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[]): Record<string, EndpointSettings> {
-    return this.attachments.validate(mode, endpoints, portBindings, exposedPorts);
+  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[], labels?: Record<string, string>): Record<string, EndpointSettings> {
+    const out = this.attachments.validate(mode, endpoints, portBindings, exposedPorts);
+    NetworkPolicies.validate(labels);
+    return out;
   }
 
   setUp(c: ContainerNetInfo): Promise<NetworkSetup> {
-    return this.attachments.setUp(c);
+    return this.policies.setUp(c, () => this.attachments.setUp(c), () => this.attachments.tearDown(c.id), () => this.syncFirewall());
   }
 
   tearDown(containerId: string): Promise<void> {
-    return this.attachments.tearDown(containerId);
+    return this.policies.tearDown(containerId, () => this.attachments.tearDown(containerId), () => this.syncFirewall());
   }
 
   netnsPath(containerId: string): string | undefined {
@@ -209,12 +217,15 @@ export class NetworkService implements ContainerNetworking {
     return this.attachments.view(containerId, c);
   }
 
-  connect(network: string, c: ContainerNetInfo, cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }> {
-    return this.attachments.connect(network, c, cfg);
+  async connect(network: string, c: ContainerNetInfo, cfg: EndpointSettings): Promise<{ name: string; settings: EndpointSettings }> {
+    const r = await this.attachments.connect(network, c, cfg);
+    await this.policies.connected(c.id, () => this.attachments.disconnect(r.name, c.id), () => this.syncFirewall());
+    return r;
   }
 
-  disconnect(network: string, containerId: string): Promise<void> {
-    return this.attachments.disconnect(network, containerId);
+  async disconnect(network: string, containerId: string): Promise<void> {
+    await this.attachments.disconnect(network, containerId);
+    await this.policies.disconnected(() => this.syncFirewall());
   }
 
   resolveName(network: string): string {
@@ -229,6 +240,7 @@ export class NetworkService implements ContainerNetworking {
     // open() did this already; again here so a restore is complete on its own (idempotent).
     await this.ensureAll();
     await this.attachments.restore(running);
+    await this.policies.restore(running);
     await this.syncFirewall();
     const dir = join(this.o.execRoot, "netns");
     let files: string[] = [];
@@ -366,6 +378,6 @@ export class NetworkService implements ContainerNetworking {
         }
       }
     }
-    await this.firewall.apply(live, dnat);
+    await this.firewall.apply(live, dnat, this.policies.chains(live, this.store.allEndpoints()));
   }
 }

@@ -53,8 +53,10 @@ export interface ContainerNetworking {
    * and the user's endpoint configs; checks static addresses against the network's subnet and
    * port binding syntax. Returns the endpoint map to record, keyed by network name, first the
    * mode's network. NotFound for an unknown network, InvalidArgument for bad values.
+   * `labels` (the container's Config.Labels, optional): the network policy label
+   * `berth.network.allow` is checked too (src/network/policy).
    */
-  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[]): Record<string, EndpointSettings>;
+  validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[], labels?: Record<string, string>): Record<string, EndpointSettings>;
   /** At start: netns, endpoints, port proxy, DNS names. Undoes itself on failure. */
   setUp(c: ContainerNetInfo): Promise<NetworkSetup>;
   /** At exit / remove / failed start: everything setUp made is gone. Idempotent. */
