@@ -5,10 +5,16 @@
 // `docker logs` is checked once (untimed), then, median of --runs (default 5) after one
 // warm-up: `docker logs c > /dev/null`, the same stream from the API without the CLI
 // (GET /containers/c/logs?stdout=1&stderr=1, multiplexed frames), and `docker logs --tail 100`.
+// Then the docker CLI's own floor: `docker logs` against a stub server on a private socket that
+// answers with the very bytes berthd sent (captured from the API GET: the same frames, from
+// memory), so what berthd adds on top of the CLI is the difference.
 // Every phase is bounded (5 min) and everything is cleaned up, also on Ctrl-C. Run as root
 // after `npx tsc -p . && make -C native`:
 //   node dist/bench/logs.js [--lines 100000] [--runs 5] [--no-docker]
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { copyBusybox, startBerthd, startDockerd, type BenchDaemon } from "./lib/daemons.js";
 import { apiGet, dockerOk, DOCKER_CLI } from "./lib/docker.js";
 import { Cleanups, median, phase, printTable } from "./lib/harness.js";
@@ -22,7 +28,7 @@ const LINES = flag("--lines", 100_000);
 const RUNS = flag("--runs", 5);
 const NO_DOCKER = args.includes("--no-docker");
 
-interface LogsResult { cliMs: number; apiMs: number; apiBytes: number; tailMs: number; runMs: number }
+interface LogsResult { cliMs: number; apiMs: number; apiBytes: number; tailMs: number; runMs: number; floorMs: number }
 
 async function measure(d: BenchDaemon): Promise<LogsResult> {
   const label = d.kind;
@@ -48,14 +54,17 @@ async function measure(d: BenchDaemon): Promise<LogsResult> {
     });
     const api: number[] = [];
     let apiBytes = 0;
+    let body: Buffer = Buffer.alloc(0);
     await phase(`${label}: GET /containers/${name}/logs ×${RUNS}`, async () => {
       for (let i = 0; i <= RUNS; i++) {
         const r = await apiGet(d.sock, `/containers/${name}/logs?stdout=1&stderr=1`);
         if (r.status !== 200) throw new Error(`bench: ${label}: GET logs: ${r.status} ${r.body.toString().slice(0, 200)}`);
         apiBytes = r.bytes;
+        body = r.body;
         if (i > 0) api.push(r.ms);
       }
     });
+    const floor = await phase(`${label}: docker logs against a replay of the same bytes ×${RUNS}`, () => replayFloor(body));
     const tail: number[] = [];
     await phase(`${label}: docker logs --tail 100 ×${RUNS}`, async () => {
       for (let i = 0; i <= RUNS; i++) {
@@ -64,9 +73,44 @@ async function measure(d: BenchDaemon): Promise<LogsResult> {
         if (i > 0) tail.push(r.ms);
       }
     });
-    return { cliMs: median(cli), apiMs: median(api), apiBytes, tailMs: median(tail), runMs };
+    return { cliMs: median(cli), apiMs: median(api), apiBytes, tailMs: median(tail), runMs, floorMs: floor };
   } finally {
     await removeQuietly(d, name);
+  }
+}
+
+/**
+ * The median time of `docker logs` against a stub daemon that replays `body` (a captured logs
+ * response) from memory in 64 KiB writes: the docker CLI's own cost for these frames.
+ */
+async function replayFloor(body: Buffer): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-replay-"));
+  const sock = join(dir, "docker.sock");
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? "";
+    if (url.endsWith("/_ping")) {
+      res.writeHead(200, { "Api-Version": "1.47", "Content-Type": "text/plain" }).end("OK");
+    } else if (/\/containers\/[^/]+\/logs/.test(url)) {
+      res.writeHead(200, { "Content-Type": "application/vnd.docker.multiplexed-stream" });
+      for (let o = 0; o < body.length; o += 65536) res.write(body.subarray(o, o + 65536));
+      res.end();
+    } else if (/\/containers\/[^/]+\/json/.test(url)) {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ Id: "replay", Config: { Tty: false } }));
+    } else {
+      res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: `replay: no ${url}` }));
+    }
+  });
+  try {
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(sock, resolve));
+    const xs: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const r = await dockerOk(sock, ["logs", "replay"], { stdoutToDevNull: true, timeoutMs: 120_000 });
+      if (i > 0) xs.push(r.ms);
+    }
+    return median(xs);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -97,6 +141,7 @@ async function main(): Promise<void> {
       [`docker logs > /dev/null (${LINES} lines)`, ms(b.cliMs), d ? ms(d.cliMs) : "-", ratio(b.cliMs, d?.cliMs), "≤ 0.30x"],
       ["API GET /containers/c/logs (no CLI)", ms(b.apiMs), d ? ms(d.apiMs) : "-", ratio(b.apiMs, d?.apiMs), ""],
       ["  response size", `${(b.apiBytes / 1048576).toFixed(1)} MiB`, d ? `${(d.apiBytes / 1048576).toFixed(1)} MiB` : "-", "", ""],
+      ["docker logs against a replay of those bytes", ms(b.floorMs), d ? ms(d.floorMs) : "-", "", "(the CLI alone)"],
       ["docker logs --tail 100", ms(b.tailMs), d ? ms(d.tailMs) : "-", ratio(b.tailMs, d?.tailMs), ""],
       ["run + wait of the printing container", ms(b.runMs), d ? ms(d.runMs) : "-", ratio(b.runMs, d?.runMs), ""],
     ]);
