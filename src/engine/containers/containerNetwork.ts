@@ -148,6 +148,8 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
     return { mode: "host", etcFiles };
   }
   const nets = ctx.networks;
+  // A record from before berth had networks: its network mode's network, with no settings.
+  if (mode.kind === "network" && nets && !rec.endpoints) rec.endpoints = { [mode.network]: {} };
   if (mode.kind === "none" || !nets || !rec.endpoints) {
     const hosts = [`127.0.1.1\t${hostname}`, ...extraHostLines(hc, defaultGateway)];
     const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText("", dns) });
@@ -173,21 +175,16 @@ function joinContainer(ctx: ContainerContext, rec: ContainerRecord, targetName: 
   rec.config.Hostname = target.config.Hostname || shortId(target.id);
   rec.config.Domainname = target.config.Domainname ?? "";
   const tmode = parseNetworkMode(target.hostConfig.NetworkMode);
-  let owner = target;
-  // A target that itself joined another container uses that one's files (Docker's paths).
-  for (let depth = 0; depth < 8; depth++) {
-    const m = parseNetworkMode(owner.hostConfig.NetworkMode);
-    const next = m.kind === "container" ? ctx.store.find(m.target) : undefined;
-    if (!next) break;
-    owner = next;
-  }
-  const etcFiles = etcPaths(owner.dir);
+  const etcFiles = etcFilesOf(ctx, target);
   if (tmode.kind === "host") return { mode: "host", etcFiles };
   const path = (tmode.kind === "network" && ctx.networks?.netnsPath(target.id)) || `/proc/${target.state.pid}/ns/net`;
   return { mode: { path }, etcFiles };
 }
 
-/** The /etc files a container's processes see (the target's for container:<id>). */
+/**
+ * The /etc files a container's processes see: its own, or for container:<id> the target's (and
+ * if the target joined another container, that one's: Docker's paths).
+ */
 export function etcFilesOf(ctx: ContainerContext, rec: ContainerRecord): EtcFiles {
   let owner = rec;
   for (let depth = 0; depth < 8; depth++) {
