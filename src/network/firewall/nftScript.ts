@@ -5,7 +5,7 @@
  * table is touched; base chains use policy accept so the host's own policy decides the rest.
  * The chains are documented in src/network/README.md.
  */
-import { policyChainRules, policyJumps } from "../policy/nftPolicy.js";
+import { policyTableLines } from "../policy/nftPolicy.js";
 import type { PolicyChain } from "../policy/policyRules.js";
 
 export interface FirewallNetwork {
@@ -52,10 +52,6 @@ export function nftScript(s: FirewallState): string {
   const postrouting: string[] = [];
   const prerouting: string[] = [];
   const output: string[] = [];
-  const policies = s.policies ?? [];
-  // Policy containers first: what they start is decided before any other rule accepts it.
-  forward.push(...policyJumps(policies));
-  input.push(...policyJumps(policies));
 
   if (nets.length > 0) {
     for (const n of nets) {
@@ -109,11 +105,7 @@ export function nftScript(s: FirewallState): string {
     chain("prerouting", "type nat hook prerouting priority dstnat; policy accept;", prerouting);
     chain("output", "type nat hook output priority -100; policy accept;", output);
   }
-  for (const p of policies) {
-    out.push(`\tchain ${p.chain} {`);
-    for (const r of policyChainRules(p)) out.push(`\t\t${r}`);
-    out.push("\t}");
-  }
+  out.push(...policyTableLines(s.policies ?? []));
   out.push("}");
   return out.join("\n") + "\n";
 }

@@ -33,3 +33,26 @@ export function policyChainRules(c: PolicyChain): string[] {
   rules.push("drop");
   return rules;
 }
+
+/**
+ * Everything policies add to berth's table, as lines inside `table inet <T> { ... }`: two base
+ * chains of their own just before berth's filter chains (priority filter - 1), so they neither
+ * depend on nor reorder the other chains, and one allow chain per policy container. A `return`
+ * ends the policy base chain with its accept policy: the packet goes on to berth's other
+ * chains (isolation still applies). Nothing when there is no policy.
+ */
+export function policyTableLines(chains: PolicyChain[]): string[] {
+  if (chains.length === 0) return [];
+  const out: string[] = [];
+  const chain = (name: string, head: string | undefined, rules: string[]) => {
+    out.push(`\tchain ${name} {`);
+    if (head) out.push(`\t\t${head}`);
+    for (const r of rules) out.push(`\t\t${r}`);
+    out.push("\t}");
+  };
+  const jumps = policyJumps(chains);
+  chain("policy_forward", "type filter hook forward priority filter - 1; policy accept;", jumps);
+  chain("policy_input", "type filter hook input priority filter - 1; policy accept;", jumps);
+  for (const c of chains) chain(c.chain, undefined, policyChainRules(c));
+  return out;
+}
