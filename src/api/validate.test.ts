@@ -44,3 +44,9 @@ test("JSON bodies: empty is undefined, malformed is a 400, wrong content type is
   assert.throws(() => parseJsonBody(Buffer.from("{}"), "text/plain"), /unsupported Content-Type header \(text\/plain\): must be 'application\/json'/);
   assert.throws(() => parseJsonBody(Buffer.from('{"a":1}'), undefined, 3), /exceeds the limit of 3 bytes/);
 });
+
+test("create bodies: a null in a known field is dropped like Go's zero value (docker-py's StartPeriod: null)", () => {
+  const body: Record<string, any> = { Image: "busybox", Healthcheck: { Test: ["CMD", "true"], StartPeriod: null, Interval: 1_000_000_000 }, Labels: null, Extra: null };
+  checkShape(body, CONTAINER_CREATE, "create container");
+  assert.deepEqual(body, { Image: "busybox", Healthcheck: { Test: ["CMD", "true"], Interval: 1_000_000_000 }, Extra: null });
+});

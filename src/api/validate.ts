@@ -1,7 +1,9 @@
 /**
  * Type checks for JSON request bodies. Go's decoder rejects a wrong JSON type with a 400 and
  * treats `null` as the zero value; these checks do the same and name the offending field
- * ("create container: field HostConfig.Memory must be an integer").
+ * ("create container: field HostConfig.Memory must be an integer"). A `null` in a known field is
+ * removed from the body, so the backends see it as absent as Go would (docker-py sends
+ * `"StartPeriod": null` for a healthcheck without start_period).
  */
 import { invalidArgument } from "../errors/EngineError.js";
 
@@ -44,7 +46,7 @@ function matches(v: unknown, t: FieldType): boolean {
   }
 }
 
-/** Checks the known fields of `value` against `shape`; unknown fields pass (Go ignores them). */
+/** Checks the known fields of `value` against `shape` and drops their `null`s; unknown fields pass (Go ignores them). */
 export function checkShape(value: unknown, shape: Shape, action: string, prefix = ""): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidArgument(`${action}: ${prefix ? `field ${prefix}` : "body"} must be a JSON object`);
@@ -52,6 +54,7 @@ export function checkShape(value: unknown, shape: Shape, action: string, prefix 
   const obj = value as Record<string, unknown>;
   for (const [name, t] of Object.entries(shape)) {
     const v = obj[name];
+    if (v === null) delete obj[name];
     if (v === undefined || v === null) continue;
     const path = prefix ? `${prefix}.${name}` : name;
     if (typeof t === "object") {

@@ -6,6 +6,7 @@ import type { RequestContext } from "../context.js";
 import { validateFilterNames } from "../filters.js";
 import { httpErrorFrom } from "../http-status.js";
 import { JsonLinesWriter } from "../streams/json-lines.js";
+import { imageInspectForVersion } from "./image-versions.js";
 import { need, param, registryAuth, type ApiRouter } from "./support.js";
 
 /**
@@ -90,7 +91,7 @@ export function registerImageRoutes(router: ApiRouter, backend: ImageBackend | u
   });
 
   router.add("GET", "/images/{name*}/json", async (ctx) => {
-    ctx.sendJson(200, await b().inspect(param(ctx, "name")));
+    ctx.sendJson(200, imageInspectForVersion(await b().inspect(param(ctx, "name")), ctx.apiVersion));
   });
 
   router.add("GET", "/images/{name*}/history", async (ctx) => {

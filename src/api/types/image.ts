@@ -26,6 +26,10 @@ export interface ImageInspect {
   Parent: string;
   Comment: string;
   Created: string;
+  /** Deprecated, served below API 1.45 only (moby): always "" here. */
+  Container?: string;
+  /** Deprecated, served below API 1.45 only (moby); docker-compose 1.x reads its Volumes. */
+  ContainerConfig?: ContainerConfig;
   DockerVersion: string;
   Author: string;
   Config: ContainerConfig | null;
@@ -34,6 +38,8 @@ export interface ImageInspect {
   Os: string;
   OsVersion?: string;
   Size: number;
+  /** Deprecated, served below API 1.44 only (moby): equal to Size. */
+  VirtualSize?: number;
   GraphDriver: GraphDriverData;
   RootFS: { Type: string; Layers?: string[] };
   Metadata: { LastTagTime?: string };

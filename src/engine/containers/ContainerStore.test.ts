@@ -41,6 +41,11 @@ test("records survive reopening; rename and delete are written through", () => {
   r.name = "web2";
   r.state.status = "running";
   s.save(r);
+  assert.equal(s.nameTaken("web"), false, "the live store releases the old name (the record was renamed in place)");
+  assert.equal(s.get("web2").id, idA);
+  assert.equal(s.find("web"), undefined);
+  s.insert(rec("b".repeat(64), "web"));
+  s.delete("b".repeat(64));
   const again = new ContainerStore(db);
   assert.equal(again.get("web2").state.status, "running");
   assert.equal(again.find("web"), undefined);

@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS containers (
 export class ContainerStore {
   private readonly byId = new Map<string, ContainerRecord>();
   private readonly idByName = new Map<string, string>();
+  /** The name each id is indexed under: callers mutate the record in place (rename), so the
+   * record itself cannot tell save() which name to release. */
+  private readonly indexedName = new Map<string, string>();
   private readonly upsert: SqliteStatement;
   private readonly del: SqliteStatement;
 
@@ -33,6 +36,7 @@ export class ContainerStore {
       const rec = JSON.parse(row.record) as ContainerRecord;
       this.byId.set(rec.id, rec);
       this.idByName.set(rec.name, rec.id);
+      this.indexedName.set(rec.id, rec.name);
     }
   }
 
@@ -65,16 +69,19 @@ export class ContainerStore {
     }
     this.byId.set(rec.id, rec);
     this.idByName.set(rec.name, rec.id);
+    this.indexedName.set(rec.id, rec.name);
   }
 
-  /** Writes the (mutated) record back. */
+  /** Writes the (mutated) record back; a changed name releases the old one. */
   save(rec: ContainerRecord): void {
-    const old = this.byId.get(rec.id);
-    if (old && old.name !== rec.name && this.idByName.has(rec.name)) throw this.nameConflict(rec.name);
+    const oldName = this.indexedName.get(rec.id);
+    const renamed = oldName !== undefined && oldName !== rec.name;
+    if (renamed && this.idByName.has(rec.name)) throw this.nameConflict(rec.name);
     this.upsert.run(rec.id, rec.name, rec.created, JSON.stringify(rec));
-    if (old && old.name !== rec.name) this.idByName.delete(old.name);
+    if (renamed && this.idByName.get(oldName) === rec.id) this.idByName.delete(oldName);
     this.byId.set(rec.id, rec);
     this.idByName.set(rec.name, rec.id);
+    this.indexedName.set(rec.id, rec.name);
   }
 
   delete(id: string): void {
@@ -82,7 +89,9 @@ export class ContainerStore {
     this.del.run(id);
     if (!rec) return;
     this.byId.delete(id);
-    if (this.idByName.get(rec.name) === id) this.idByName.delete(rec.name);
+    const name = this.indexedName.get(id) ?? rec.name;
+    this.indexedName.delete(id);
+    if (this.idByName.get(name) === id) this.idByName.delete(name);
   }
 
   /** Full id, name (with or without "/"), or unique id prefix. */
