@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "launcher_mount.h"
+#include "launcher_warm.h"
 #include "lines.h"
 #include "util.h"
 
@@ -161,6 +162,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
     return;
   }
   if (pid == 0) child_exec(p[1], ignore, argv);
+  warm_kick(); /* the shim is about to write cgroup.procs (launcher_warm.c) */
   free(argv);
   close(p[1]);
   set_nonblock(p[0], 1);
@@ -270,6 +272,7 @@ int run_launcher(int ctl_fd) {
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return 1;
   L.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (L.sigfd < 0) return 1;
+  warm_start(); /* optional: without it spawns only wait longer */
   fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
   L.req = malloc(REQ_MAX);
   if (!L.req) return 1;

@@ -191,3 +191,23 @@ test("launcher protocol: malformed mount and umount requests are errors", { skip
     l.close();
   }
 });
+
+test("launcher: keeping cgroup migrations warm after a spawn moves neither it nor what it spawns", { skip }, async () => {
+  const l = new ShimLauncher(SHIM);
+  try {
+    const ours = readFileSync("/proc/self/cgroup", "utf8").trim().split("\n").join(" ");
+    const r = await l.spawn("/bin/sh", ["-c", 'echo "$PPID $(tr "\\n" " " < /proc/self/cgroup)" >&3; sleep 0.1'], "ignore");
+    const [launcherPid, ...cg] = r.syncLine.trim().split(" ");
+    assert.equal(cg.join(" "), ours, "the spawned process is in our cgroups");
+    // The helper thread writes during the next seconds; the launcher stays where it was.
+    await new Promise((res) => setTimeout(res, 60));
+    assert.equal(readFileSync(`/proc/${launcherPid}/cgroup`, "utf8").trim().split("\n").join(" "), ours);
+    assert.equal(readdirSync(`/proc/${launcherPid}/task`).length, 2, "the helper thread runs (it found our cgroup.procs)");
+    await r.exited;
+    const again = await l.spawn("/bin/sh", ["-c", 'tr "\\n" " " < /proc/self/cgroup >&3; echo >&3'], "ignore");
+    assert.equal(again.syncLine.trim(), ours);
+    await again.exited;
+  } finally {
+    l.close();
+  }
+});
