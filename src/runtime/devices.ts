@@ -27,13 +27,15 @@ export function deviceLines(devices: readonly Device[] | undefined): PlanLine[] 
 }
 
 /**
- * The device cgroup rules to apply: the spec's, then an allow for every spec device, then the
+ * The device cgroup rules to apply: the spec's, then an allow for every spec device that has no
+ * allow rule of its own in the spec (Docker's `--device x:y:r` must stay read-only), then the
  * defaults every container needs (runc specconv order; later rules win).
  */
 export function deviceCgroupRules(specRules: readonly DeviceCgroupRule[] | undefined, devices: readonly Device[] | undefined): DeviceCgroupRule[] {
   const out: DeviceCgroupRule[] = [...(specRules ?? [])];
+  const ruled = (d: Device) => out.some((r) => r.allow && r.type === d.type && r.major === d.major && r.minor === d.minor);
   for (const d of devices ?? []) {
-    if (d.type === "p") continue;
+    if (d.type === "p" || ruled(d)) continue;
     out.push({ allow: true, type: d.type === "b" ? "b" : "c", major: d.major ?? null, minor: d.minor ?? null, access: "rwm" });
   }
   out.push(...DEFAULT_ALLOWED_DEVICE_RULES);

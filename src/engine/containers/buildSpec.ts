@@ -9,6 +9,8 @@ import type { ResolvedUser } from "../imageUser.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { expandAllCapabilities, hostCapabilities } from "./hostCapabilities.js";
 import { hostDevices } from "./hostDevices.js";
+import { applyInit, findInitBinary } from "./initProcess.js";
+import { userDevices } from "./userDevices.js";
 import { ociResources, ociRlimits } from "./hostResources.js";
 import { userMounts } from "./userMounts.js";
 
@@ -77,9 +79,9 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   const cfg = rec.config;
   const warnings: string[] = [];
   const network = i.network;
-  if (hc.Init) throw notImplemented("--init: berth has no init process (tini) to inject yet; run the container without --init");
+  const init = hc.Init ? findInitBinary() : undefined;
   if (hc.UsernsMode && hc.UsernsMode !== "host") throw notImplemented(`--userns=${hc.UsernsMode}: user namespace remapping is not implemented in berth yet`);
-  if ((hc.Devices ?? []).length > 0 || (hc.DeviceCgroupRules ?? []).length > 0) throw notImplemented("--device/--device-cgroup-rule are not implemented in berth yet");
+  const devices = userDevices(hc.Devices ?? [], hc.DeviceCgroupRules ?? []);
   if ((hc.VolumesFrom ?? []).length > 0) throw notImplemented("--volumes-from is not implemented in berth yet");
   if (hc.CgroupnsMode === "host") throw notImplemented("--cgroupns=host is not implemented in berth yet");
   const sec = securityOptions(hc.SecurityOpt ?? []);
@@ -143,10 +145,15 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   // Parents before children (Docker sorts by path depth).
   spec.mounts.push(...[...mounts.spec].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length));
 
+  if (init) applyInit(spec, init);
+  // --device: the nodes, and their allow rules after the default deny (containerSpec's first rule).
+  if (devices.devices.length > 0) linux.devices = [...(linux.devices ?? []), ...devices.devices];
+  if (devices.rules.length > 0) linux.resources = { ...linux.resources, devices: [...(linux.resources?.devices ?? []), ...devices.rules] };
+
   if (privileged) {
     linux.maskedPaths = [];
     linux.readonlyPaths = [];
-    linux.devices = hostDevices();
+    linux.devices = [...hostDevices(), ...devices.devices];
     linux.resources = { ...linux.resources, devices: [{ allow: true, access: "rwm" }] };
     for (const m of spec.mounts) {
       if (m.destination === "/sys" || m.destination === "/sys/fs/cgroup") m.options = (m.options ?? []).filter((o) => o !== "ro");
