@@ -67,12 +67,21 @@ const n = {
   rm: { summary: "Remove one or more networks", load: () => import("./network/rm.js") },
 } satisfies Record<string, CommandEntry>;
 
-/** `berth container <verb>`, `berth image <verb>`, `berth network <verb>`, `berth system <verb>`. */
+const v = {
+  create: { summary: "Create a volume", load: () => import("./volume/create.js") },
+  inspect: { summary: "Display detailed information on one or more volumes", load: () => import("./volume/inspect.js") },
+  ls: { summary: "List volumes", load: () => import("./volume/ls.js") },
+  prune: { summary: "Remove unused local volumes", load: () => import("./volume/prune.js") },
+  rm: { summary: "Remove one or more volumes", load: () => import("./volume/rm.js") },
+} satisfies Record<string, CommandEntry>;
+
+/** `berth container <verb>`, `berth image <verb>`, `berth network <verb>`, `berth system <verb>`, `berth volume <verb>`. */
 export const GROUPS: Record<string, { summary: string; commands: Record<string, CommandEntry> }> = {
   container: { summary: "Manage containers", commands: { ...c, list: c.ls, ps: c.ls } },
   image: { summary: "Manage images", commands: { ...i, list: i.ls, rmi: i.rm } },
   network: { summary: "Manage networks", commands: { ...n, list: n.ls, remove: n.rm } },
   system: { summary: "Manage Docker", commands: s },
+  volume: { summary: "Manage volumes", commands: { ...v, list: v.ls, remove: v.rm } },
 };
 
 /** Top-level verbs (docker's shortcuts). */
