@@ -109,3 +109,28 @@ test("berth.network.allow: a bad label fails docker run with a clear message and
     await d.ok(["network", "rm", net]);
   });
 });
+
+test("berth.network.allow: the policy holds across a berthd crash and restart (live restore)", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const t = token();
+    const net = `${t}-net`;
+    await d.ok(["network", "create", "--subnet", subnetOf(d, 8), net]);
+    const api = await d.ok(["run", "-d", "--network", net, "--name", `${t}-api`, "busybox", ...servers("api", [80, 8080])]);
+    const client = await d.ok(["run", "-d", "--network", net, "--name", `${t}-client`, "--label", `berth.network.allow=${t}-api:80`, "busybox", "sleep", "300"]);
+    const chain = `allow_${client.slice(0, 12)}`;
+    await eventually(async () => {
+      const r = await fetch(d, client, `http://${t}-api:80/`);
+      if (r.code !== 0) throw new Error(r.stderr);
+    });
+    await d.crash();
+    // While berthd is down the kernel keeps the table as it was.
+    assert.match(table(d), new RegExp(`chain ${chain} \\{`));
+    await d.restart();
+    assert.match(table(d), new RegExp(`chain ${chain} \\{`), "the restarted daemon's table still holds the policy");
+    assert.equal((await fetch(d, client, `http://${t}-api:80/`)).code, 0);
+    assert.notEqual((await fetch(d, client, `http://${t}-api:8080/`)).code, 0, "api:8080 still blocked after the restart");
+    await d.ok(["rm", "-f", client, api]);
+    assert.doesNotMatch(table(d), /allow_/);
+    await d.ok(["network", "rm", net]);
+  });
+});
