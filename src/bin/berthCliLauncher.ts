@@ -7,7 +7,7 @@
 // ends (atomically; silently skipped where dist/ is not writable). `node dist/src/bin/berth.js`
 // runs the same CLI unbundled, and so does this launcher when a source of the bundle changed
 // after it was built. Only meaningful as dist/berth-cli.cjs: it finds the bundle beside the script Node runs.
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -57,7 +57,8 @@ function runBundle(): void {
   const text = readFileSync(bundle, "utf8");
   const source = `(function (exports, require, module, __filename, __dirname) {${text.startsWith("#!") ? `//${text.slice(2)}` : text}\n})`;
   const script = new Script(source, { filename: bundle, cachedData: cached });
-  if (!cached || script.cachedDataRejected) {
+  // Not for a user who cannot write dist/: making the cache costs a few ms on every exit.
+  if ((!cached || script.cachedDataRejected) && writable(dist)) {
     // After the command ran: the cache then also holds the functions it compiled lazily.
     process.once("exit", () => {
       const tmp = `${cacheFile}.${process.pid}`;
@@ -65,10 +66,19 @@ function runBundle(): void {
         writeFileSync(tmp, Buffer.concat([Buffer.from(stamp, "latin1"), script.createCachedData()]));
         renameSync(tmp, cacheFile);
       } catch {
-        rmSync(tmp, { force: true }); // e.g. dist/ not writable for this user: run without a cache
+        rmSync(tmp, { force: true }); // a full disk, say: run without a cache
       }
     });
   }
   const mod = { exports: {} };
   (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
