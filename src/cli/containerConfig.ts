@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import type { ContainerCreateRequest, HostConfig, Mount, RestartPolicy, Ulimit } from "../api/types/container.js";
 import { EngineError } from "../errors/EngineError.js";
 import { networkingFor, parseNetworkFlag } from "./commands/network/endpointOptions.js";
+import { applyHealthAndDeviceFlags, HEALTH_DEVICE_FLAGS } from "./containerHealthDevices.js";
 import { parsePortSpecs } from "./commands/network/portSpecs.js";
 import { flagError } from "./errors.js";
 import { flagBool, flagInt, flagValue, flagValues, type FlagSpec, type Parsed } from "./flags.js";
@@ -73,6 +74,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: "runtime", value: true },
   { long: "oom-score-adj", value: true },
   { long: "detach-keys", value: true },
+  ...HEALTH_DEVICE_FLAGS,
 ];
 
 /** `-e NAME` takes NAME's value from this environment; unset stays `NAME` (docker's ValidateEnv). */
@@ -314,6 +316,7 @@ export function buildCreatePlan(p: Parsed, command: string, env: NodeJS.ProcessE
   if (shm !== undefined) hc.ShmSize = parseBytes(shm, "--shm-size", command);
   if (tty && o.terminal.size) hc.ConsoleSize = o.terminal.size;
   applyNetworkFlags(p, command, body, hc);
+  applyHealthAndDeviceFlags(p, command, body, hc);
   body.HostConfig = hc;
 
   const plan: CreatePlan = { image, body };
