@@ -6,7 +6,9 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { daemonSkipReason, startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { cliSkipReason, runCli } from "../integration/cli-env.js";
 
 const skip = daemonSkipReason() ?? false;
 
@@ -80,5 +82,20 @@ test("commit of a running container pauses it for the copy and leaves it running
     assert.equal(badChange.code, 1);
     assert.match(badChange.stderr, /RUN is not supported/);
     await d.ok(["rm", "-f", c]);
+  });
+});
+
+test("berth commit against berthd: --change, -m, -a and the new image runs", { skip: skip || (cliSkipReason() ?? false) }, async () => {
+  await withDaemon(async (d) => {
+    const c = `berth-test-commit-${suffix()}`;
+    const repo = `berth-test-img-${suffix()}`;
+    await d.ok(["run", "--name", c, "busybox", "sh", "-c", "echo via-berth > /f"]);
+    const r = await runCli("berth", d.sock, join(d.dir, "home"), ["commit", "-m", "msg", "-a", "me", "-c", "ENTRYPOINT [\"cat\"]", "-c", "CMD [\"/f\"]", c, `${repo}:t`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.equal(await d.ok(["run", "--rm", `${repo}:t`]), "via-berth");
+    assert.equal(await d.ok(["image", "inspect", "-f", "{{.Comment}}|{{.Author}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}", `${repo}:t`]), 'msg|me|["cat"]|["/f"]');
+    await d.ok(["rm", c]);
+    await d.ok(["rmi", `${repo}:t`]);
   });
 });
