@@ -170,6 +170,8 @@ export class DnsServer {
     }
     l.conns.add(sock);
     const reader = new FrameReader();
+    // Read once: a socket being torn down no longer reports its peer.
+    const client = clientAddress(sock.remoteAddress);
     let pending = 0;
     sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
     sock.on("error", () => sock.destroy());
@@ -181,7 +183,7 @@ export class DnsServer {
           sock.destroy();
           return;
         }
-        void this.respond(msg, l, "tcp", clientAddress(sock.remoteAddress)).then((resp) => {
+        void this.respond(msg, l, "tcp", client).then((resp) => {
           pending--;
           if (resp && !sock.destroyed) sock.write(frame(resp));
         }, (e) => {
