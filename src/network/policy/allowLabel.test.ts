@@ -47,3 +47,14 @@ test("bad rules: InvalidArgument naming the label and the rule", () => {
     assert.throws(() => parseAllowLabel(label), (e) => isEngineError(e, "InvalidArgument") && e.message.startsWith("invalid label berth.network.allow: rule ") && msg.test(e.message), label);
   }
 });
+
+test("checkAllowLabelMode: refused with host and container: modes, fine on networks and none", async () => {
+  const { checkAllowLabelMode } = await import("./allowLabel.js");
+  const labels = { "berth.network.allow": "api:80" };
+  for (const m of ["network", "none"] as const) checkAllowLabelMode(m, labels);
+  for (const m of ["host", "container"] as const) {
+    assert.throws(() => checkAllowLabelMode(m, labels), (e) => isEngineError(e, "InvalidArgument") && e.message.includes(`network mode ${m}`));
+    checkAllowLabelMode(m, { other: "x" });
+  }
+  assert.throws(() => checkAllowLabelMode("network", { "berth.network.allow": "api:0" }), (e) => isEngineError(e, "InvalidArgument"));
+});

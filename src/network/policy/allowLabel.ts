@@ -88,3 +88,16 @@ function parsePorts(p: string, bad: (why: string) => Error): NonNullable<AllowRu
   if (to < from) throw bad(`port range ${range} is reversed`);
   return { proto, from, to };
 }
+
+/**
+ * For the engine at create (modes the network service never sees): a policy cannot be enforced
+ * in the host's netns or in another container's, so the label is refused there rather than
+ * silently ignored. `none` is fine (nothing is reachable anyway).
+ */
+export function checkAllowLabelMode(modeKind: "network" | "host" | "none" | "container", labels: Record<string, string> | undefined): void {
+  if (labels?.[ALLOW_LABEL] === undefined) return;
+  parseAllowLabel(labels[ALLOW_LABEL]!);
+  if (modeKind === "host" || modeKind === "container") {
+    throw invalidArgument(`invalid label ${ALLOW_LABEL}: network mode ${modeKind} shares a network namespace berth does not own, where the policy cannot be enforced; use a bridge network`);
+  }
+}
