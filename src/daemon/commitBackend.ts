@@ -10,7 +10,7 @@ import { conflict, invalidArgument } from "../errors/EngineError.js";
 import type { ContainerEngine } from "../engine/containers/ContainerEngine.js";
 import { emit } from "../engine/containers/ContainerContext.js";
 import { applyChanges } from "../image/archive/importChanges.js";
-import { formatReference, normalizeReference } from "../image/reference.js";
+import { familiarString, formatReference, normalizeReference } from "../image/reference.js";
 import type { ContainerDefaults } from "../oci/image.js";
 import { imageEvent } from "./imageEvents.js";
 
@@ -39,8 +39,10 @@ export async function commitContainer(containers: ContainerEngine, req: CommitRe
     // The container may have been stopped or removed meanwhile: nothing left to thaw then.
     if (pause) await containers.unpause(rec.id).catch(() => {});
   }
-  emit(containers.ctx, rec, "commit", { comment: req.comment ?? "", imageID: image.id, imageRef: reference ?? "" });
-  if (reference) containers.ctx.events.publish(imageEvent("tag", image.id, { name: reference }));
+  // Events name the image as the user would (familiar form: "app:latest", not docker.io/library/...).
+  const familiar = reference ? familiarString(normalizeReference(reference)) : "";
+  emit(containers.ctx, rec, "commit", { comment: req.comment ?? "", imageID: image.id, imageRef: familiar });
+  if (reference) containers.ctx.events.publish(imageEvent("tag", image.id, { name: familiar }));
   return { Id: image.id };
 }
 

@@ -48,8 +48,10 @@ test("commit: the container's new file is in the image; --change, -m and -a in i
     assert.equal(await d.ok(["run", "--rm", bare, "cat", "/made-here"]), "committed-content");
     assert.deepEqual(JSON.parse(await d.ok(["image", "inspect", "-f", "{{json .Config.Cmd}}", bare])), ["sh", "-c", "echo committed-content > /made-here"]);
     const until = String(Math.floor(Date.now() / 1000) + 1);
-    const ev = await d.ok(["events", "--since", since, "--until", until, "--filter", "event=commit", "--format", "{{.Type}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.comment}}"]);
-    assert.deepEqual(ev.split("\n"), [`container|${c}|berth test message`, `container|${c}|`]);
+    const ev = await d.ok(["events", "--since", since, "--until", until, "--filter", "event=commit", "--format", "{{.Type}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.comment}}|{{.Actor.Attributes.imageRef}}"]);
+    assert.deepEqual(ev.split("\n"), [`container|${c}|berth test message|${repo}:v1`, `container|${c}||`]);
+    const tags = await d.ok(["events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "event=tag", "--format", "{{.Actor.ID}} {{.Actor.Attributes.name}}"]);
+    assert.equal(tags, `${id} ${repo}:v1`);
     await d.ok(["rm", c]);
     await d.ok(["rmi", `${repo}:v1`, bare]);
   });
