@@ -118,6 +118,11 @@ test("allow=api:80: api:80 yes, api:8080 and db no; an unlabelled container reac
   assert.equal(await eventuallyFetch(ns(client), ip(api), 80, "api80"), "api80");
   assert.equal(fetchFrom(ns(client), ip(api), 8080), "", "api:8080 is dropped");
   assert.equal(fetchFrom(ns(client), ip(db1), 5432), "", "db is dropped");
+  // IPv6 link-local (the kernel gives every interface one) does not get around the policy.
+  const ll = /inet6 (fe80::[0-9a-f:]+)\//.exec(spawnSync("nsenter", [`--net=${ns(api)}`, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"], { encoding: "utf8" }).stdout)?.[1];
+  assert.ok(ll, "api has a link-local IPv6 address");
+  assert.equal(await eventuallyFetch(ns(free), `${ll}%eth0`, 8080, "api8080"), "api8080", "an unlabelled container reaches api over IPv6 link-local");
+  assert.equal(fetchFrom(ns(client), `${ll}%eth0`, 8080), "", "the labelled one does not");
   // Traffic to the host (its gateway address) is dropped too.
   assert.notEqual(spawnSync("nsenter", [`--net=${ns(client)}`, "/bin/busybox", "ping", "-c1", "-W1", `${net}.1`]).status, 0);
   assert.equal(spawnSync("nsenter", [`--net=${ns(free)}`, "/bin/busybox", "ping", "-c1", "-W1", `${net}.1`]).status, 0);

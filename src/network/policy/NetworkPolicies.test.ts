@@ -10,8 +10,9 @@ const ALLOW = "berth.network.allow";
 
 test("a policy container gets its chain before setUp returns; targets follow endpoints; tearDown removes it", async () => {
   await withService({}, async ({ dir, reopen, ops }) => {
-    const nf = join(dir, "bridge-nf");
+    const nf = join(dir, "bridge-nf-call-iptables");
     await writeFile(nf, "1\n");
+    await writeFile(join(dir, "bridge-nf-call-ip6tables"), "1\n");
     const svc = await reopen({ bridgeNfFile: nf });
     await svc.create({ Name: "app", IPAM: { Config: [{ Subnet: "10.252.7.0/24" }] } });
     const client = container({ app: {} }, { name: "client", labels: { [ALLOW]: "api:80" } });
@@ -38,7 +39,8 @@ test("a policy container gets its chain before setUp returns; targets follow end
 
 test("br_netfilter: missing refuses the start with nothing made; 0 is turned on", async () => {
   await withService({}, async ({ dir, reopen, ops }) => {
-    const nf = join(dir, "bridge-nf");
+    const nf = join(dir, "bridge-nf-call-iptables");
+    const nf6 = join(dir, "bridge-nf-call-ip6tables");
     const svc = await reopen({ bridgeNfFile: nf });
     await svc.create({ Name: "app", IPAM: { Config: [{ Subnet: "10.252.8.0/24" }] } });
     const c = container({ app: {} }, { name: "client", labels: { [ALLOW]: "" } });
@@ -46,8 +48,13 @@ test("br_netfilter: missing refuses the start with nothing made; 0 is turned on"
     assert.equal(svc.netnsPath(c.id), undefined);
     assert.equal(ops.veths.size, 0);
     await writeFile(nf, "0\n");
+    // One file without the other (not a real kernel, but each is checked).
+    await assert.rejects(svc.setUp(c), (e) => isEngineError(e, "FailedPrecondition") && e.message.includes(nf6));
+    assert.equal(ops.veths.size, 0);
+    await writeFile(nf6, "0\n");
     await svc.setUp(c);
     assert.equal(ops.sysctls.get("net.bridge.bridge-nf-call-iptables"), "1");
+    assert.equal(ops.sysctls.get("net.bridge.bridge-nf-call-ip6tables"), "1");
     assert.ok(ops.nftText.includes(`allow_${c.id.slice(0, 12)}`));
     await svc.tearDown(c.id);
   });

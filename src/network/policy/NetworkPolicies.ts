@@ -18,11 +18,12 @@ export interface NetworkPoliciesOptions {
   db: SqliteDatabase;
   ops: NetOps;
   log: (level: "debug" | "info" | "warn" | "error", msg: string) => void;
-  /** Default /proc/sys/net/bridge/bridge-nf-call-iptables (tests pass a file). */
+  /** Default /proc/sys/net/bridge/bridge-nf-call-iptables; its sibling ...-ip6tables is checked too (tests pass files). */
   bridgeNfFile?: string;
 }
 
 const BRIDGE_NF_KEY = "net.bridge.bridge-nf-call-iptables";
+const BRIDGE_NF6_KEY = "net.bridge.bridge-nf-call-ip6tables";
 
 export class NetworkPolicies {
   private readonly store: PolicyStore;
@@ -158,19 +159,23 @@ export class NetworkPolicies {
    */
   private async enforceable(name: string): Promise<void> {
     const file = this.o.bridgeNfFile ?? "/proc/sys/net/bridge/bridge-nf-call-iptables";
-    let value: string;
-    try {
-      value = (await readFile(file, "utf8")).trim();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      throw failedPrecondition(
-        `start container ${name}: label ${ALLOW_LABEL} needs the br_netfilter kernel module (${file} is missing): ` +
-        "without it traffic between containers of one bridge bypasses nftables and the policy could not be enforced; load it with `modprobe br_netfilter`",
-      );
+    // IPv6 too: a policy container's link-local IPv6 is dropped by rules that only see bridged
+    // IPv6 with bridge-nf-call-ip6tables=1 (the same module provides both files).
+    for (const [path, key] of [[file, BRIDGE_NF_KEY], [file.replace(/iptables$/, "ip6tables"), BRIDGE_NF6_KEY]] as const) {
+      let value: string;
+      try {
+        value = (await readFile(path, "utf8")).trim();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        throw failedPrecondition(
+          `start container ${name}: label ${ALLOW_LABEL} needs the br_netfilter kernel module (${path} is missing): ` +
+          "without it traffic between containers of one bridge bypasses nftables and the policy could not be enforced; load it with `modprobe br_netfilter`",
+        );
+      }
+      if (value === "1") continue;
+      await this.o.ops.sysctl(key, "1");
+      this.o.log("info", `network policy of ${name}: set ${key}=1 (was ${value}) so traffic between containers of one bridge passes nftables`);
     }
-    if (value === "1") return;
-    await this.o.ops.sysctl(BRIDGE_NF_KEY, "1");
-    this.o.log("info", `network policy of ${name}: set ${BRIDGE_NF_KEY}=1 (was ${value}) so traffic between containers of one bridge passes nftables`);
   }
 
   private track(p: PolicyContainer, label: string): void {

@@ -24,8 +24,8 @@ const OTHER = "e1".repeat(32);
 test("rules from records: names on the client's networks only, host = its gateways, DNS always", () => {
   const nets = [net("n1", "front", "10.210.1.1"), net("n2", "back", "10.210.2.1"), net("n3", "elsewhere", "10.210.3.1"), net("nb", "bridge", "172.17.0.1", { defaultBridge: true })];
   const eps = [
-    ep("n1", CLIENT, "client", "10.210.1.2"),
-    ep("n2", CLIENT, "client", "10.210.2.2", { position: 1 }),
+    ep("n1", CLIENT, "client", "10.210.1.2", { mac: "02:42:0A:D2:01:02" }),
+    ep("n2", CLIENT, "client", "10.210.2.2", { position: 1, mac: "02:42:0a:d2:02:02" }),
     ep("n1", API, "api", "10.210.1.3", { dnsNames: ["api", "web", API.slice(0, 12)] }),
     ep("n2", DB, "db", "10.210.2.3"),
     // "api" on a network the client is not on must not become reachable.
@@ -38,6 +38,7 @@ test("rules from records: names on the client's networks only, host = its gatewa
     containerId: CLIENT,
     chain: `allow_${CLIENT.slice(0, 12)}`,
     sources: ["10.210.1.2", "10.210.2.2"],
+    macs: ["02:42:0a:d2:01:02", "02:42:0a:d2:02:02"],
     resolvers: ["10.210.1.1", "10.210.2.1"],
     allowed: [
       { daddrs: ["10.210.1.3"], ports: { proto: "tcp", from: 80, to: 80 }, comment: "web:80" },
@@ -52,7 +53,7 @@ test("rules from records: names on the client's networks only, host = its gatewa
 
 test("nft text: own base chains before berth's filter chains jump by source; allow returns, the rest is dropped", () => {
   const nets = [net("n1", "front", "10.210.1.1")];
-  const eps = [ep("n1", CLIENT, "client", "10.210.1.2"), ep("n1", API, "api", "10.210.1.3")];
+  const eps = [ep("n1", CLIENT, "client", "10.210.1.2", { mac: "02:42:0a:d2:01:02" }), ep("n1", API, "api", "10.210.1.3")];
   const policies = policyChains([{ id: CLIENT, name: "client", rules: parseAllowLabel("api:80") }], nets, eps);
   const fw = { table: "t", networks: [{ bridge: "br-n1", subnet: "10.210.1.0/24", internal: false, icc: true, masquerade: true }], dnat: [] };
   const got = nftScript({ ...fw, policies });
@@ -60,11 +61,13 @@ test("nft text: own base chains before berth's filter chains jump by source; all
   const c = `allow_${CLIENT.slice(0, 12)}`;
   assert.equal(chain("policy_forward"), [
     "\t\ttype filter hook forward priority filter - 1; policy accept;",
+    "\t\tmeta nfproto ipv6 ether saddr 02:42:0a:d2:01:02 drop",
     `\t\tip saddr 10.210.1.2 jump ${c}`,
     "",
   ].join("\n"));
   assert.equal(chain("policy_input"), [
     "\t\ttype filter hook input priority filter - 1; policy accept;",
+    "\t\tmeta nfproto ipv6 ether saddr 02:42:0a:d2:01:02 drop",
     `\t\tip saddr 10.210.1.2 jump ${c}`,
     "",
   ].join("\n"));

@@ -11,9 +11,19 @@ const set = (items: string[]) => (items.length === 1 ? items[0]! : `{ ${items.jo
 /** nft string literal: the rule text is checked by the label parser (no quotes or backslashes). */
 const comment = (text: string) => `comment ${JSON.stringify(text.slice(0, 120))}`;
 
-/** The rules that send a policy container's traffic into its chain (forward and input). */
+/**
+ * The rules that send a policy container's traffic into its chain (forward and input). Its
+ * IPv6 is dropped outright, matched by its MACs: berth networks are IPv4, but the kernel gives
+ * every interface a link-local IPv6 address, which would otherwise reach other containers on
+ * the bridge past an IPv4-only policy.
+ */
 export function policyJumps(chains: PolicyChain[]): string[] {
-  return chains.map((c) => `ip saddr ${set(c.sources)} jump ${c.chain}`);
+  const out: string[] = [];
+  for (const c of chains) {
+    if (c.macs.length > 0) out.push(`meta nfproto ipv6 ether saddr ${set(c.macs)} drop`);
+    out.push(`ip saddr ${set(c.sources)} jump ${c.chain}`);
+  }
+  return out;
 }
 
 /** The body of one policy chain. */

@@ -27,6 +27,8 @@ export interface PolicyChain {
   chain: string;
   /** The container's addresses: traffic from them is checked. */
   sources: string[];
+  /** Its endpoints' MAC addresses: IPv6 from them (link-local, which berth does not manage) is dropped. */
+  macs: string[];
   /** Gateways of its networks: their resolver (udp/tcp 53) is always reachable. */
   resolvers: string[];
   allowed: AllowedTarget[];
@@ -66,7 +68,7 @@ export function policyChains(policies: PolicyContainer[], networks: NetworkRecor
       // A name nobody answers to yet allows nothing until it appears (rules are recomputed then).
       if (daddrs.length > 0) allowed.push({ daddrs, ...(r.ports ? { ports: r.ports } : {}), comment: r.text });
     }
-    out.push({ containerId: p.id, chain: policyChainName(p.id), sources: unique(mine.map((e) => e.ip)), resolvers: gateways, allowed });
+    out.push({ containerId: p.id, chain: policyChainName(p.id), sources: unique(mine.map((e) => e.ip)), macs: unique(mine.map((e) => e.mac.toLowerCase()).filter((m) => m !== "")), resolvers: gateways, allowed });
   }
   return out;
 }
