@@ -76,3 +76,10 @@ test("ps publish/expose filters: container ports with a host binding / exposed, 
   assert.equal(portFiltersMatch(f("expose", "8081"), [], ["8080/tcp"]), false);
   assert.throws(() => portFiltersMatch(f("publish", "http"), ports, []), /invalid filter 'publish=http'/);
 });
+
+test("berth.network.allow is refused where berth does not own the netns (host, container:)", () => {
+  const labels = { "berth.network.allow": "api:80" };
+  assert.throws(() => check({ NetworkMode: "host" }, { Labels: labels }), /network mode host/);
+  assert.throws(() => check({ NetworkMode: "container:web" }, { Labels: labels }), /network mode container/);
+  assert.deepEqual(check({ NetworkMode: "none" }, { Labels: labels }).warnings, []);
+});

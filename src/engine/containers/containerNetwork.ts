@@ -8,6 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { ContainerConfig, HostConfig, NetworkSettings } from "../../api/types/container.js";
 import type { EndpointSettings } from "../../api/types/network.js";
 import { conflict, EngineError, invalidArgument, isEngineError, notFound, wrapError } from "../../errors/EngineError.js";
+import { checkAllowLabelMode } from "../../network/policy/allowLabel.js";
 import type { ContainerNetInfo, ContainerNetworking } from "../../network/types.js";
 import type { Rollback } from "../../runtime/rollback.js";
 import { shortId, type NetworkMode } from "../containerSpec.js";
@@ -65,6 +66,8 @@ export function checkNetworking(
   const mac = Boolean(user.MacAddress) || eps.some((e) => Boolean(e?.MacAddress));
   const ip = eps.some((e) => Boolean(e?.IPAMConfig?.IPv4Address || e?.IPAMConfig?.IPv6Address));
   for (const h of hc.ExtraHosts ?? []) parseExtraHost(h);
+  // berth.network.allow cannot be enforced in a netns berth does not own (host, container:).
+  checkAllowLabelMode(mode.kind, config.Labels ?? undefined);
   switch (mode.kind) {
     case "container": {
       if (mode.target === "") throw invalidArgument("invalid network mode: invalid container format container:<name|id>");
