@@ -92,7 +92,7 @@ test("testcontainers: GenericContainer with an exposed port, HTTP wait, mapped p
   }
 });
 
-test("testcontainers: listening-ports wait, copied content, a network alias resolved by another container, archive out, restart", { skip, timeout: 30_000 }, async () => {
+test("testcontainers: listening-ports wait, content copied before and after start, a network alias resolved by another container, archive out, restart", { skip, timeout: 30_000 }, async () => {
   const network = await new tc.Network().start();
   const running: { stop(): Promise<unknown> }[] = [];
   try {
@@ -126,6 +126,11 @@ test("testcontainers: listening-ports wait, copied content, a network alias reso
     const tar = Buffer.concat(chunks);
     assert.equal(tar.subarray(0, 10).toString("latin1"), "index.html");
     assert.ok(tar.includes("copied-in\n"));
+
+    // Copying into the running container: PUT /containers/{id}/archive?path=/ (testcontainers
+    // always extracts at "/", with the target inside the tar).
+    await web.copyContentToContainer([{ content: "copied-later\n", target: "/www/later.html" }]);
+    assert.equal((await web.exec(["cat", "/www/later.html"])).stdout, "copied-later\n");
 
     // restart re-reads the mapped port (it may change) and waits again.
     await web.restart();

@@ -27,7 +27,9 @@ export interface RootSource {
  * on a temporary directory (read-only unless `write`) for the duration of the operation.
  */
 export async function openContainerRoot(src: RootSource, write: boolean): Promise<RootAccess> {
-  if (src.pid > 0) return { root: `/proc/${src.pid}/root`, release: async () => {} };
+  // /proc/PID/root is a magic link: lstat of the root itself (docker cp to or from "/") would see
+  // a symlink, not the container's "/" directory. The trailing slash makes every lookup follow it.
+  if (src.pid > 0) return { root: `/proc/${src.pid}/root/`, release: async () => {} };
   if (await isMountPoint(src.rootfsDir)) return { root: src.rootfsDir, release: async () => {} };
   const mounts = (await src.mounts()).map((m) => (write ? m : { ...m, options: [...(m.options ?? []), "ro"] }));
   const target = await mkdtemp(join(src.tempParent, ".cp-"));
