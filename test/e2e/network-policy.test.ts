@@ -101,11 +101,17 @@ test("berth.network.allow: a bad label fails docker run with a clear message and
     const t = token();
     const net = `${t}-net`;
     await d.ok(["network", "create", "--subnet", subnetOf(d, 7), net]);
-    const r = await d.docker(["run", "--rm", "--network", net, "--name", `${t}-bad`, "--label", "berth.network.allow=api:99999", "busybox", "true"]);
+    // Without --rm: the label is refused at create, so not even a created container remains.
+    const r = await d.docker(["run", "--network", net, "--name", `${t}-bad`, "--label", "berth.network.allow=api:99999", "busybox", "true"]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /invalid label berth\.network\.allow: rule "api:99999": port "99999": want a port 1-65535/);
     assert.doesNotMatch(table(d), /allow_/);
     assert.equal(await d.ok(["ps", "-aq", "--filter", `name=${t}-bad`]), "", "no container left");
+    // The label cannot be enforced in the host's network namespace: refused there too.
+    const host = await d.docker(["run", "--network", "host", "--name", `${t}-host`, "--label", "berth.network.allow=api:80", "busybox", "true"]);
+    assert.notEqual(host.code, 0);
+    assert.match(host.stderr, /invalid label berth\.network\.allow: network mode host/);
+    assert.equal(await d.ok(["ps", "-aq", "--filter", `name=${t}-host`]), "");
     await d.ok(["network", "rm", net]);
   });
 });
