@@ -30,12 +30,12 @@ const skip =
 
 const rand = randomBytes(3).toString("hex");
 const table = `berth_test_${rand}`;
-const bridges = [`bt${rand}0`, `bt${rand}1`, `bt${rand}2`];
+const bridges = [`bt${rand}0`, `bt${rand}1`, `bt${rand}2`, `bt${rand}3`, `bt${rand}4`];
 // Three distinct random /24s in 10.200.0.0/13.
 const second = randomBytes(1)[0]! % 8;
-const third = randomBytes(1)[0]! % 253;
-const nets = [0, 1, 2].map((i) => `10.${200 + second}.${third + i}`);
-const names = { a: `berth-test-${rand}-a`, b: `berth-test-${rand}-b` };
+const third = randomBytes(1)[0]! % 251;
+const nets = [0, 1, 2, 3, 4].map((i) => `10.${200 + second}.${third + i}`);
+const names = { a: `berth-test-${rand}-a`, b: `berth-test-${rand}-b`, noicc: `berth-test-${rand}-noicc` };
 
 let dir = "";
 let helper: NetHelper;
@@ -65,6 +65,36 @@ const tableExists = () => spawnSync("nft", ["list", "table", "inet", table], { s
 /** Host ends of veths attached to our bridges. */
 const portsOf = (br: string) => (JSON.parse(spawnSync("ip", ["-j", "link", "show", "master", br], { encoding: "utf8" }).stdout || "[]") as { ifname: string }[]).map((l) => l.ifname);
 
+/** Connects to host:port until the server in the container answers (it may still be starting). */
+async function fetchText(host: string, port: number, want: string): Promise<string> {
+  let got = "";
+  for (let i = 0; i < 20 && !got.includes(want); i++) {
+    got = await new Promise<string>((resolve) => {
+      const s = connect(port, host);
+      let buf = "";
+      s.on("data", (d) => (buf += d.toString()));
+      s.on("close", () => resolve(buf));
+      s.on("error", () => resolve(""));
+      s.setTimeout(1000, () => s.destroy());
+    });
+    if (!got.includes(want)) await new Promise((r) => setTimeout(r, 50));
+  }
+  return got;
+}
+
+/** A one-shot TCP server on port 80 inside a netns (busybox nc). */
+function serveOnce(netnsPath: string, text: string) {
+  return spawn("nsenter", [`--net=${netnsPath}`, "/bin/busybox", "sh", "-c", `echo ${text} | /bin/busybox nc -l -p 80`], { stdio: "ignore" });
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const srv = createServer();
+  const port = await new Promise<number>((r) => srv.listen(0, "127.0.0.1", () => r((srv.address() as { port: number }).port)));
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 function containerInfo(n: number, endpoints: Record<string, EndpointSettings>, more: Partial<ContainerNetInfo> = {}): ContainerNetInfo {
   const id = randomBytes(32).toString("hex");
   return { id, name: `berth-test-${rand}-c${n}`, hostname: id.slice(0, 12), endpoints, portBindings: {}, publishAll: false, exposedPorts: [], labels: {}, ...more };
@@ -84,21 +114,31 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  // The service's own cleanup first, then the system tools for whatever a failure left.
-  for (const c of started) await svc.tearDown(c.id).catch(() => {});
-  for (const n of Object.values(names)) await svc.remove(n).catch(() => {});
-  await svc.close().catch(() => {});
-  await svc.removeFirewall().catch(() => {});
-  await dns.close();
-  helper.close();
-  db.close();
+  // The service's own cleanup first (if it opened), then the system tools for whatever a
+  // failure left. Every step is guarded: one failure must not skip the rest (a helper left
+  // running would keep this process alive).
+  const attempt = async (fn: () => unknown) => {
+    try { await fn(); } catch { /* next step */ }
+  };
+  if (svc) {
+    for (const c of started) await attempt(() => svc.tearDown(c.id));
+    for (const n of Object.values(names)) await attempt(() => svc.remove(n));
+    await attempt(() => svc.close());
+    await attempt(() => svc.removeFirewall());
+  }
+  await attempt(() => dns?.close());
+  await attempt(() => helper?.close());
+  await attempt(() => db?.close());
   for (const br of bridges) {
     for (const p of linkExists(br) ? portsOf(br) : []) spawnSync("ip", ["link", "del", p], { stdio: "ignore" });
     spawnSync("ip", ["link", "del", br], { stdio: "ignore" });
   }
   spawnSync("nft", ["delete", "table", "inet", table], { stdio: "ignore" });
-  const nsDir = join(dir, "exec", "netns");
-  for (const f of existsSync(nsDir) ? readdirSync(nsDir) : []) spawnSync("umount", ["-l", join(nsDir, f)], { stdio: "ignore" });
+  spawnSync("nft", ["delete", "table", "inet", `${table}_dnat`], { stdio: "ignore" });
+  for (const sub of ["exec", join("dnat", "exec")]) {
+    const nsDir = join(dir, sub, "netns");
+    for (const f of existsSync(nsDir) ? readdirSync(nsDir) : []) spawnSync("umount", ["-l", join(nsDir, f)], { stdio: "ignore" });
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -147,21 +187,9 @@ test("networks, containers, traffic, isolation, DNS, a published port, and nothi
   // A published port: the proxy forwards 127.0.0.1:<port> to c4's port 80.
   const port = svc.view(c4.id, c4).ports["80/tcp"]![0]!;
   assert.equal(port.HostIp, "127.0.0.1");
-  const server = spawn("nsenter", [`--net=${s4.netnsPath}`, "/bin/busybox", "sh", "-c", "echo hello-from-c4 | /bin/busybox nc -l -p 80"], { stdio: "ignore" });
+  const server = serveOnce(s4.netnsPath, "hello-from-c4");
   try {
-    let got = "";
-    for (let i = 0; i < 50 && !got.includes("hello-from-c4"); i++) {
-      got = await new Promise<string>((resolve) => {
-        const s = connect(Number(port.HostPort), "127.0.0.1");
-        let buf = "";
-        s.on("data", (d) => (buf += d.toString()));
-        s.on("close", () => resolve(buf));
-        s.on("error", () => resolve(""));
-        s.setTimeout(2000, () => s.destroy());
-      });
-      if (!got.includes("hello-from-c4")) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.match(got, /hello-from-c4/);
+    assert.match(await fetchText("127.0.0.1", Number(port.HostPort), "hello-from-c4"), /hello-from-c4/);
   } finally {
     server.kill("SIGKILL");
   }
@@ -199,6 +227,54 @@ test("a failing setUp leaves nothing in the kernel", { skip }, async () => {
   assert.ok(!existsSync(join(dir, "exec", "netns", c.id)));
   assert.ok(!mounts().includes(c.id));
   await svc.remove(name);
+});
+
+test("enable_icc=false: containers of the network cannot reach each other, but reach the gateway", { skip }, async () => {
+  await svc.create({ Name: names.noicc, IPAM: { Config: [{ Subnet: `${nets[3]}.0/24` }] }, Options: { "com.docker.network.bridge.name": bridges[3]!, "com.docker.network.bridge.enable_icc": "false" } });
+  const a = containerInfo(6, { [names.noicc]: {} });
+  const b = containerInfo(7, { [names.noicc]: {} });
+  started.push(a, b);
+  const sa = await svc.setUp(a);
+  await svc.setUp(b);
+  assert.ok(ping(sa.netnsPath, `${nets[3]}.1`), "gateway reachable");
+  assert.ok(!ping(sa.netnsPath, `${nets[3]}.3`), "icc=false: no traffic between containers");
+  await svc.tearDown(a.id);
+  await svc.tearDown(b.id);
+  await svc.remove(names.noicc);
+  assert.ok(await waitGone(bridges[3]!));
+});
+
+test("DNAT mode (--userland-proxy=false): 127.0.0.1 and all-address bindings reach the container through berth's rules", { skip }, async () => {
+  const dnatDir = join(dir, "dnat");
+  const dnatDb = openTestDatabase(":memory:");
+  const dnat = await NetworkService.open({
+    db: dnatDb, ops: helper, execRoot: join(dnatDir, "exec"), tableName: `${table}_dnat`, defaultBridge: { name: bridges[4]!, cidr: `${nets[4]}.1/24` },
+    addressPools: [], userlandProxy: false, icc: true, dns: null, log: () => {},
+  });
+  const c = containerInfo(8, { bridge: {} }, { portBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(await freePort()) }, { HostIp: "", HostPort: "" }] } });
+  try {
+    const s = await dnat.setUp(c);
+    const [local, all] = dnat.view(c.id, c).ports["80/tcp"]!;
+    assert.equal(local!.HostIp, "127.0.0.1");
+    assert.equal(all!.HostIp, "0.0.0.0");
+    assert.match(spawnSync("nft", ["list", "table", "inet", `${table}_dnat`], { encoding: "utf8" }).stdout, new RegExp(`dport ${local!.HostPort} dnat ip to ${nets[4]}\\.2:80`));
+    for (const [host, port] of [["127.0.0.1", local!.HostPort], [`${nets[4]}.1`, all!.HostPort]] as const) {
+      const server = serveOnce(s.netnsPath, `dnat-${port}`);
+      try {
+        assert.match(await fetchText(host, Number(port), `dnat-${port}`), new RegExp(`dnat-${port}`), `${host}:${port}`);
+      } finally {
+        server.kill("SIGKILL");
+      }
+    }
+    await dnat.tearDown(c.id);
+    assert.ok(!spawnSync("nft", ["list", "table", "inet", `${table}_dnat`], { encoding: "utf8" }).stdout.includes("dnat ip to"), "rules gone with the container");
+  } finally {
+    await dnat.tearDown(c.id).catch(() => {});
+    await dnat.removeFirewall().catch(() => {});
+    await helper.bridgeDelete(bridges[4]!).catch(() => {});
+    dnatDb.close();
+  }
+  assert.ok(await waitGone(bridges[4]!));
 });
 
 test("close keeps the kernel state; removeFirewall deletes berth's table", { skip }, async () => {

@@ -48,7 +48,7 @@ export function nftScript(s: FirewallState): string {
   const nets = [...s.networks].sort((a, b) => a.bridge.localeCompare(b.bridge));
   const bridges = nets.map((n) => q(n.bridge));
   const forward: string[] = [];
-  const input: string[] = [];
+  const raw: string[] = [];
   const postrouting: string[] = [];
   const prerouting: string[] = [];
   const output: string[] = [];
@@ -70,8 +70,10 @@ export function nftScript(s: FirewallState): string {
     }
     forward.push(`oifname ${set(bridges)} ct state established,related accept`);
     // A container must not reach the host's loopback services through its gateway
-    // (route_localnet, enabled for DNAT of 127.0.0.1 bindings, would allow it).
-    input.push(`iifname ${set(bridges)} ip daddr 127.0.0.0/8 drop`);
+    // (route_localnet, enabled for DNAT of 127.0.0.1 bindings, would allow it). Checked at raw
+    // priority, before conntrack undoes NAT: a reply to a host connection that was DNATed from
+    // 127.0.0.1 carries the gateway as destination here, and only becomes 127.0.0.1 later.
+    raw.push(`iifname ${set(bridges)} ip daddr 127.0.0.0/8 drop`);
     for (const n of nets) {
       if (!n.internal && n.masquerade) postrouting.push(`ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`);
     }
@@ -99,7 +101,7 @@ export function nftScript(s: FirewallState): string {
     out.push("\t}");
   };
   chain("forward", "type filter hook forward priority filter; policy accept;", forward);
-  chain("input", "type filter hook input priority filter; policy accept;", input);
+  chain("prerouting_raw", "type filter hook prerouting priority raw; policy accept;", raw);
   chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;", postrouting);
   if (s.dnat.length > 0) {
     chain("prerouting", "type nat hook prerouting priority dstnat; policy accept;", prerouting);
