@@ -141,6 +141,13 @@ test("create undoes everything when a kernel step fails; remove deletes the brid
     const { Id } = await svc.create({ Name: "x" });
     assert.equal(ops.bridges.size, 2);
     assert.equal(dns.listeners.size, 2);
+    // A remove whose bridge delete fails keeps the network whole (listener, rules, record).
+    ops.failOn("bridgeDelete");
+    await assert.rejects(svc.remove("x"), kind("Internal"));
+    assert.equal(svc.inspect("x").Id, Id);
+    assert.equal(dns.listeners.size, 2);
+    assert.ok(ops.nftText.includes(`br-${Id.slice(0, 12)}`));
+    ops.clearFailures();
     await svc.remove(Id.slice(0, 12));
     assert.equal(ops.bridges.size, 1);
     assert.equal(dns.listeners.size, 1);

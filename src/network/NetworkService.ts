@@ -172,8 +172,15 @@ export class NetworkService implements ContainerNetworking {
       await this.o.ops.bridgeDelete(n.bridge!);
       this.firewall.forget(n.bridge!);
       this.store.deleteNetwork(n.id);
-    } finally {
       this.removing.delete(n.id);
+    } catch (e) {
+      // The network stays: its listener and rules come back (the bridge may still exist).
+      this.removing.delete(n.id);
+      const cleanup: unknown[] = [];
+      await this.ensureKernel(n).catch((x) => cleanup.push(x));
+      await this.syncFirewall().catch((x) => cleanup.push(x));
+      const base = e instanceof EngineError ? e : new EngineError("Internal", `remove network ${n.name}: ${(e as Error).message}`);
+      throw new EngineError(base.kind, base.message, { cause: e, cleanupErrors: cleanup, detail: base.detail });
     }
   }
 
