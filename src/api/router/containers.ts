@@ -6,6 +6,7 @@ import { validateFilterNames } from "../filters.js";
 import type { ContainerCreateRequest, ContainerUpdateRequest } from "../types/container.js";
 import { checkShape, requireObject } from "../validate.js";
 import { CONTAINER_CREATE, CONTAINER_UPDATE } from "./container-shapes.js";
+import { containerInspectForVersion } from "./container-versions.js";
 import { need, param, type ApiRouter } from "./support.js";
 
 const LIST_FILTERS = ["ancestor", "before", "expose", "exited", "health", "id", "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume"];
@@ -73,7 +74,7 @@ export function registerContainerRoutes(router: ApiRouter, backend: ContainerBac
   });
 
   router.add("GET", "/containers/{id}/json", async (ctx) => {
-    ctx.sendJson(200, await b().inspect(param(ctx, "id"), { size: ctx.query.bool("size") }));
+    ctx.sendJson(200, containerInspectForVersion(await b().inspect(param(ctx, "id"), { size: ctx.query.bool("size") }), ctx.apiVersion));
   });
 
   router.add("GET", "/containers/{id}/top", async (ctx) => {
