@@ -178,3 +178,31 @@ test("list filters and prune", async () => {
     assert.equal(svc.list(NONE).length, 3);
   });
 });
+
+test("lookup: an ambiguous id prefix is refused, a name wins over an id prefix", async () => {
+  const { NetworkStore } = await import("./NetworkStore.js");
+  const { predefinedRecord } = await import("./networkRecord.js");
+  await withService({}, async ({ svc, db }) => {
+    const store = new NetworkStore(db);
+    // Records with chosen ids (no kernel part needed for lookups).
+    store.insertNetwork({ ...predefinedRecord("none", "abc1".padEnd(64, "0")), name: "n1", predefined: false });
+    store.insertNetwork({ ...predefinedRecord("none", "abc2".padEnd(64, "0")), name: "abc" , predefined: false });
+    assert.throws(() => svc.inspect("ab"), (e) => isEngineError(e, "InvalidArgument") && /ambiguous/.test(e.message));
+    assert.equal(svc.inspect("abc").Name, "abc", "the full name first");
+    assert.equal(svc.inspect("abc1").Name, "n1");
+    assert.equal(svc.inspect("abc2".padEnd(64, "0")).Name, "abc");
+  });
+});
+
+test("default bridge: --bip given as the network address, and a changed --bip applies when nothing is attached", async () => {
+  await withService({ defaultBridge: { name: "berth0", cidr: "10.250.4.0/24" } }, async ({ svc, reopen, ops }) => {
+    assert.deepEqual(svc.inspect("bridge").IPAM.Config, [{ Subnet: "10.250.4.0/24", Gateway: "10.250.4.1" }]);
+    const id = svc.inspect("bridge").Id;
+    const moved = await reopen({ defaultBridge: { name: "berth0", cidr: "10.250.5.1/24" } });
+    assert.deepEqual(moved.inspect("bridge").IPAM.Config, [{ Subnet: "10.250.5.0/24", Gateway: "10.250.5.1" }]);
+    assert.equal(moved.inspect("bridge").Id, id);
+    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "10.250.5.1/24", mtu: 1500 });
+    assert.ok(ops.calls.some((c) => c.op === "bridgeDelete" && c.args[0] === "berth0"), "the old address goes with the old bridge");
+    await assert.rejects(reopen({ defaultBridge: { name: "berth0", cidr: "10.250.5.255/24" } }), kind("InvalidArgument"));
+  });
+});

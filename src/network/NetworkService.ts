@@ -324,7 +324,8 @@ export class NetworkService implements ContainerNetworking {
     }
     const rec = defaultBridgeRecord(cur?.id ?? newNetworkId(), want.name, cidr, this.o.icc);
     if (cur) {
-      if (cur.bridge !== rec.bridge) await this.o.ops.bridgeDelete(cur.bridge!);
+      // bridge_ensure only adds an address: a bridge with the old one is made again.
+      if (cur.bridge !== rec.bridge || bridgeCidr(cur) !== bridgeCidr(rec)) await this.o.ops.bridgeDelete(cur.bridge!);
       this.store.updateNetwork({ ...rec, created: cur.created });
     } else {
       this.store.insertNetwork(rec);
