@@ -206,3 +206,14 @@ test("default bridge: --bip given as the network address, and a changed --bip ap
     await assert.rejects(reopen({ defaultBridge: { name: "berth0", cidr: "10.250.5.255/24" } }), kind("InvalidArgument"));
   });
 });
+
+test("create: a gateway or ip-range without a subnet gets Docker's message", async () => {
+  await withService({}, async ({ svc }) => {
+    for (const cfg of [{ Gateway: "10.1.0.1" }, { IPRange: "10.1.0.0/25" }]) {
+      await assert.rejects(svc.create({ Name: "o", IPAM: { Config: [cfg] } }), (e) => isEngineError(e, "InvalidArgument") && e.message === "every ip-range or gateway must have a corresponding subnet");
+    }
+    // Empty strings (what the docker CLI sends for unset flags) mean unset.
+    await svc.create({ Name: "o", IPAM: { Driver: "default", Options: {}, Config: [{ Subnet: "", IPRange: "", Gateway: "", AuxiliaryAddresses: {} }] } });
+    assert.equal(svc.inspect("o").IPAM.Config!.length, 1);
+  });
+});

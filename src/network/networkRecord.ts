@@ -76,7 +76,7 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
     subnet = parsed.subnet;
     if (ctx.taken.some((t) => overlaps(t, subnet))) throw forbidden(OVERLAP);
   } else {
-    if (cfg.IPRange || cfg.Gateway) throw invalidArgument("create network: ip-range and gateway need a subnet");
+    if (cfg.IPRange || cfg.Gateway) throw invalidArgument("every ip-range or gateway must have a corresponding subnet");
     const free = nextFreeSubnet(ctx.pools, ctx.taken);
     if (!free) throw new EngineError("Unavailable", "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network");
     subnet = free;
