@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "lines.h"
 #include "util.h"
 
+#define UMOUNT_THREADS_MAX 32 /* unmounts in flight at once; more wait in the main loop */
 #define REQ_MAX (256 * 1024) /* a request line longer than this is a protocol error */
 #define SYNC_MAX 1024        /* the first line on the sync pipe is at most this long */
 
@@ -42,6 +46,9 @@ struct launcher {
   struct job *jobs;
   size_t njobs, cap;
 };
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int umount_threads;
 
 /* Appends one escaped field (the line format of native/README.md) to out. */
 static size_t put_field(char *out, size_t pos, size_t cap, const char *f, size_t n) {
@@ -75,7 +82,10 @@ static void answer(struct launcher *L, const char *what, const char *tag, const 
     if (n > 0) pos += (size_t)n < cap - pos - 1 ? (size_t)n : cap - pos - 2;
   }
   buf[pos++] = '\n';
+  /* Unmount threads answer too: one whole line at a time. */
+  pthread_mutex_lock(&out_lock);
   write_all(L->ctl, buf, pos);
+  pthread_mutex_unlock(&out_lock);
 }
 
 static void answer_error(struct launcher *L, const char *tag, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -190,7 +200,32 @@ static void handle_mount(struct launcher *L, struct line *ln) {
   else answer(L, "ok", tag, NULL, 0, NULL);
 }
 
-/* umount <tag> <target> <flags> */
+struct umount_job {
+  struct launcher *L;
+  char *tag, *target;
+  int flags;
+};
+
+static void umount_run(struct umount_job *j) {
+  char msg[512];
+  int err = launcher_umount(j->target, j->flags, msg, sizeof(msg));
+  if (err) answer_error(j->L, j->tag, err, "%s", msg);
+  else answer(j->L, "ok", j->tag, NULL, 0, NULL);
+  free(j->tag);
+  free(j->target);
+  free(j);
+}
+
+static void *umount_thread(void *arg) {
+  umount_run(arg);
+  atomic_fetch_sub(&umount_threads, 1);
+  return NULL;
+}
+
+/* umount <tag> <target> <flags>. Each in a thread of its own: unmounting an overlay syncs its
+ * upper filesystem (a journal commit, several ms on a busy disk), and concurrent unmounts share
+ * the commit instead of queueing behind each other and in front of spawns. A caller sends one
+ * unmount of a target at a time, so per target the order stays. */
 static void handle_umount(struct launcher *L, struct line *ln) {
   const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
   uint64_t flags;
@@ -198,10 +233,30 @@ static void handle_umount(struct launcher *L, struct line *ln) {
     answer_error(L, tag, EINVAL, "umount needs a tag, a target and decimal flags");
     return;
   }
-  char msg[512];
-  int err = launcher_umount(ln->fields[2], (int)flags, msg, sizeof(msg));
-  if (err) answer_error(L, tag, err, "%s", msg);
-  else answer(L, "ok", tag, NULL, 0, NULL);
+  struct umount_job *j = calloc(1, sizeof(*j));
+  if (j) {
+    j->L = L;
+    j->tag = strdup(tag);
+    j->target = strdup(ln->fields[2]);
+    j->flags = (int)flags;
+  }
+  if (!j || !j->tag || !j->target) {
+    if (j) { free(j->tag); free(j->target); free(j); }
+    answer_error(L, tag, ENOMEM, "out of memory");
+    return;
+  }
+  if (atomic_fetch_add(&umount_threads, 1) < UMOUNT_THREADS_MAX) {
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    int rc = pthread_create(&t, &attr, umount_thread, j);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) return;
+  }
+  atomic_fetch_sub(&umount_threads, 1);
+  umount_run(j); /* too many in flight (or no thread): here, in order */
 }
 
 static void handle_requests(struct launcher *L) {

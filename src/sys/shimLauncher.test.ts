@@ -211,3 +211,26 @@ test("launcher: keeping cgroup migrations warm after a spawn moves neither it no
     l.close();
   }
 });
+
+test("launcher: concurrent unmounts (each in its own thread) are answered under their own tags", { skip: skipMount }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-test-launcher-"));
+  const l = new ShimLauncher(SHIM);
+  const targets = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => join(dir, `t${i}`));
+  try {
+    for (const t of targets) {
+      mkdirSync(t);
+      await l.mount({ source: "tmpfs", target: t, fstype: "tmpfs", flags: 0, data: "size=1m" });
+    }
+    const never = join(dir, "never-mounted");
+    mkdirSync(never);
+    const results = await Promise.allSettled([...targets, never].map((t) => l.umount(t, 0)));
+    assert.deepEqual(results.slice(0, 8).map((r) => r.status), Array(8).fill("fulfilled"));
+    assert.equal(results[8]!.status, "rejected");
+    assert.match(((results[8] as PromiseRejectedResult).reason as Error).message, /never-mounted/);
+    for (const t of targets) assert.deepEqual(mountedAt(t), []);
+  } finally {
+    for (const t of targets) await l.umount(t, 2).catch(() => {});
+    l.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
