@@ -12,7 +12,7 @@
  * removed); the default bridge and the nft table are the daemon's own state and are removed.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createHash, randomBytes, randomInt } from "node:crypto";
@@ -186,6 +186,7 @@ export async function startTestDaemon(opts: { args?: string[] } = {}): Promise<T
         }
       }
       forced.push(...(await networkLeftovers({ bridge, userBridges, netnsDir: join(execRoot, "netns"), nftTable })));
+      forced.push(...proxyLeftovers([bip, pool]));
       for (const m of (await mountsUnder(dir)).sort().reverse()) {
         forced.push(`mount ${m}`);
         spawnSync("umount", ["-l", m]);
@@ -236,6 +237,37 @@ export function nftTables(): string[] {
  * removed, netns files. Each is removed and reported. Its default bridge and nft table are the
  * daemon's state (a real daemon keeps them across restarts): removed, not reported.
  */
+/** IPv4 "a.b.c.d" inside "net/len"? */
+function inSubnet(ip: string, cidr: string): boolean {
+  const num = (a: string) => a.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  const [net, len] = cidr.split("/");
+  const mask = Number(len) === 0 ? 0 : 2 ** 32 - 2 ** (32 - Number(len));
+  return (num(ip) & mask) >>> 0 === (num(net!) & mask) >>> 0;
+}
+
+/**
+ * berth-proxy processes (detached, so they outlive the daemon by design) that still forward to
+ * an address of this daemon's networks: a container's published ports outlived its teardown.
+ */
+function proxyLeftovers(subnets: string[]): string[] {
+  const forced: string[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.endsWith("berth-proxy")) continue;
+    const targets = argv.slice(1).map((a) => a.split(":")[3]).filter((ip): ip is string => !!ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    if (!targets.some((ip) => subnets.some((s) => inSubnet(ip, s)))) continue;
+    forced.push(`berth-proxy ${name} (${argv.slice(1).join(" ")})`);
+    try { process.kill(Number(name), "SIGKILL"); } catch { /* gone */ }
+  }
+  return forced;
+}
+
 async function networkLeftovers(o: { bridge: string; userBridges: string[]; netnsDir: string; nftTable: string }): Promise<string[]> {
   const forced: string[] = [];
   for (const br of [o.bridge, ...o.userBridges]) {
