@@ -187,6 +187,8 @@ void child_exec_main(struct launch *l) {
     if (msg_send(l->sock, "pty", master) < 0) _exit(1);
     close(master);
   }
+  /* docker exec inherits the container's --ulimit values (the plan carries them). */
+  if (proc_rlimits(p, &e) < 0) die(l, &e);
   process_setup(l, &e);
   finish_exec(l, &e);
 }
