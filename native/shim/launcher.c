@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "launcher_mount.h"
 #include "launcher_warm.h"
 #include "lines.h"
@@ -200,6 +201,21 @@ static void handle_mount(struct launcher *L, struct line *ln) {
   else answer(L, "ok", tag, NULL, 0, NULL);
 }
 
+/* idmapped_mount <tag> <source> <target> <fstype> <flags> <data> <cwd> <uid_map> <gid_map>: a mount
+ * request whose directories are idmapped first (idmap.h; maps "c:h:s[,c:h:s...]"). */
+static void handle_idmapped_mount(struct launcher *L, struct line *ln) {
+  const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
+  uint64_t flags;
+  if (ln->nfields != 10 || parse_u64(ln->fields[5], 10, &flags) < 0) {
+    answer_error(L, tag, EINVAL, "idmapped_mount needs a tag, source, target, fstype, decimal flags, data, cwd, uid map and gid map");
+    return;
+  }
+  char msg[512] = "";
+  int err = idmap_mount(ln->fields[2], ln->fields[3], ln->fields[4], (unsigned long)flags, ln->fields[6], ln->fields[7], ln->fields[8], ln->fields[9], msg, sizeof(msg));
+  if (err) answer_error(L, tag, err, "%s", msg);
+  else answer(L, "ok", tag, NULL, 0, NULL);
+}
+
 struct umount_job {
   struct launcher *L;
   char *tag, *target;
@@ -279,6 +295,7 @@ static void handle_requests(struct launcher *L) {
     struct line *ln = &ls.items[0];
     if (!strcmp(ln->fields[0], "spawn")) handle_spawn(L, ln);
     else if (!strcmp(ln->fields[0], "mount")) handle_mount(L, ln);
+    else if (!strcmp(ln->fields[0], "idmapped_mount")) handle_idmapped_mount(L, ln);
     else if (!strcmp(ln->fields[0], "umount")) handle_umount(L, ln);
     else answer_error(L, ln->nfields > 1 ? ln->fields[1] : "", EINVAL, "unknown request %.40s", ln->fields[0]);
     lines_free(&ls);
