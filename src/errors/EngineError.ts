@@ -48,6 +48,7 @@ export const invalidArgument = (msg: string, o?: EngineErrorOptions) => new Engi
 export const conflict = (msg: string, o?: EngineErrorOptions) => new EngineError("Conflict", msg, o);
 export const alreadyExists = (msg: string, o?: EngineErrorOptions) => new EngineError("AlreadyExists", msg, o);
 export const failedPrecondition = (msg: string, o?: EngineErrorOptions) => new EngineError("FailedPrecondition", msg, o);
+export const notImplemented = (msg: string, o?: EngineErrorOptions) => new EngineError("NotImplemented", msg, o);
 export const internal = (msg: string, o?: EngineErrorOptions) => new EngineError("Internal", msg, o);
 
 export function isEngineError(e: unknown, kind?: ErrorKind): e is EngineError {

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from "../../api/types/container.js";
 import type { EndpointSettings } from "../../api/types/network.js";
-import { invalidArgument } from "../../errors/EngineError.js";
+import { invalidArgument, notImplemented } from "../../errors/EngineError.js";
 import type { ContainerDefaults } from "../../oci/image.js";
 import { Rollback } from "../../runtime/rollback.js";
 import { parseSignal } from "../../runtime/signals.js";
@@ -142,5 +142,7 @@ function normalizeHostConfig(hc: HostConfig): HostConfig {
   out.RestartPolicy = { Name: hc.RestartPolicy?.Name || "no", MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
   validateRestartPolicy(out.RestartPolicy);
   if (out.AutoRemove && out.RestartPolicy.Name !== "no") throw invalidArgument("can't create 'AutoRemove' container with restart policy");
+  // Refused rather than ignored: a link the container counts on would silently not resolve.
+  if (out.Links && out.Links.length > 0) throw notImplemented("legacy container links (--link) are not supported by berth: put the containers on a user-defined network and use names or --network-alias");
   return out;
 }
