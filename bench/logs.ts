@@ -7,14 +7,17 @@
 // (GET /containers/c/logs?stdout=1&stderr=1, multiplexed frames), and `docker logs --tail 100`.
 // Then the docker CLI's own floor: `docker logs` against a stub server on a private socket that
 // answers with the very bytes berthd sent (captured from the API GET: the same frames, from
-// memory), so what berthd adds on top of the CLI is the difference.
+// memory), so what berthd adds on top of the CLI is the difference. The berth CLI is timed the
+// same way (tsc's tree, dist/src/bin/berth.js, and the installed bundle dist/berth-cli.cjs when
+// built): `berth logs c > /dev/null` against berthd and against the replay.
 // Every phase is bounded (5 min) and everything is cleaned up, also on Ctrl-C. Run as root
 // after `npx tsc -p . && make -C native`:
 //   node dist/bench/logs.js [--lines 100000] [--runs 5] [--no-docker]
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { copyBusybox, startBerthd, startDockerd, type BenchDaemon } from "./lib/daemons.js";
 import { apiGet, dockerOk, DOCKER_CLI } from "./lib/docker.js";
 import { Cleanups, median, phase, printTable } from "./lib/harness.js";
@@ -28,7 +31,47 @@ const LINES = flag("--lines", 100_000);
 const RUNS = flag("--runs", 5);
 const NO_DOCKER = args.includes("--no-docker");
 
-interface LogsResult { cliMs: number; apiMs: number; apiBytes: number; tailMs: number; runMs: number; floorMs: number }
+const BERTH_TSC = resolve("dist/src/bin/berth.js");
+const BERTH_BUNDLE = resolve("dist/berth-cli.cjs");
+
+interface LogsResult {
+  cliMs: number; apiMs: number; apiBytes: number; tailMs: number; runMs: number; floorMs: number;
+  /** berthd only: `berth logs` (tsc tree, bundle) against the daemon and against the replay. */
+  berth?: { tscMs: number; bundleMs?: number; tscFloorMs: number; bundleFloorMs?: number };
+}
+
+/**
+ * Runs `node <cli> -H unix://sock args...` with stdout on /dev/null; resolves with the wall time.
+ * Throws unless it exits 0.
+ */
+function berthCli(cli: string, sock: string, args: string[], timeoutMs = 120_000): Promise<number> {
+  return new Promise((resolveRun, reject) => {
+    const devNull = openSync("/dev/null", "w");
+    const t0 = process.hrtime.bigint();
+    const p = spawn(process.execPath, [cli, "-H", `unix://${sock}`, ...args], { env: { PATH: process.env.PATH, HOME: "/tmp" }, stdio: ["ignore", devNull, "pipe"] });
+    closeSync(devNull);
+    let err = "";
+    p.stderr!.on("data", (d) => { err = (err + d).slice(-2000); });
+    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("error", (e) => { clearTimeout(timer); reject(e); });
+    p.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code === 0) resolveRun(ms);
+      else reject(new Error(`berth ${args.join(" ")}: ${signal ? `killed (${signal})` : `exit ${code}`}: ${err.trim().slice(0, 500)}`));
+    });
+  });
+}
+
+/** The median of RUNS timed runs of `berth logs name` after one warm-up. */
+async function berthLogsMs(cli: string, sock: string, name: string): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const ms = await berthCli(cli, sock, ["logs", name]);
+    if (i > 0) xs.push(ms);
+  }
+  return median(xs);
+}
 
 async function measure(d: BenchDaemon): Promise<LogsResult> {
   const label = d.kind;
@@ -64,7 +107,19 @@ async function measure(d: BenchDaemon): Promise<LogsResult> {
         if (i > 0) api.push(r.ms);
       }
     });
-    const floor = await phase(`${label}: docker logs against a replay of the same bytes ×${RUNS}`, () => replayFloor(body));
+    const floor = await phase(`${label}: docker logs against a replay of the same bytes ×${RUNS}`, () => replayFloor(body, (sock) => dockerLogsMs(sock)));
+    let berth: LogsResult["berth"];
+    if (d.kind === "berthd") {
+      const bundle = existsSync(BERTH_BUNDLE);
+      berth = await phase(`${label}: berth logs > /dev/null ×${RUNS} (and against the replay)`, async () => ({
+        tscMs: await berthLogsMs(BERTH_TSC, d.sock, name),
+        tscFloorMs: await replayFloor(body, (sock) => berthLogsMs(BERTH_TSC, sock, "replay")),
+        ...(bundle ? {
+          bundleMs: await berthLogsMs(BERTH_BUNDLE, d.sock, name),
+          bundleFloorMs: await replayFloor(body, (sock) => berthLogsMs(BERTH_BUNDLE, sock, "replay")),
+        } : {}),
+      }));
+    }
     const tail: number[] = [];
     await phase(`${label}: docker logs --tail 100 ×${RUNS}`, async () => {
       for (let i = 0; i <= RUNS; i++) {
@@ -73,17 +128,27 @@ async function measure(d: BenchDaemon): Promise<LogsResult> {
         if (i > 0) tail.push(r.ms);
       }
     });
-    return { cliMs: median(cli), apiMs: median(api), apiBytes, tailMs: median(tail), runMs, floorMs: floor };
+    return { cliMs: median(cli), apiMs: median(api), apiBytes, tailMs: median(tail), runMs, floorMs: floor, ...(berth ? { berth } : {}) };
   } finally {
     await removeQuietly(d, name);
   }
 }
 
+/** The median of RUNS timed runs of `docker logs replay` after one warm-up. */
+async function dockerLogsMs(sock: string): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const r = await dockerOk(sock, ["logs", "replay"], { stdoutToDevNull: true, timeoutMs: 120_000 });
+    if (i > 0) xs.push(r.ms);
+  }
+  return median(xs);
+}
+
 /**
- * The median time of `docker logs` against a stub daemon that replays `body` (a captured logs
- * response) from memory in 64 KiB writes: the docker CLI's own cost for these frames.
+ * `timeLogs` against a stub daemon that replays `body` (a captured logs response) from memory in
+ * 64 KiB writes: a CLI's own cost for these frames.
  */
-async function replayFloor(body: Buffer): Promise<number> {
+async function replayFloor(body: Buffer, timeLogs: (sock: string) => Promise<number>): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-replay-"));
   const sock = join(dir, "docker.sock");
   const server: Server = createServer((req, res) => {
@@ -102,12 +167,7 @@ async function replayFloor(body: Buffer): Promise<number> {
   });
   try {
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(sock, resolve));
-    const xs: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {
-      const r = await dockerOk(sock, ["logs", "replay"], { stdoutToDevNull: true, timeoutMs: 120_000 });
-      if (i > 0) xs.push(r.ms);
-    }
-    return median(xs);
+    return await timeLogs(sock);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
@@ -142,6 +202,14 @@ async function main(): Promise<void> {
       ["API GET /containers/c/logs (no CLI)", ms(b.apiMs), d ? ms(d.apiMs) : "-", ratio(b.apiMs, d?.apiMs), ""],
       ["  response size", `${(b.apiBytes / 1048576).toFixed(1)} MiB`, d ? `${(d.apiBytes / 1048576).toFixed(1)} MiB` : "-", "", ""],
       ["docker logs against a replay of those bytes", ms(b.floorMs), d ? ms(d.floorMs) : "-", "", "(the CLI alone)"],
+      ...(b.berth ? [
+        [`berth logs > /dev/null (tsc tree)`, ms(b.berth.tscMs), "-", ratio(b.berth.tscMs, b.cliMs) + " of docker's", ""],
+        ["berth logs (tsc tree) against the replay", ms(b.berth.tscFloorMs), "-", "", "(the CLI alone)"],
+        ...(b.berth.bundleMs !== undefined ? [
+          [`berth logs > /dev/null (bundle)`, ms(b.berth.bundleMs), "-", ratio(b.berth.bundleMs, b.cliMs) + " of docker's", ""],
+          ["berth logs (bundle) against the replay", ms(b.berth.bundleFloorMs!), "-", "", "(the CLI alone)"],
+        ] : []),
+      ] : []),
       ["docker logs --tail 100", ms(b.tailMs), d ? ms(d.tailMs) : "-", ratio(b.tailMs, d?.tailMs), ""],
       ["run + wait of the printing container", ms(b.runMs), d ? ms(d.runMs) : "-", ratio(b.runMs, d?.runMs), ""],
     ]);

@@ -4,36 +4,96 @@
  */
 import type { Readable } from "node:stream";
 import { EngineError } from "../errors/EngineError.js";
-import { FrameDecoder, type Frame } from "../api/streams/stdcopy.js";
+import { FRAME_HEADER_SIZE } from "../api/streams/stdcopy.js";
 import type { JSONMessage } from "../api/types/progress.js";
 
 export interface OutputChunk { stream: "stdout" | "stderr"; data: Buffer }
 
 /**
- * Output chunks of a logs/attach/exec stream. A systemerr frame (the daemon failed mid-stream)
- * ends the iteration with an error, as docker's stdcopy does.
+ * Output chunks of a logs/attach/exec stream. Consecutive frames of one stream within a network
+ * chunk come as one chunk (a log of 100k lines is ~70 chunks, not 100k: one generator step and
+ * one write each), in the order the daemon sent them. A systemerr frame (the daemon failed
+ * mid-stream) ends the iteration with an error after the output before it, as docker's stdcopy
+ * does.
  */
 export async function* readOutput(source: AsyncIterable<Buffer> | Readable, multiplexed: boolean): AsyncGenerator<OutputChunk> {
   if (!multiplexed) {
     for await (const data of source as AsyncIterable<Buffer>) yield { stream: "stdout", data };
     return;
   }
-  const dec = new FrameDecoder();
+  const demux = new OutputDemuxer();
   for await (const chunk of source as AsyncIterable<Buffer>) {
-    for (const f of dec.push(chunk)) {
-      const out = toChunk(f);
-      if (out) yield out;
-    }
+    yield* demux.push(chunk);
+    if (demux.error) throw demux.error;
   }
-  dec.finish();
+  demux.finish();
 }
 
-function toChunk(f: Frame): OutputChunk | null {
-  switch (f.stream) {
-    case 1: return { stream: "stdout", data: f.data };
-    case 2: return { stream: "stderr", data: f.data };
-    case 3: throw new EngineError("Internal", `error from daemon in stream: ${f.data.toString("utf8").trimEnd()}`);
-    default: return null; // stdin frames are never sent by a daemon; ignore like stdcopy
+/**
+ * Incremental demultiplexer of stdcopy frames (see src/api/streams/stdcopy.ts) into runs: the
+ * payloads of consecutive frames of one stream joined into one buffer, a new run whenever the
+ * stream changes, so the order between stdout and stderr is kept. Frames may be split anywhere
+ * across pushes; a frame is released once whole.
+ */
+export class OutputDemuxer {
+  /** Set by a systemerr frame: the runs before it were returned, nothing after it is read. */
+  error: EngineError | undefined;
+  private pending: Buffer[] = [];
+  private pendingSize = 0;
+  /** Bytes needed before the pending frame is whole (0: its header is not complete yet). */
+  private need = 0;
+
+  push(chunk: Buffer): OutputChunk[] {
+    if (chunk.length === 0 || this.error) return [];
+    this.pending.push(chunk);
+    this.pendingSize += chunk.length;
+    // A large frame arriving in many chunks is joined once, when it is complete.
+    if (this.pendingSize < Math.max(this.need, FRAME_HEADER_SIZE)) return [];
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingSize);
+    const runs: OutputChunk[] = [];
+    let run: Buffer[] = [];
+    let runStream: OutputChunk["stream"] | undefined;
+    const flush = () => {
+      if (run.length) runs.push({ stream: runStream!, data: run.length === 1 ? run[0]! : Buffer.concat(run) });
+      run = [];
+    };
+    let off = 0;
+    this.need = 0;
+    while (buf.length - off >= FRAME_HEADER_SIZE) {
+      const id = buf[off]!;
+      if (id > 3) throw new EngineError("Internal", `read output: unknown stream id ${id} in a multiplexed stream`);
+      const end = off + FRAME_HEADER_SIZE + buf.readUInt32BE(off + 4);
+      if (end > buf.length) {
+        this.need = end - off;
+        break;
+      }
+      const payload = buf.subarray(off + FRAME_HEADER_SIZE, end);
+      off = end;
+      if (id === 3) {
+        flush();
+        this.error = new EngineError("Internal", `error from daemon in stream: ${payload.toString("utf8").trimEnd()}`);
+        this.pending = [];
+        this.pendingSize = 0;
+        return runs;
+      }
+      if (id === 0 || payload.length === 0) continue; // stdin frames are never sent by a daemon; ignore like stdcopy
+      const stream = id === 1 ? "stdout" : "stderr";
+      if (stream !== runStream) {
+        flush();
+        runStream = stream;
+      }
+      run.push(payload);
+    }
+    flush();
+    const rest = buf.subarray(off);
+    this.pending = rest.length ? [rest] : [];
+    this.pendingSize = rest.length;
+    return runs;
+  }
+
+  /** Throws if the input stopped inside a frame. */
+  finish(): void {
+    if (this.pendingSize !== 0) throw new EngineError("Internal", `read output: stream ended inside a frame (${this.pendingSize} bytes left over)`);
   }
 }
 
