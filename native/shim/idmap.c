@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,14 +162,97 @@ static unsigned int mount_attrs(unsigned long flags) {
   return a;
 }
 
-/* One layer option (lowerdir+, upperdir, workdir) handed to the overlay as an idmapped fd. */
-static int set_layer(int fsfd, const char *key, int dirfd, const char *path, int userns, char *msg, size_t msglen) {
+/* The idmapped layer mounts of one overlay are attached, for the time of the mount(2), at
+ * <target>.idmap-XXXXXX/<n>: overlayfs takes a private clone of each layer
+ * (clone_private_mount), which refuses a mount that is not in our namespace ("failed to clone
+ * lowerpath" for a detached one, Linux 6.18). Once the overlay exists they are detached again:
+ * the overlay keeps its clones, and nothing stays in the mount table. */
+struct staging {
+  char dir[4096];
+  int n; /* layers attached so far: dir/0 .. dir/n-1 */
+};
+
+static int staging_init(struct staging *st, const char *target, char *msg, size_t msglen) {
+  st->n = 0;
+  errno = 0;
+  if (snprintf(st->dir, sizeof(st->dir), "%s.idmap-XXXXXX", target) >= (int)sizeof(st->dir) || !mkdtemp(st->dir)) {
+    int err = errno ? errno : ENAMETOOLONG;
+    snprintf(msg, msglen, "make a staging directory for the idmapped layers of %s: %s", target, strerror(err));
+    st->dir[0] = '\0';
+    return -err;
+  }
+  return 0;
+}
+
+/* Detaches every staged layer and removes the directories (also after a failure). */
+static void staging_done(struct staging *st) {
+  if (!st->dir[0]) return;
+  char path[4200];
+  for (int i = 0; i < st->n; i++) {
+    snprintf(path, sizeof(path), "%s/%d", st->dir, i);
+    umount2(path, MNT_DETACH);
+    rmdir(path);
+  }
+  rmdir(st->dir);
+  st->dir[0] = '\0';
+}
+
+/* Attaches an idmapped clone of dirfd/path at the next staging slot; returns its O_PATH fd. */
+static int stage(int dirfd, const char *path, int userns, struct staging *st, char *msg, size_t msglen) {
   int fd = idmapped_tree(dirfd, path, userns, 0, 0, msg, msglen);
   if (fd < 0) return fd;
+  char at[4200];
+  snprintf(at, sizeof(at), "%s/%d", st->dir, st->n);
+  int rc = 0;
+  if (mkdir(at, 0700) < 0) {
+    rc = -errno;
+    snprintf(msg, msglen, "mkdir %s: %s", at, strerror(-rc));
+  } else if (move_mount(fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    rc = -errno;
+    rmdir(at);
+    snprintf(msg, msglen, "move_mount the idmapped %s onto %s: %s", path, at, strerror(-rc));
+  } else {
+    st->n++;
+  }
+  if (rc < 0) {
+    close(fd);
+    return rc;
+  }
+  return fd;
+}
+
+static int set_fd(int fsfd, const char *key, int fd, const char *path, char *msg, size_t msglen) {
+  if (fsconfig(fsfd, FSCONFIG_SET_FD, key, NULL, fd) == 0) return 0;
+  int rc = -errno;
+  snprintf(msg, msglen, "overlay %s %s (idmapped): %s", key, path, strerror(-rc));
+  fs_log(fsfd, msg, msglen);
+  return rc;
+}
+
+static int set_lower(int fsfd, int dirfd, const char *path, int userns, struct staging *st, char *msg, size_t msglen) {
+  int fd = stage(dirfd, path, userns, st, msg, msglen);
+  if (fd < 0) return fd;
+  int rc = set_fd(fsfd, "lowerdir+", fd, path, msg, msglen);
+  close(fd);
+  return rc;
+}
+
+/* The upper and work dirs are NOT idmapped: overlayfs writes them with the mounter's (host
+ * root's) credentials, which an idmapped mount of them cannot represent (work/work: EOVERFLOW,
+ * and the overlay falls back to read-only). The writable layer thus stores host ids (the
+ * container's root is the range's first uid), as containerd's idmapped snapshots do; the
+ * caller chowns the upper dir's root to the container's root. */
+static int set_plain(int fsfd, int dirfd, const char *key, const char *path, char *msg, size_t msglen) {
+  int fd = openat(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    snprintf(msg, msglen, "open %s %s: %s", key, path, strerror(err));
+    return -err;
+  }
   int rc = 0;
   if (fsconfig(fsfd, FSCONFIG_SET_FD, key, NULL, fd) < 0) {
     rc = -errno;
-    snprintf(msg, msglen, "overlay %s %s (idmapped, by fd): %s", key, path, strerror(-rc));
+    snprintf(msg, msglen, "overlay %s %s: %s", key, path, strerror(-rc));
     fs_log(fsfd, msg, msglen);
   }
   close(fd);
@@ -176,8 +260,9 @@ static int set_layer(int fsfd, const char *key, int dirfd, const char *path, int
 }
 
 /* Configures fsfd from the overlay option string (modified in place). */
-static int overlay_options(int fsfd, char *data, int dirfd, int userns, char *msg, size_t msglen) {
+static int overlay_options(int fsfd, char *data, int dirfd, int userns, struct staging *st, char *msg, size_t msglen) {
   int lowers = 0;
+  const char *upper = NULL, *work = NULL;
   for (char *save = NULL, *opt = strtok_r(data, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(opt, '=');
     int rc = 0;
@@ -186,9 +271,11 @@ static int overlay_options(int fsfd, char *data, int dirfd, int userns, char *ms
     if (!strcmp(opt, "lowerdir") && val) {
       char *lsave = NULL;
       for (char *l = strtok_r(eq + 1, ":", &lsave); l && rc == 0; l = strtok_r(NULL, ":", &lsave), lowers++)
-        rc = set_layer(fsfd, "lowerdir+", dirfd, l, userns, msg, msglen);
-    } else if ((!strcmp(opt, "upperdir") || !strcmp(opt, "workdir")) && val) {
-      rc = set_layer(fsfd, opt, dirfd, val, userns, msg, msglen);
+        rc = set_lower(fsfd, dirfd, l, userns, st, msg, msglen);
+    } else if (!strcmp(opt, "upperdir") && val) {
+      upper = val;
+    } else if (!strcmp(opt, "workdir") && val) {
+      work = val;
     } else if (fsconfig(fsfd, val ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, val, 0) < 0) {
       rc = -errno;
       snprintf(msg, msglen, "overlay option %s: %s", opt, strerror(-rc));
@@ -200,7 +287,13 @@ static int overlay_options(int fsfd, char *data, int dirfd, int userns, char *ms
     snprintf(msg, msglen, "overlay: no lowerdir");
     return -EINVAL;
   }
-  return 0;
+  if (!upper != !work) {
+    snprintf(msg, msglen, "overlay: upperdir and workdir go together");
+    return -EINVAL;
+  }
+  if (!upper) return 0;
+  int rc = set_plain(fsfd, dirfd, "upperdir", upper, msg, msglen);
+  return rc < 0 ? rc : set_plain(fsfd, dirfd, "workdir", work, msg, msglen);
 }
 
 static int attach(int mfd, const char *target, char *msg, size_t msglen) {
@@ -219,6 +312,7 @@ static int overlay_mount(const char *target, unsigned long flags, const char *da
     return -ENOMEM;
   }
   int rc, mfd = -1;
+  struct staging st = {.dir = ""};
   int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
   if (fsfd < 0) {
     rc = -errno;
@@ -230,7 +324,8 @@ static int overlay_mount(const char *target, unsigned long flags, const char *da
     snprintf(msg, msglen, "overlay source: %s", strerror(-rc));
     goto out;
   }
-  if ((rc = overlay_options(fsfd, opts, dirfd, userns, msg, msglen)) < 0) goto out;
+  if ((rc = staging_init(&st, target, msg, msglen)) < 0) goto out;
+  if ((rc = overlay_options(fsfd, opts, dirfd, userns, &st, msg, msglen)) < 0) goto out;
   if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
     rc = -errno;
     snprintf(msg, msglen, "create the overlay for %s: %s", target, strerror(-rc));
@@ -245,6 +340,7 @@ static int overlay_mount(const char *target, unsigned long flags, const char *da
   }
   rc = attach(mfd, target, msg, msglen);
 out:
+  staging_done(&st);
   /* A detached mount that was never attached is freed with its last fd. */
   if (mfd >= 0) close(mfd);
   if (fsfd >= 0) close(fsfd);
