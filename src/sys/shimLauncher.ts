@@ -192,6 +192,15 @@ export class ShimLauncher {
     return this.call("umount2", ["umount", target, String(flags)]);
   }
 
+  /**
+   * A mount whose image directories are idmapped first (`idmapped_mount`, native/README.md):
+   * an overlay's lowerdirs, or a bind's source. Maps are "container:host:size[,...]" (the
+   * /proc/PID/uid_map lines, comma-joined). An older launcher rejects with LauncherUnavailable.
+   */
+  idmappedMount(req: MountRequest, uidMap: string, gidMap: string): Promise<void> {
+    return this.call("idmapped_mount", ["idmapped_mount", req.source, req.target, req.fstype, String(req.flags), req.data, req.cwd ?? "", uidMap, gidMap]);
+  }
+
   private async call(syscall: string, fields: string[]): Promise<void> {
     const sock = this.ensureStarted();
     const tag = String(++this.seq);
