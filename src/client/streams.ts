@@ -51,38 +51,47 @@ export class OutputDemuxer {
     if (this.pendingSize < Math.max(this.need, FRAME_HEADER_SIZE)) return [];
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingSize);
     const runs: OutputChunk[] = [];
-    let run: Buffer[] = [];
+    // The current run as [start, end) offsets into buf: no Buffer object per frame.
+    const ranges: number[] = [];
+    let runBytes = 0;
     let runStream: OutputChunk["stream"] | undefined;
     const flush = () => {
-      if (run.length) runs.push({ stream: runStream!, data: run.length === 1 ? run[0]! : Buffer.concat(run) });
-      run = [];
+      if (ranges.length === 2) runs.push({ stream: runStream!, data: buf.subarray(ranges[0], ranges[1]) });
+      else if (ranges.length > 2) {
+        const data = Buffer.allocUnsafe(runBytes);
+        for (let i = 0, at = 0; i < ranges.length; i += 2) at += buf.copy(data, at, ranges[i], ranges[i + 1]);
+        runs.push({ stream: runStream!, data });
+      }
+      ranges.length = 0;
+      runBytes = 0;
     };
     let off = 0;
     this.need = 0;
     while (buf.length - off >= FRAME_HEADER_SIZE) {
       const id = buf[off]!;
       if (id > 3) throw new EngineError("Internal", `read output: unknown stream id ${id} in a multiplexed stream`);
-      const end = off + FRAME_HEADER_SIZE + buf.readUInt32BE(off + 4);
+      const start = off + FRAME_HEADER_SIZE;
+      const end = start + buf.readUInt32BE(off + 4);
       if (end > buf.length) {
         this.need = end - off;
         break;
       }
-      const payload = buf.subarray(off + FRAME_HEADER_SIZE, end);
       off = end;
       if (id === 3) {
         flush();
-        this.error = new EngineError("Internal", `error from daemon in stream: ${payload.toString("utf8").trimEnd()}`);
+        this.error = new EngineError("Internal", `error from daemon in stream: ${buf.toString("utf8", start, end).trimEnd()}`);
         this.pending = [];
         this.pendingSize = 0;
         return runs;
       }
-      if (id === 0 || payload.length === 0) continue; // stdin frames are never sent by a daemon; ignore like stdcopy
+      if (id === 0 || end === start) continue; // stdin frames are never sent by a daemon; ignore like stdcopy
       const stream = id === 1 ? "stdout" : "stderr";
       if (stream !== runStream) {
         flush();
         runStream = stream;
       }
-      run.push(payload);
+      ranges.push(start, end);
+      runBytes += end - start;
     }
     flush();
     const rest = buf.subarray(off);
