@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { invalidArgument, isEngineError, notFound } from "../errors/EngineError.js";
 import type { Descriptor, Digest, ImageConfig, Manifest, Platform } from "../oci/image.js";
 import { containerSnapshotKey } from "./containerRootfsKey.js";
@@ -23,7 +22,7 @@ import type { LayoutTarget } from "./archive/layoutTarget.js";
 import type { Writable } from "node:stream";
 import { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
 import type { SnapshotMount } from "./snapshot/Snapshotter.js";
-import { applyLayer } from "./unpack/applyLayer.js";
+import { LayerUnpacker } from "./layerUnpacker.js";
 
 /**
  * The image side's one entry point for the engine: names → images → unpacked snapshots →
@@ -62,7 +61,8 @@ export class ImageService {
   readonly snapshotter: OverlaySnapshotter;
   readonly platform: Platform;
   readonly lock = new RwLock();
-  private readonly unpacking = new Map<Digest, Promise<void>>();
+  /** Layers → committed snapshots (parallel apply, chain-order commits); callers hold `lock` shared. */
+  readonly unpacker: LayerUnpacker;
   /**
    * Images seen fully unpacked, by image id: the ChainID of the top layer ("" for no layers).
    * A container create then reads neither manifest nor config blob; if the snapshot went away
@@ -77,6 +77,7 @@ export class ImageService {
     this.content = opts.content ?? new FsContentStore(opts.root);
     this.records = new ImageRecords(opts.db);
     this.snapshotter = new OverlaySnapshotter(opts.root, opts.db);
+    this.unpacker = new LayerUnpacker(this.snapshotter, this.content);
     this.platform = normalizePlatform(opts.platform ?? hostPlatform());
   }
 
@@ -195,15 +196,7 @@ export class ImageService {
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) throw invalidArgument(`unpack image ${image.id}: ${diffIds.length} diff_ids for ${manifest.layers.length} layers`);
     const chain = chainIds(diffIds);
-    for (let i = 0; i < chain.length; i++) {
-      const key = chain[i]!;
-      let pending = this.unpacking.get(key);
-      if (!pending) {
-        pending = this.unpackLayer(key, chain.slice(0, i).reverse(), manifest.layers[i]!, diffIds[i]!).finally(() => this.unpacking.delete(key));
-        this.unpacking.set(key, pending);
-      }
-      await pending;
-    }
+    await this.unpacker.unpack(manifest.layers, diffIds);
     if (image.unpackedSize === undefined) {
       let size = 0;
       for (const c of chain) size += (await this.snapshotter.usage(c)).size;
@@ -212,36 +205,6 @@ export class ImageService {
     const out: UnpackedImage = { image: this.records.get(image.id) ?? image, config, manifest };
     if (chain.length > 0) out.chainId = chain[chain.length - 1]!;
     return out;
-  }
-
-  /** Unpacks one layer on top of `parents` (its lower ChainIDs, top first) as snapshot `chainId`. */
-  private async unpackLayer(chainId: Digest, parents: Digest[], layer: Descriptor, diffId: Digest): Promise<void> {
-    const parent = parents[0];
-    const existing = await this.snapshotter.stat(chainId).catch((e) => {
-      if (isEngineError(e, "NotFound")) return undefined;
-      throw e;
-    });
-    if (existing?.kind === "committed") return;
-    const key = `extract-${randomBytes(6).toString("hex")}-${chainId}`;
-    await this.snapshotter.prepare(key, parent, { labels: { "berth.layer.digest": layer.digest } });
-    try {
-      const dir = await this.snapshotter.writableDir(key);
-      const lowerDirs: string[] = [];
-      for (const p of parents) lowerDirs.push(await this.snapshotter.ownDir(p));
-      const blob = await this.content.openRead(layer.digest);
-      try {
-        await applyLayer(dir, blob as AsyncIterable<Uint8Array>, { mediaType: layer.mediaType, expectedDiffId: diffId, lowerDirs });
-      } finally {
-        // A rejected layer stops reading early: release the blob's descriptor now, not at GC.
-        (blob as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      }
-      await this.snapshotter.commit(chainId, key, { labels: { "berth.layer.diffid": diffId } });
-    } catch (e) {
-      await this.snapshotter.remove(key).catch((ce) => {
-        if (e instanceof Error && "cleanupErrors" in e) (e as { cleanupErrors: unknown[] }).cleanupErrors.push(ce);
-      });
-      throw e;
-    }
   }
 
   static containerSnapshotKey(containerId: string): string {

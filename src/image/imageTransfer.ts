@@ -9,6 +9,7 @@ import type { LayoutTarget } from "./archive/layoutTarget.js";
 import { importRootfs as importRootfsArchive } from "./archive/rootfsImport.js";
 import type { ImageService } from "./ImageService.js";
 import { parseManifestOrIndex } from "./manifest.js";
+import { PipelinedUnpack } from "./pipelinedUnpack.js";
 import type { ImageRecord } from "./metadata/ImageRecords.js";
 import { selectPlatformManifest } from "./platform.js";
 import { formatReference, normalizeReference, repositoryName } from "./reference.js";
@@ -36,11 +37,22 @@ export async function pull(service: ImageService, reference: string, opts: PullR
   const ref = normalizeReference(reference);
   const client = await RegistryClient.forHost(ref.domain, opts.registry);
   const rec = await service.lock.shared(async () => {
-    const res = await pullImage(client, service.content, ref, { platform: opts.platform ?? service.platform, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-    // Docker records the tag (if any) and repo@digest of what the reference resolved to.
-    const names = [formatReference(ref), `${repositoryName(ref)}@${res.resolvedDigest}`];
-    return service.recordImage(res.manifestDescriptor, [...new Set(names)]);
+    // Layers are unpacked as they arrive (each after its digest is verified), not after the pull.
+    const unpack = opts.unpack === false ? undefined : new PipelinedUnpack(service.unpacker, service.content);
+    let rec: ImageRecord;
+    try {
+      const res = await pullImage(client, service.content, ref, { platform: opts.platform ?? service.platform, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(unpack ? { onBlobStored: unpack.onBlobStored } : {}) });
+      // Docker records the tag (if any) and repo@digest of what the reference resolved to.
+      const names = [formatReference(ref), `${repositoryName(ref)}@${res.resolvedDigest}`];
+      rec = await service.recordImage(res.manifestDescriptor, [...new Set(names)]);
+    } catch (e) {
+      await unpack?.finish(e);
+      throw e;
+    }
+    await unpack?.finish();
+    return rec;
   });
+  // Everything is committed by now: this records the unpacked size.
   if (opts.unpack !== false) await service.ensureUnpacked(rec);
   return service.records.get(rec.id) ?? rec;
 }

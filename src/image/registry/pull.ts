@@ -31,6 +31,12 @@ export interface PullOptions {
   concurrency?: number;
   /** Connections tried per blob before the pull fails (default 5); partial bytes are resumed. */
   blobAttempts?: number;
+  /**
+   * Called for each of the manifest's blobs (config and layers) once it is in the content store,
+   * digest verified, including blobs that were there already; the config comes first. Lets a
+   * caller unpack layers while later ones still download. Must not throw.
+   */
+  onBlobStored?: (blob: Descriptor, manifest: Manifest) => void;
 }
 
 export interface PullResult {
@@ -83,15 +89,20 @@ export async function pullImage(client: RegistryClient, store: ContentStore, ref
   const unique = blobs.filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true)));
   const isLayer = (d: Descriptor) => d !== manifest.config;
   const pending: Descriptor[] = [];
+  const stored = (b: Descriptor) => opts.onBlobStored?.(b, manifest);
   for (const b of unique) {
     if (await store.has(b.digest)) {
       if (isLayer(b)) emit({ id: shortId(b.digest), status: "Already exists" });
+      stored(b);
     } else {
       pending.push(b);
       if (isLayer(b)) emit({ id: shortId(b.digest), status: "Pulling fs layer" });
     }
   }
   for (const b of pending) if (isLayer(b)) emit({ id: shortId(b.digest), status: "Waiting", total: b.size });
+  // The config first: it is small, and a caller unpacking as layers arrive needs its diff_ids.
+  const configAt = pending.findIndex((b) => !isLayer(b));
+  if (configAt > 0) pending.unshift(...pending.splice(configAt, 1));
   await runBounded(pending, opts.concurrency ?? 3, async (b) => {
     const id = shortId(b.digest);
     const layer = isLayer(b);
@@ -112,6 +123,7 @@ export async function pullImage(client: RegistryClient, store: ContentStore, ref
       emit({ id, status: "Verifying Checksum" });
       emit({ id, status: "Download complete" });
     }
+    stored(b);
   });
 
   const configBytes = await store.readBlob(manifest.config.digest);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { invalidArgument } from "../../errors/EngineError.js";
 import type { SqliteDatabase } from "../metadata/sqlite.js";
 import { SnapshotMetadata, type SnapshotRow } from "./SnapshotMetadata.js";
-import type { SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage, Snapshotter } from "./Snapshotter.js";
+import type { CommitOptions, SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage, Snapshotter } from "./Snapshotter.js";
 import { directoryUsage } from "./usage.js";
 
 /**
@@ -109,8 +109,8 @@ export class OverlaySnapshotter implements Snapshotter {
     return { type: "overlay", source: "overlay", options: relative, cwd: this.dir };
   }
 
-  async commit(name: string, key: string, opts: SnapshotOptions = {}): Promise<void> {
-    const row = this.meta.commit(name, key, opts.labels);
+  async commit(name: string, key: string, opts: CommitOptions = {}): Promise<void> {
+    const row = this.meta.commit(name, key, opts.labels, opts.parent);
     // The work dir only matters while mounted read-write; a committed layer never is.
     await rm(join(this.dir, String(row.id), "work"), { recursive: true, force: true });
   }

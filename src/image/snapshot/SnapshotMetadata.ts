@@ -89,14 +89,20 @@ export class SnapshotMetadata {
     })();
   }
 
-  commit(name: string, key: string, labels: Record<string, string> | undefined): SnapshotRow {
+  /** Active `key` becomes committed `name`; `parent` stacks a parentless snapshot on a committed one. */
+  commit(name: string, key: string, labels: Record<string, string> | undefined, parent?: string): SnapshotRow {
     validateSnapshotKey(name, "snapshot name");
     return this.db.transaction(() => {
       const r = this.mustGet(key, "commit snapshot");
       if (r.kind !== "active") throw failedPrecondition(`commit snapshot: ${JSON.stringify(key)} is ${r.kind}, not active`);
       if (this.get(name)) throw alreadyExists(`commit snapshot: snapshot ${JSON.stringify(name)} already exists`);
+      if (parent !== undefined && parent !== r.parent) {
+        if (r.parent !== undefined) throw failedPrecondition(`commit snapshot: ${JSON.stringify(key)} already has parent ${JSON.stringify(r.parent)}, not ${JSON.stringify(parent)}`);
+        const p = this.mustGet(parent, "commit snapshot");
+        if (p.kind !== "committed") throw failedPrecondition(`commit snapshot: parent ${JSON.stringify(parent)} is ${p.kind}, not committed`);
+      }
       const merged = { ...r.labels, ...(labels ?? {}) };
-      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'committed', labels = ? WHERE id = ?").run(name, JSON.stringify(merged), r.id);
+      this.db.prepare("UPDATE snapshots SET key = ?, kind = 'committed', labels = ?, parent = ? WHERE id = ?").run(name, JSON.stringify(merged), parent ?? r.parent ?? null, r.id);
       return this.get(name)!;
     })();
   }

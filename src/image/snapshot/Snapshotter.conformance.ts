@@ -71,6 +71,22 @@ export function runSnapshotterConformance(name: string, factory: () => Promise<S
     await assert.rejects(s.remove("L1"), (e) => isEngineError(e, "NotFound"));
   });
 
+  withSn("a parentless snapshot can be committed on top of a committed parent", async (s) => {
+    await s.prepare("l1");
+    await s.prepare("l2"); // applied before its parent is committed
+    await assert.rejects(s.commit("L2", "l2", { parent: "l1" }), (e) => isEngineError(e, "FailedPrecondition"));
+    await assert.rejects(s.commit("L2", "l2", { parent: "missing" }), (e) => isEngineError(e, "NotFound"));
+    assert.equal((await s.stat("l2")).kind, "active");
+    await s.commit("L1", "l1");
+    await s.commit("L2", "l2", { parent: "L1" });
+    assert.equal((await s.stat("L2")).parent, "L1");
+    await assert.rejects(s.remove("L1"), (e) => isEngineError(e, "FailedPrecondition"));
+    await s.prepare("l3", "L2");
+    await assert.rejects(s.commit("L3", "l3", { parent: "L1" }), (e) => isEngineError(e, "FailedPrecondition"));
+    await s.commit("L3", "l3", { parent: "L2" });
+    assert.equal((await s.stat("L3")).parent, "L2");
+  });
+
   withSn("views are read-only and committed snapshots have no mounts", async (s) => {
     await s.prepare("l1");
     await s.commit("L1", "l1");

@@ -36,6 +36,16 @@ export interface SnapshotOptions {
   labels?: Record<string, string>;
 }
 
+export interface CommitOptions extends SnapshotOptions {
+  /**
+   * For an active snapshot prepared without a parent: the committed snapshot it goes on top of.
+   * Lets layers be applied in parallel, each into its own snapshot, and stacked in order at
+   * commit. FailedPrecondition if the snapshot already has another parent or `parent` is not
+   * committed.
+   */
+  parent?: string;
+}
+
 export interface Snapshotter {
   /** A new writable snapshot on top of committed `parent` (or empty). AlreadyExists if `key` is taken. */
   prepare(key: string, parent?: string, opts?: SnapshotOptions): Promise<SnapshotMount[]>;
@@ -44,7 +54,7 @@ export interface Snapshotter {
   /** The mounts of an existing active or view snapshot. */
   mounts(key: string): Promise<SnapshotMount[]>;
   /** Turns active `key` into committed `name`. AlreadyExists if `name` is taken. */
-  commit(name: string, key: string, opts?: SnapshotOptions): Promise<void>;
+  commit(name: string, key: string, opts?: CommitOptions): Promise<void>;
   /** Removes a snapshot; FailedPrecondition while it has children. */
   remove(key: string): Promise<void>;
   stat(key: string): Promise<SnapshotInfo>;

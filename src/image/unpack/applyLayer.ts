@@ -1,10 +1,10 @@
 import { chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { EngineError, invalidArgument, wrapError } from "../../errors/EngineError.js";
 import type { Digest } from "../../oci/image.js";
 import { Digester } from "../digest.js";
 import { decompressLayer, type Compression } from "./decompress.js";
 import { FsCallError, LazyFsHelper, S_IFBLK, S_IFCHR, S_IFIFO } from "./FsHelper.js";
+import { ImplicitDirTracker, copyLowerDirMetadata } from "./implicitDirs.js";
 import { SafeRoot, cleanEntryPath } from "./safePath.js";
 import { readTar, type TarEntry } from "./tarReader.js";
 import { WHITEOUT_OPAQUE, WHITEOUT_PREFIX, OVERLAY_OPAQUE_XATTR } from "./whiteout.js";
@@ -28,6 +28,13 @@ export interface ApplyLayerOptions {
    * view keeps e.g. /tmp's 1777 (containerd's mkparent).
    */
   lowerDirs?: readonly string[];
+  /**
+   * "copy" (default): implicit directories take their lower metadata at once, so `lowerDirs`
+   * must be complete. "record": they are left as created and listed in the result's
+   * `implicitDirs` for fixImplicitDirs (implicitDirs.ts), so a layer can be applied before the
+   * layers below it exist; `lowerDirs` is then ignored.
+   */
+  implicitDirs?: "copy" | "record";
 }
 
 export interface ApplyLayerResult {
@@ -38,6 +45,8 @@ export interface ApplyLayerResult {
   entries: number;
   /** Device nodes left out because not privileged. */
   skippedDevices: number;
+  /** With `implicitDirs: "record"`: the directories created only implicitly, still in place. */
+  implicitDirs?: string[];
 }
 
 export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult> {
@@ -45,7 +54,8 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
   const helper = new LazyFsHelper();
   const dirTimes = new Map<string, Date>();
   const safe = new SafeRoot(root);
-  const onCreateDir = (rel: string, abs: string) => copyLowerDirMetadata(rel, abs, opts.lowerDirs ?? [], privileged, dirTimes);
+  const tracker = opts.implicitDirs === "record" ? new ImplicitDirTracker() : undefined;
+  const onCreateDir = tracker ? (rel: string) => tracker.created(rel) : (rel: string, abs: string) => copyLowerDirMetadata(rel, abs, opts.lowerDirs ?? [], privileged, dirTimes);
   const digester = new Digester();
   let entries = 0;
   let skippedDevices = 0;
@@ -59,7 +69,7 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
     })();
     for await (const { entry, body } of readTar(hashed)) {
       entries++;
-      const r = await applyEntry(safe, onCreateDir, helper, entry, body, privileged, dirTimes);
+      const r = await applyEntry(safe, onCreateDir, helper, entry, body, privileged, dirTimes, tracker);
       if (r === "skipped-device") skippedDevices++;
     }
     // Directory mtimes last, deepest first: creating children changed them.
@@ -69,7 +79,9 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`unpack layer: diff id mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
     }
-    return { diffId, compression, tarSize: digester.size, entries, skippedDevices };
+    const result: ApplyLayerResult = { diffId, compression, tarSize: digester.size, entries, skippedDevices };
+    if (tracker) result.implicitDirs = tracker.list();
+    return result;
   } catch (e) {
     if (e instanceof EngineError) throw e;
     if (e instanceof FsCallError) throw new EngineError("Internal", `unpack layer: ${e.message}`, { cause: e });
@@ -87,10 +99,10 @@ export async function applyLayer(root: string, blob: AsyncIterable<Uint8Array>, 
  * kernel, while an async call's threadpool round trip costs tens; a layer makes tens of
  * thousands of them. Only the rare helper calls (xattrs, device nodes) are awaited.
  */
-async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, e: TarEntry, body: AsyncIterable<Buffer>, privileged: boolean, dirTimes: Map<string, Date>): Promise<"ok" | "skipped-device" | "ignored"> {
+async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, e: TarEntry, body: AsyncIterable<Buffer>, privileged: boolean, dirTimes: Map<string, Date>, tracker: ImplicitDirTracker | undefined): Promise<"ok" | "skipped-device" | "ignored"> {
   const parts = cleanEntryPath(e.path);
   const base = parts[parts.length - 1];
-  if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(safe, onCreateDir, helper, parts, base);
+  if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(safe, onCreateDir, helper, parts, base, tracker);
   if (parts.length === 0) {
     // "./" itself: only a directory may describe the root; its metadata applies to the root.
     if (e.type !== "dir") throw invalidArgument(`unpack layer: entry ${JSON.stringify(e.path)} names the root but is a ${e.type}`);
@@ -103,6 +115,7 @@ async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string
   const existing = lstatSync(abs, { throwIfNoEntry: false });
   if (existing && !(e.type === "dir" && existing.isDirectory())) {
     safe.invalidate(parts);
+    tracker?.removed(rel);
     rmSync(abs, { recursive: true, force: true });
   }
   switch (e.type) {
@@ -129,6 +142,7 @@ async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string
     case "dir":
       if (!existing || !existing.isDirectory()) mkdirSync(abs, { mode: 0o700 });
       safe.markDirectory(parts);
+      tracker?.explicit(rel);
       break;
     case "symlink":
       // The target is stored as written: it is resolved inside the container's root at run
@@ -160,7 +174,7 @@ async function applyEntry(safe: SafeRoot, onCreateDir: (rel: string, abs: string
   return "ok";
 }
 
-async function applyWhiteout(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, parts: string[], base: string): Promise<"ok" | "ignored"> {
+async function applyWhiteout(safe: SafeRoot, onCreateDir: (rel: string, abs: string) => void, helper: LazyFsHelper, parts: string[], base: string, tracker: ImplicitDirTracker | undefined): Promise<"ok" | "ignored"> {
   const dirParts = parts.slice(0, -1);
   if (base === WHITEOUT_OPAQUE) {
     // The directory itself: create if missing (its own entry may come later or not at all).
@@ -179,23 +193,10 @@ async function applyWhiteout(safe: SafeRoot, onCreateDir: (rel: string, abs: str
   const target = [...dirParts, name];
   const abs = safe.parentsOfSync(target, true, onCreateDir);
   safe.invalidate(target);
+  tracker?.removed(target.join("/"));
   rmSync(abs, { recursive: true, force: true });
   await helper.get().mknod(abs, S_IFCHR | 0o000, 0, 0);
   return "ok";
-}
-
-/** Gives an implicitly created directory the metadata of the same directory in a lower layer. */
-function copyLowerDirMetadata(rel: string, abs: string, lowerDirs: readonly string[], privileged: boolean, dirTimes: Map<string, Date>): void {
-  for (const lower of lowerDirs) {
-    // The lower layers are trusted (berth unpacked them); lstat never follows a final symlink.
-    const st = lstatSync(join(lower, rel), { throwIfNoEntry: false });
-    if (!st) continue;
-    if (!st.isDirectory()) return; // a file or symlink below: the layer replaces it with a directory
-    if (privileged) lchownSync(abs, st.uid, st.gid);
-    chmodSync(abs, st.mode & 0o7777);
-    dirTimes.set(rel, st.mtime);
-    return;
-  }
 }
 
 /** Owner, then mode (chown clears set-id bits), then xattrs (chown clears capabilities), then times. */

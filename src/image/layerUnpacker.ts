@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { isEngineError } from "../errors/EngineError.js";
+import type { Descriptor, Digest } from "../oci/image.js";
+import { chainIds } from "./chainid.js";
+import type { ContentStore } from "./content/ContentStore.js";
+import { FsContentStore } from "./content/FsContentStore.js";
+import type { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
+import { applyLayer, type ApplyLayerOptions, type ApplyLayerResult } from "./unpack/applyLayer.js";
+import { fixImplicitDirs } from "./unpack/implicitDirs.js";
+import { applyLayerInWorker, layerApplyConcurrency } from "./unpack/layerWorker.js";
+
+/**
+ * Turns an image's layers into committed snapshots named by ChainID, applying independent layers
+ * at once and committing strictly in chain order:
+ * - each layer is applied (in a worker thread, one per core) into a parentless extraction
+ *   snapshot as soon as its blob is in the content store (digest verified) and a core is free,
+ *   recording the directories it creates only implicitly;
+ * - once every layer below it is committed, those directories get their lower metadata
+ *   (implicitDirs.ts) and the snapshot is committed on top of its parent.
+ * A failed layer, or one whose lower layer failed, removes its extraction snapshot, so no half
+ * layer is ever committed; layers below it stay committed (complete, and garbage once no image
+ * uses them). Each ChainID is unpacked once however many callers ask at the same time.
+ *
+ * Callers hold ImageService.lock shared.
+ */
+export class LayerUnpacker {
+  /** ChainID → the promise of its commit, shared by concurrent callers. */
+  private readonly inFlight = new Map<Digest, Promise<void>>();
+  private readonly slots: Slots;
+
+  constructor(private readonly snapshotter: OverlaySnapshotter, private readonly content: ContentStore, concurrency = layerApplyConcurrency()) {
+    this.slots = new Slots(concurrency);
+  }
+
+  /**
+   * Unpacks `layers` (with their `diffIds`) as the snapshots of their ChainIDs, skipping those
+   * already committed. `blobReady(i)` resolves once layer i's blob is stored and verified (a
+   * pull still downloading), or rejects if it never will be; without it every blob is there.
+   * Resolves when all are committed; rejects with the first failure once all have settled.
+   */
+  async unpack(layers: readonly Descriptor[], diffIds: readonly Digest[], blobReady?: (i: number) => Promise<void>): Promise<void> {
+    const chain = chainIds([...diffIds]);
+    const commits: Promise<void>[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const key = chain[i]!;
+      let p = this.inFlight.get(key);
+      if (!p) {
+        const below = i > 0 ? commits[i - 1]! : Promise.resolve();
+        p = this.unpackOne(chain, i, layers[i]!, diffIds[i]!, below, blobReady).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, p);
+      }
+      commits.push(p);
+    }
+    const settled = await Promise.allSettled(commits);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private async committed(chainId: Digest): Promise<boolean> {
+    const info = await this.snapshotter.stat(chainId).catch((e) => {
+      if (isEngineError(e, "NotFound")) return undefined;
+      throw e;
+    });
+    return info?.kind === "committed";
+  }
+
+  private async unpackOne(chain: readonly Digest[], i: number, layer: Descriptor, diffId: Digest, below: Promise<void>, blobReady?: (i: number) => Promise<void>): Promise<void> {
+    const chainId = chain[i]!;
+    // A committed snapshot's parents are committed too (the snapshot table's foreign key).
+    if (await this.committed(chainId)) return;
+    let key: string | undefined;
+    try {
+      if (blobReady) await blobReady(i);
+      let dir: string;
+      let applied: ApplyLayerResult;
+      const release = await this.slots.acquire();
+      try {
+        key = `extract-${randomBytes(6).toString("hex")}-${chainId}`;
+        await this.snapshotter.prepare(key, undefined, { labels: { "berth.layer.digest": layer.digest } });
+        dir = await this.snapshotter.writableDir(key);
+        applied = await this.apply(dir, layer, diffId);
+      } finally {
+        release();
+      }
+      await below;
+      const lowerDirs: string[] = [];
+      for (let j = i - 1; j >= 0; j--) lowerDirs.push(await this.snapshotter.ownDir(chain[j]!));
+      fixImplicitDirs(dir, applied.implicitDirs ?? [], lowerDirs, process.getuid?.() === 0);
+      await this.snapshotter.commit(chainId, key, { labels: { "berth.layer.diffid": diffId }, ...(i > 0 ? { parent: chain[i - 1]! } : {}) });
+    } catch (e) {
+      if (key !== undefined) {
+        const k = key;
+        await this.snapshotter.remove(k).catch((ce) => {
+          if (isEngineError(ce, "NotFound")) return;
+          if (e instanceof Error && "cleanupErrors" in e && Array.isArray(e.cleanupErrors)) e.cleanupErrors.push(ce);
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** Applies one layer into `dir`: in a worker reading the blob file, or in-process for other stores. */
+  private async apply(dir: string, layer: Descriptor, diffId: Digest): Promise<ApplyLayerResult> {
+    const opts: ApplyLayerOptions = { mediaType: layer.mediaType, expectedDiffId: diffId, implicitDirs: "record" };
+    await this.content.info(layer.digest); // NotFound for a missing blob, as openRead says
+    if (this.content instanceof FsContentStore) return applyLayerInWorker(dir, this.content.blobPath(layer.digest), opts);
+    const blob = await this.content.openRead(layer.digest);
+    try {
+      return await applyLayer(dir, blob as AsyncIterable<Uint8Array>, opts);
+    } finally {
+      // A rejected layer stops reading early: release the blob's descriptor now, not at GC.
+      (blob as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+  }
+}
+
+/** A counting semaphore: at most `limit` holders; waiters are woken first come, first served. */
+class Slots {
+  private used = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.used >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.used++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.used--;
+    };
+  }
+}
