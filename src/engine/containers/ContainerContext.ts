@@ -4,6 +4,7 @@ import type { EventBus } from "../events/EventBus.js";
 import type { VolumeStore } from "../volumes/VolumeStore.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import type { ContainerStore } from "./ContainerStore.js";
+import type { UsernsSettings } from "./usernsContainer.js";
 
 export type LogFn = (level: "debug" | "info" | "warn" | "error", msg: string) => void;
 
@@ -23,6 +24,8 @@ export interface ContainerContext {
   networks?: ContainerNetworking;
   /** `--add-host x:host-gateway` for containers not on a bridge: the default bridge's gateway. */
   hostGateway?: () => string | undefined;
+  /** --userns-remap and the berth.userns label (docs/userns.md); without it no container gets a user namespace. */
+  userns?: UsernsSettings;
 }
 
 /** Attributes of a container event: name, image, and the container's labels (as moby). */

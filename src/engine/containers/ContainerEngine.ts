@@ -33,6 +33,7 @@ import { sleep, withTimeout } from "./timing.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
 import { Waiters } from "./Waiters.js";
 import { waitResult, type WaitResult } from "./waitResult.js";
+import type { UsernsSettings } from "./usernsContainer.js";
 
 export interface ContainerEngineOptions {
   engine: Engine;
@@ -42,6 +43,8 @@ export interface ContainerEngineOptions {
   /** Bridge networks (see ContainerContext.networks). */
   networks?: ContainerNetworking;
   hostGateway?: () => string | undefined;
+  /** User namespaces (see ContainerContext.userns). */
+  userns?: UsernsSettings;
 }
 
 /** What a live container's process is, kept in memory while the daemon watches it. */
@@ -75,7 +78,7 @@ export class ContainerEngine implements ContainerLookup {
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
-    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway };
+    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway, userns: opts.userns };
     this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
     this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }

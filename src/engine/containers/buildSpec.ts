@@ -13,6 +13,8 @@ import { applyInit, findInitBinary } from "./initProcess.js";
 import { userDevices } from "./userDevices.js";
 import { ociResources, ociRlimits } from "./hostResources.js";
 import { userMounts } from "./userMounts.js";
+import { applyUserns } from "./usernsContainer.js";
+import type { UsernsMapping } from "./usernsHost.js";
 
 const notImplemented = (msg: string) => new EngineError("NotImplemented", msg);
 
@@ -66,6 +68,8 @@ export interface SpecInputs {
   network: NetworkMode;
   /** Creating: bind sources of -v may be made; starting: they must still exist. */
   creating: boolean;
+  /** A user namespace with this mapping (containerUserns in usernsContainer.ts); none: the host's. */
+  userns?: UsernsMapping;
 }
 
 /**
@@ -80,7 +84,8 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   const warnings: string[] = [];
   const network = i.network;
   const init = hc.Init ? findInitBinary() : undefined;
-  if (hc.UsernsMode && hc.UsernsMode !== "host") throw notImplemented(`--userns=${hc.UsernsMode}: user namespace remapping is not implemented in berth yet`);
+  // Docker knows only "host" (opt out of a remapping daemon); the mapping itself comes in i.userns.
+  if (hc.UsernsMode && hc.UsernsMode !== "host") throw invalidArgument(`invalid userns mode: ${hc.UsernsMode}`);
   const devices = userDevices(hc.Devices ?? [], hc.DeviceCgroupRules ?? []);
   if ((hc.VolumesFrom ?? []).length > 0) throw notImplemented("--volumes-from is not implemented in berth yet");
   if (hc.CgroupnsMode === "host") throw notImplemented("--cgroupns=host is not implemented in berth yet");
@@ -159,5 +164,6 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
       if (m.destination === "/sys" || m.destination === "/sys/fs/cgroup") m.options = (m.options ?? []).filter((o) => o !== "ro");
     }
   }
+  if (i.userns) applyUserns(spec, i.userns, hc);
   return { spec, warnings };
 }

@@ -19,6 +19,7 @@ import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerCo
 import { ZERO_TIME, type ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
 import { generateName, normalizeName } from "./names.js";
+import { containerUserns } from "./usernsContainer.js";
 import { validateRestartPolicy } from "./restartPolicy.js";
 import { containerVolumes } from "../volumes/createVolumes.js";
 
@@ -78,7 +79,8 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     // needs the mounted rootfs) and the network namespace made then, so the bundle's
     // config.json is rewritten then.
     const network = hostConfig.NetworkMode === "host" ? "host" : "none";
-    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true });
+    const userns = containerUserns(ctx.userns, hostConfig, config.Labels);
+    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true, userns });
     warnings.push(...w);
     await writeFile(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     store.insert(rec);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineError, isEngineError } from "../../errors/EngineError.js";
-import { mountAll, unmountAll } from "../../image/snapshot/mountAll.js";
+import { unmountAll } from "../../image/snapshot/mountAll.js";
 import { readRecord } from "../../runtime/containerStore.js";
 import { createContainer as runtimeCreate } from "../../runtime/lifecycle/create.js";
 import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
@@ -13,6 +13,7 @@ import type { ContainerContext } from "./ContainerContext.js";
 import { announceConnected, startNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
+import { containerUserns, mountContainerRootfs, openContainerDirs } from "./usernsContainer.js";
 
 export interface RunningProcess {
   pid: number;
@@ -39,12 +40,15 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
   try {
     await mkdir(rootfs, { recursive: true, mode: 0o700 });
     await unmountAll(rootfs);
-    await mountAll(await engine.images.containerMounts(rec.id), rootfs);
+    // A user namespace: the rootfs and /etc files reachable by its root, the image's layers idmapped.
+    const userns = containerUserns(ctx.userns, rec.hostConfig, rec.config.Labels);
+    if (userns) await openContainerDirs(rec.dir, userns);
+    await mountContainerRootfs(await engine.images.containerMounts(rec.id), rootfs, userns);
     rb.add(`unmount ${rootfs}`, () => unmountAll(rootfs));
     const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
     const user = await resolveImageUser(rootfs, rec.config.User || undefined);
     const net = await startNetworking(ctx, rec, rb);
-    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false });
+    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false, userns });
     await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     const limits = logLimits(rec.hostConfig.LogConfig);
     const created = await runtimeCreate(engine.runtime, {
