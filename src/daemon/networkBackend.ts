@@ -116,8 +116,13 @@ export function createNetworkBackend({ networks, containers, events }: NetworkBa
       publish("destroy", n);
     },
     connect: (id, req) => containers.connectNetwork(req.Container, id, req.EndpointConfig ?? {}),
-    // Force (a swarm-era option for endpoints of gone containers) changes nothing here.
-    disconnect: (id, req) => containers.disconnectNetwork(req.Container, id),
+    async disconnect(id, req) {
+      // Force for a container the engine no longer has: its stale endpoint is deleted (moby's
+      // ForceEndpointDelete). A container that exists is disconnected the ordinary way.
+      const name = req.Container.startsWith("/") ? req.Container.slice(1) : req.Container;
+      if (req.Force && !containers.store.find(req.Container)) return networks.forceDisconnect(id, name);
+      return containers.disconnectNetwork(req.Container, id);
+    },
     async prune(filters: Filters) {
       const before = new Map((await networks.list(new Map())).map((n) => [n.Name, n]));
       const r = await networks.prune(filters);

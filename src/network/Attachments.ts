@@ -21,6 +21,7 @@ import { chooseHostPorts } from "./firewall/hostPorts.js";
 import { addressSpace, checkEndpoint } from "./endpointConfig.js";
 import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
+import { movePublishedPorts } from "./movePorts.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -104,7 +105,7 @@ export class Attachments {
       return {
         netnsPath: ns.path,
         hostsEntries: eps.map((e) => `${e.ip}\t${c.hostname}`),
-        resolvConf: this.resolvConf(nets[0]!),
+        ...this.resolvConf(nets[0]!),
       };
     } catch (e) {
       return rb.run(e, `set up networking of ${c.name}`);
@@ -117,12 +118,13 @@ export class Attachments {
     const id = newEndpointId();
     const checked = checkEndpoint(n, cfg);
     const prefix = parseSubnet(n.subnet!)!.prefix;
-    const dnsNames = n.defaultBridge ? [] : unique([c.name, ...(checked.Aliases ?? []), c.id.slice(0, 12)]);
+    const dnsNames = n.defaultBridge ? [] : endpointDnsNames(c.name, checked.Aliases ?? [], c.id);
     const staticIp = checked.IPAMConfig?.IPv4Address || undefined;
     const ep: EndpointRecord = {
       id, networkId: n.id, containerId: c.id, containerName: c.name, ifName: containerIfName(ifIndex), hostVeth: hostVethName(id),
       ip: "", prefix, mac: "", gateway: first && !n.internal ? n.gateway! : "", staticIp: !!staticIp,
       aliases: checked.Aliases ?? [], dnsNames, hostname: n.defaultBridge ? "" : c.hostname, config: checked, position: ifIndex,
+      ...(c.dns && c.dns.length > 0 ? { upstreams: [...c.dns] } : {}),
     };
     // Allocation and record in one transaction: UNIQUE(network_id, ip) backs it up.
     store.tx(() => {
@@ -189,7 +191,13 @@ export class Attachments {
     }
   }
 
-  private resolvConf(first: NetworkRecord): string {
+  /**
+   * The container's resolv.conf. On a user-defined network whose resolver listens it names the
+   * gateway (embeddedDns: the resolver forwards to the container's --dns, else the host's
+   * nameservers, so the network's names keep resolving with --dns, as Docker's embedded DNS).
+   * The default bridge has no names: --dns, applied by the engine, replaces its nameservers.
+   */
+  private resolvConf(first: NetworkRecord): { resolvConf: string; embeddedDns: boolean } {
     const path = this.x.opts.hostResolvConf ?? "/etc/resolv.conf";
     let text = "";
     try {
@@ -198,14 +206,14 @@ export class Attachments {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     const host = parseResolvConf(text);
-    if (this.x.opts.dns && this.x.dnsUp(first.id)) return containerResolvConf(host, first.gateway!);
+    if (this.x.opts.dns && this.x.dnsUp(first.id)) return { resolvConf: containerResolvConf(host, first.gateway!), embeddedDns: !first.defaultBridge };
     // Without berth's resolver: the host's nameservers, except loopback ones (unreachable
     // from the container's netns), Docker's public fallback when none is left.
     const usable = host.nameservers.filter((ns) => !ns.startsWith("127.") && ns !== "::1");
     const lines = (usable.length > 0 ? usable : FALLBACK_NAMESERVERS).map((ns) => `nameserver ${ns}`);
     if (host.search.length > 0) lines.push(`search ${host.search.join(" ")}`);
     if (host.options.length > 0) lines.push(`options ${host.options.join(" ")}`);
-    return lines.join("\n") + "\n";
+    return { resolvConf: lines.join("\n") + "\n", embeddedDns: false };
   }
 
   /** Proxy stopped, veths deleted, addresses released, netns gone, records removed. Idempotent. */
@@ -259,8 +267,10 @@ export class Attachments {
     const checked = checkEndpoint(n, cfg);
     const rb = new Rollback();
     try {
-      // Without another network the new one carries the default route.
+      // Without another network the new one carries the default route and the published ports
+      // (they were released when the last network left; Docker publishes on the gateway network).
       const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), eps.length === 0, rb);
+      if (eps.length === 0 && ns.published.length === 0 && !ns.proxy) await this.publish(c, ns, ep, rb);
       rb.commit();
       return { name: n.name, settings: { ...checked, NetworkID: n.id, EndpointID: ep.id } };
     } catch (e) {
@@ -276,6 +286,43 @@ export class Attachments {
     if (!ep) throw notFound(`container ${containerId} is not connected to network ${n.name}`);
     await ops.linkDelete(ep.hostVeth);
     store.deleteEndpoint(ep.id);
+    // The ports pointed at the gone address: they follow the container's next network.
+    const ns = store.netns(containerId);
+    if (ns) await movePublishedPorts(this.x, ns, ep.ip, store.endpointsOfContainer(containerId)[0]);
+  }
+
+  /**
+   * A stale endpoint of a container the engine no longer has (disconnect --force): deleted by
+   * its container's name, id or unique id prefix. Returns the container id and whether other
+   * endpoints of it remain.
+   */
+  async forceDisconnect(network: string, container: string): Promise<{ containerId: string; rest: number }> {
+    const { store, ops } = this.x;
+    const n = this.x.lookup(network);
+    const eps = store.endpointsOfNetwork(n.id);
+    let ep = eps.find((e) => e.containerName === container || e.containerId === container);
+    if (!ep && /^[0-9a-f]+$/.test(container)) {
+      const byPrefix = eps.filter((e) => e.containerId.startsWith(container));
+      if (byPrefix.length === 1) ep = byPrefix[0];
+    }
+    if (!ep) throw notFound(`endpoint ${container} not found in network ${n.name}`);
+    await ops.linkDelete(ep.hostVeth);
+    store.deleteEndpoint(ep.id);
+    const rest = store.endpointsOfContainer(ep.containerId);
+    const ns = store.netns(ep.containerId);
+    if (ns && rest.length > 0) await movePublishedPorts(this.x, ns, ep.ip, rest[0]);
+    return { containerId: ep.containerId, rest: rest.length };
+  }
+
+  /** A renamed container: its endpoints answer the new name in DNS (and not the old one) at once. */
+  rename(containerId: string, newName: string): void {
+    const { store } = this.x;
+    for (const e of store.endpointsOfContainer(containerId)) {
+      if (e.containerName === newName) continue;
+      const n = store.network(e.networkId);
+      const dnsNames = !n || n.defaultBridge || e.dnsNames.length === 0 ? e.dnsNames : endpointDnsNames(newName, e.aliases, containerId);
+      store.updateEndpoint({ ...e, containerName: newName, dnsNames });
+    }
   }
 
   // --- restore
@@ -296,10 +343,8 @@ export class Attachments {
     for (const c of running) {
       const ns = store.netns(c.id);
       if (!ns) continue;
-      // A rename while the daemon was down: inspect's Containers shows the current name.
-      for (const e of store.endpointsOfContainer(c.id)) {
-        if (e.containerName !== c.name) store.updateEndpoint({ ...e, containerName: c.name, dnsNames: e.dnsNames.map((x) => (x === e.containerName ? c.name : x)) });
-      }
+      // A rename while the daemon was down: inspect's Containers and DNS use the current name.
+      this.rename(c.id, c.name);
       if (!opts.userlandProxy || !ns.proxy || (await this.x.proxy.alive(ns.proxy))) continue;
       // The proxy died while berthd was down: start it again on the recorded ports.
       const mappings: PortMapping[] = ns.published.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: String(p.hostPort), containerIp: p.containerIp, containerPort: p.containerPort }));
@@ -317,4 +362,9 @@ export class Attachments {
 
 function unique(xs: string[]): string[] {
   return [...new Set(xs.filter((x) => x !== ""))];
+}
+
+/** Docker's DNSNames on a user-defined network: the container's name, its aliases, its short id. */
+function endpointDnsNames(name: string, aliases: string[], containerId: string): string[] {
+  return unique([name, ...aliases, containerId.slice(0, 12)]);
 }

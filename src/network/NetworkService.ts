@@ -235,6 +235,17 @@ export class NetworkService implements ContainerNetworking {
     await this.policies.disconnected(() => this.syncFirewall());
   }
 
+  rename(containerId: string, newName: string): void {
+    this.attachments.rename(containerId, newName);
+  }
+
+  async forceDisconnect(network: string, container: string): Promise<void> {
+    const r = await this.attachments.forceDisconnect(network, container);
+    // Its last endpoint: the netns file, proxy and policy of the gone container go too.
+    if (r.rest === 0) await this.tearDown(r.containerId);
+    else await this.policies.disconnected(() => this.syncFirewall());
+  }
+
   resolveName(network: string): string {
     return this.lookup(network).name;
   }

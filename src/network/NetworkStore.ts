@@ -89,6 +89,11 @@ export interface EndpointRecord {
   config: EndpointSettings;
   /** Order of attachment (eth index). */
   position: number;
+  /**
+   * The container's --dns servers: berth's resolver forwards this container's other queries
+   * to them instead of the host's nameservers (absent or empty: the host's).
+   */
+  upstreams?: string[];
 }
 
 /** A port the container publishes, as bound (proxy) or chosen (DNAT). */

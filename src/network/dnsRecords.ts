@@ -12,6 +12,7 @@ import type { EndpointRecord, NetworkStore } from "./NetworkStore.js";
  * container known by that address on this network gets the names of every user-defined
  * network it is attached to — this one first, then the others in attachment order, the first
  * network knowing the name wins — and only those. An unknown client gets this network's names.
+ * A known client with --dns servers has its other queries forwarded to them (`upstreams`).
  */
 export function networkDnsRecords(store: NetworkStore, networkId: string, networkName: string): DnsRecords {
   /** The networks whose names `client` sees, receiving network first. */
@@ -35,6 +36,10 @@ export function networkDnsRecords(store: NetworkStore, networkId: string, networ
         if (found.length > 0) return found;
       }
       return [];
+    },
+    upstreams(client?: string): string[] | undefined {
+      if (client === undefined) return undefined;
+      return store.endpointsOfNetwork(networkId).find((e) => e.ip === client)?.upstreams;
     },
     reverse(ip: string, client?: string): string | undefined {
       for (const n of scope(client)) {

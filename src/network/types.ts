@@ -27,6 +27,12 @@ export interface ContainerNetInfo {
   /** Config.ExposedPorts keys ("80/tcp"). */
   exposedPorts: string[];
   labels: Record<string, string>;
+  /**
+   * HostConfig.Dns (--dns). On a network served by berth's resolver they become that
+   * container's upstreams (its names keep resolving; Docker's embedded DNS does the same);
+   * elsewhere the engine writes them into resolv.conf itself.
+   */
+  dns?: string[];
 }
 
 /** What start needs from setUp. */
@@ -37,6 +43,12 @@ export interface NetworkSetup {
   hostsEntries: string[];
   /** Whole /etc/resolv.conf. */
   resolvConf: string;
+  /**
+   * True when resolvConf names berth's resolver, which forwards to the container's `dns`
+   * (or the host's nameservers): the engine keeps its nameserver line and applies only
+   * --dns-search / --dns-option. False/absent: --dns replaces the nameservers (default bridge).
+   */
+  embeddedDns?: boolean;
 }
 
 /** A running container's attachments, for inspect / ps / port. */
@@ -76,6 +88,19 @@ export interface ContainerNetworking {
    * of a stopped container (the engine only edits its record then).
    */
   resolveName(network: string): string;
+  /**
+   * After the engine renamed a container (running or not): DNS and inspect's Containers use the
+   * new name at once, the old one is no longer answered. Optional: without it the new name
+   * shows from the next start.
+   */
+  rename?(containerId: string, newName: string): void;
+  /**
+   * `network disconnect --force` of a container the engine no longer has (Docker's
+   * ForceEndpointDelete): the stale endpoint on `network` whose container name or id (or unique
+   * id prefix) is `container` is deleted; when it was that container's last endpoint, its
+   * netns and port proxy go too. NotFound when the network has no such endpoint. Optional.
+   */
+  forceDisconnect?(network: string, container: string): Promise<void>;
   /** At daemon start: adopt set-up containers still running, tear down the rest. */
   restore(running: ContainerNetInfo[]): Promise<void>;
 }

@@ -64,6 +64,32 @@ test("--userland-proxy=false: another host reaches a published port through kern
   }
 });
 
+test("--userland-proxy=false --icc=false together: the gateway answers, another host reaches a published port, containers stay apart", { skip: skip || (!forwarding && "needs net.ipv4.ip_forward=1 on the host") }, async () => {
+  const other = otherHost();
+  try {
+    await withFlags(["--userland-proxy=false", "--icc=false"], async (d) => {
+      const port = await freePort();
+      const text = token();
+      const a = await d.ok(["run", "-d", "busybox", "sleep", "300"]);
+      const b = await d.ok(["run", "-d", "-p", `${other.hostIp}:${port}:80`, "busybox", ...httpd(text)]);
+      const aIp = (await inspect(d, a)).NetworkSettings.IPAddress;
+      const gw = d.bip.split("/")[0]!;
+      const ping = await d.docker(["exec", a, "ping", "-c", "1", "-W", "2", gw]);
+      assert.equal(ping.code, 0, `ping ${gw}: ${ping.stdout}${ping.stderr}`);
+      const got = await eventually(async () => {
+        const r = await other.busybox(["wget", "-qO-", `http://${other.hostIp}:${port}/`]);
+        if (r.code !== 0) throw new Error(r.out);
+        return r.out;
+      });
+      assert.equal(got.trim(), text);
+      assert.notEqual((await d.docker(["exec", b, "ping", "-c", "1", "-W", "1", aIp])).code, 0, "icc=false still keeps them apart");
+      await d.ok(["rm", "-f", a, b]);
+    });
+  } finally {
+    other.remove();
+  }
+});
+
 test("--bridge none: no default network; --network none and user networks still work", { skip }, async () => {
   await withFlags(["--bridge", "none"], async (d) => {
     const names = (await d.ok(["network", "ls", "--format", "{{.Name}}"])).split("\n").sort();

@@ -44,6 +44,7 @@ export function netInfo(rec: ContainerRecord): ContainerNetInfo {
     publishAll: rec.hostConfig.PublishAllPorts === true,
     exposedPorts: Object.keys(rec.config.ExposedPorts ?? {}),
     labels: rec.config.Labels ?? {},
+    dns: rec.hostConfig.Dns ?? [],
   };
 }
 
@@ -166,7 +167,10 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   // host-gateway: the address the container's default route goes through (its first network's gateway).
   const gateway = () => Object.values(nets.view(rec.id, info).networks)[0]?.Gateway || defaultGateway();
   const hosts = [...setup.hostsEntries, ...extraHostLines(hc, gateway)];
-  const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText(setup.resolvConf, dns) });
+  // berth's resolver forwards to the --dns servers itself: its nameserver line stays (the
+  // network's names keep resolving); --dns-search / --dns-option still apply.
+  const overrides = setup.embeddedDns ? { search: hc.DnsSearch, options: hc.DnsOptions } : dns;
+  const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText(setup.resolvConf, overrides) });
   return { mode: { path: setup.netnsPath }, etcFiles };
 }
 

@@ -71,5 +71,7 @@ export function renameRecord(ctx: ContainerContext, rec: ContainerRecord, newNam
   const oldName = rec.name;
   rec.name = newName;
   ctx.store.save(rec);
+  // DNS answers the new name (and no longer the old one) at once, not from the next start.
+  ctx.networks?.rename?.(rec.id, newName);
   emit(ctx, rec, "rename", { oldName: `/${oldName}` });
 }

@@ -356,3 +356,33 @@ test("clientAddress unwraps IPv4-mapped IPv6 addresses", async () => {
   assert.equal(clientAddress("fe80::1"), "fe80::1");
   assert.equal(clientAddress(undefined), undefined);
 });
+
+test("a client's own upstreams (--dns) replace the host's for its forwarded queries; local names still answer", async () => {
+  const upPort = randomPort();
+  const host = await fakeUpstream(upPort);
+  const own = await fakeUpstream(upPort);
+  const asked: (string | undefined)[] = [];
+  let ownFor = "127.0.0.1";
+  const records: DnsRecords = {
+    ...RECORDS,
+    upstreams: (client) => {
+      asked.push(client);
+      return client === ownFor ? [own.address] : undefined;
+    },
+  };
+  const { address, port } = await listening({ upstreams: () => [host.address], upstreamPort: upPort }, records);
+  const d = decode((await udpAsk(address, port, makeQuery("elsewhere.example", 1)))!);
+  assert.deepEqual(d.answers.map((a) => a.data), ["192.0.2.7"]);
+  assert.deepEqual([own.seen.length, host.seen.length], [1, 0], "forwarded to the client's own nameserver only");
+  assert.equal(asked[0], "127.0.0.1", "the records are asked with the query's source address");
+  const [t] = await tcpAsk(address, port, [makeQuery("tcp.example", 1)]);
+  assert.deepEqual(decode(t!).answers.map((a) => a.data), ["192.0.2.7"]);
+  assert.deepEqual([own.seen.length, host.seen.length], [2, 0], "over TCP too");
+  const local = decode((await udpAsk(address, port, makeQuery("web", 1)))!);
+  assert.deepEqual(local.answers.map((a) => a.data), ["172.18.0.2"], "the network's names are still answered locally");
+  assert.equal(own.seen.length, 2);
+  // Another client (no upstreams of its own): the host's nameservers.
+  ownFor = "192.0.2.99";
+  await udpAsk(address, port, makeQuery("other.example", 1));
+  assert.deepEqual([own.seen.length, host.seen.length], [2, 1]);
+});

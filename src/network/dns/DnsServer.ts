@@ -1,7 +1,8 @@
 /**
  * berthd's embedded DNS resolver (docs/networking.md, "DNS"): one UDP and one TCP listener per
  * bridge gateway address, answering the network's names from its records and forwarding the
- * rest to the host's nameservers, like Docker's embedded DNS (moby libnetwork/resolver.go).
+ * rest to the host's nameservers (or the asking container's --dns servers, when the records name
+ * them), like Docker's embedded DNS (moby libnetwork/resolver.go).
  * Runs in the host's netns, so loopback upstreams (systemd-resolved, dnsmasq) work.
  *
  * Nothing a client sends can throw out of here: bad packets get FORMERR or are dropped, a
@@ -220,17 +221,20 @@ export class DnsServer {
       const decision = answerLocally(q, l.records, this.rotation++, client);
       if (decision.kind === "answer") return buildResponse(q, { rcode: decision.rcode, answers: decision.answers, aa: true, maxSize });
       if (!l.forward) return buildResponse(q, { rcode: RCODE_SERVFAIL });
-      return (await this.forward(packet, q, l, transport)) ?? buildResponse(q, { rcode: RCODE_SERVFAIL });
+      return (await this.forward(packet, q, l, transport, client)) ?? buildResponse(q, { rcode: RCODE_SERVFAIL });
     } catch (e) {
       this.log("error", `dns ${l.address}:${l.port}: answering ${q.question.name}: ${e instanceof Error ? e.message : String(e)}`);
       return buildResponse(q, { rcode: RCODE_SERVFAIL });
     }
   }
 
-  private async forward(packet: Buffer, q: DnsQuery, l: Listener, transport: Transport): Promise<Buffer | undefined> {
+  private async forward(packet: Buffer, q: DnsQuery, l: Listener, transport: Transport, client: string | undefined): Promise<Buffer | undefined> {
     const port = this.opts.upstreamPort ?? 53;
+    // The asking container's own nameservers (--dns) replace the host's, as in Docker.
+    const own = client === undefined ? undefined : l.records?.upstreams?.(client);
+    const chosen = own && own.length > 0 ? own : this.opts.upstreams();
     // Never forward to one of our own listeners: that would loop until the timeout.
-    const upstreams = this.opts.upstreams().filter((u) => !(port === this.listeners.get(u)?.port));
+    const upstreams = chosen.filter((u) => !(port === this.listeners.get(u)?.port));
     if (upstreams.length === 0) {
       this.log("debug", `dns: no upstream nameserver for ${q.question.name}`);
       return undefined;

@@ -16,6 +16,11 @@ export interface DnsRecords {
   lookup(name: string, client?: string): string[];
   /** The name to answer for a PTR query of `ip`, or undefined. */
   reverse(ip: string, client?: string): string | undefined;
+  /**
+   * The nameservers to forward `client`'s other queries to (a container's --dns, Docker's
+   * per-container ExtDNS); undefined or empty: the server's own upstreams (the host's).
+   */
+  upstreams?(client?: string): string[] | undefined;
 }
 
 export type LocalDecision = { kind: "answer"; rcode: number; answers: Answer[] } | { kind: "forward" };
