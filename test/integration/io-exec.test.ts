@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import { readdirSync, existsSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExecManager } from "../../src/engine/io/exec/ExecManager.js";
+import { ExitMonitor } from "../../src/engine/containers/ExitMonitor.js";
 import type { ExecConfig } from "../../src/api/types/exec.js";
 import { fakeClient, makeIoEnv, skip, type IoEnv } from "./io-harness.js";
 
@@ -97,6 +98,35 @@ test("exec: detached start returns while it runs; the exit is recorded in the ba
   while (execs.inspect(Id).Running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(execs.inspect(Id).ExitCode, 4);
   await assert.rejects(execs.startDetached(Id), /has already run/);
+});
+
+test("exec: a detached exec's exit is noticed when its shim closes the monitor's connection (no polling)", { skip }, async () => {
+  // A sweep every hour: only the connection's close can report the exit within the test.
+  const monitor = new ExitMonitor(env.rt.ctx.sys, () => {}, 3_600_000);
+  let died!: (code: string) => void;
+  const dieEvent = new Promise<string>((r) => { died = r; });
+  const own = new ExecManager({ lookup: env.lookup, runtime: env.rt.ctx, exits: monitor, emit: (_c, action, attrs) => { if (action === "exec_die") died(attrs.exitCode!); } });
+  try {
+    const { Id } = await own.create(target, { Cmd: ["sh", "-c", "sleep 0.3; exit 5"] });
+    await own.startDetached(Id);
+    assert.equal(own.inspect(Id).Running, true);
+    assert.equal(monitor.size(), 1, "the detached exec is watched");
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([dieEvent, new Promise<string>((_r, reject) => { timer = setTimeout(() => reject(new Error("exec_die not seen within 15 s")), 15_000); })]);
+    clearTimeout(timer);
+    assert.equal(code, "5");
+    assert.deepEqual([own.inspect(Id).Running, own.inspect(Id).ExitCode], [false, 5]);
+    assert.equal(monitor.size(), 0, "nothing is watched after the exit");
+    // An exec that ends before the watch connects is still seen (connect fails, `exit` is read).
+    const quick = await own.create(target, { Cmd: ["true"] });
+    const quickDie = new Promise<string>((r) => { died = r; });
+    await own.startDetached(quick.Id);
+    assert.equal(await quickDie, "0");
+    assert.equal(own.inspect(quick.Id).ExitCode, 0);
+  } finally {
+    own.close();
+    monitor.close();
+  }
 });
 
 test("exec: Docker's errors for unknown execs and stopped containers", { skip }, async () => {

@@ -9,9 +9,9 @@ import type { RuntimeContext } from "../../../runtime/RuntimeContext.js";
 import { loadContainer } from "../../../runtime/status.js";
 import { ctlRequest } from "../../../runtime/ctlSocket.js";
 import { exitStatusCode, readExitRecord } from "../../../runtime/exitRecord.js";
-import { waitForExit } from "../../../runtime/waitExit.js";
 import { isAlive } from "../../../sys/procStat.js";
 import type { ContainerLookup, ContainerRecord } from "../../containers/ContainerRecord.js";
+import { ExitMonitor } from "../../containers/ExitMonitor.js";
 import type { ClientStreams } from "../attach/attachSession.js";
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "../attach/detachKeys.js";
 import type { ExecRecord } from "./ExecRecord.js";
@@ -32,7 +32,15 @@ export interface ExecManagerOptions {
    * `exec_die` (attributes execID, exitCode). The daemon wires its event bus here.
    */
   emit?: (container: ContainerRecord, action: string, attributes: Record<string, string>) => void;
+  /**
+   * Waits for detached execs' exits (an idle connection to each exec shim's ctl.sock, closed at
+   * its exit). Default: one of the manager's own, closed by close().
+   */
+  exits?: ExitMonitor;
 }
+
+/** The exit monitor's key of an exec (a shared monitor also watches containers by their ids). */
+const exitKey = (execId: string) => `exec:${execId}`;
 
 /** How long an ended exec stays inspectable (Docker keeps them until the container goes; we also age them out). */
 const KEEP_ENDED_MS = 10 * 60_000;
@@ -46,9 +54,22 @@ export class ExecManager {
   private readonly execs = new Map<string, ExecRecord>();
   private readonly stateRoot: string;
   private staleSwept: Promise<void> | null = null;
+  private readonly exits: ExitMonitor;
+  private readonly ownsExits: boolean;
 
   constructor(private readonly opts: ExecManagerOptions) {
     this.stateRoot = opts.stateRoot ?? join(opts.runtime.root, ".exec");
+    this.ownsExits = !opts.exits;
+    this.exits = opts.exits ?? new ExitMonitor(opts.runtime.sys);
+  }
+
+  /**
+   * Stops waiting for detached execs (daemon shutdown): they run on under their shims, and the
+   * next daemon's sweep clears their state once they ended. Their records stay Running here.
+   */
+  close(): void {
+    for (const e of this.execs.values()) if (e.running && e.stateDir) this.exits.cancel(exitKey(e.id));
+    if (this.ownsExits) this.exits.close();
   }
 
   async create(containerIdOrName: string, config: ExecConfig): Promise<{ Id: string }> {
@@ -128,9 +149,12 @@ export class ExecManager {
       e.pid = started.pid;
       e.running = true;
       e.stateDir = prepared.dir;
+      // The exit is noticed when the shim closes our idle ctl.sock connection (it writes `exit`
+      // first): no timer or watch per exec. A shim already gone reads as gone at once.
       const shimStat = await this.opts.runtime.sys.procStat(started.shimPid);
-      void waitForExit(this.opts.runtime.sys, { dir: prepared.dir, shimPid: started.shimPid, shimStartTime: shimStat?.startTime ?? "" })
-        .then((exit) => this.finish(e, exit ? exitStatusCode(exit) : 255), () => this.finish(e, 255)).catch(() => {});
+      this.exits.watch(exitKey(e.id), { dir: prepared.dir, shimPid: started.shimPid, shimStartTime: shimStat?.startTime ?? "" }, (exit) => {
+        void this.finish(e, exit ? exitStatusCode(exit) : 255);
+      });
     } catch (err) {
       this.failed(e, err);
       throw err;
