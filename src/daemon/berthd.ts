@@ -14,6 +14,8 @@ import { closeEngine, openEngine, type Engine } from "../engine/Engine.js";
 import { ContainerEngine } from "../engine/containers/ContainerEngine.js";
 import type { LogFn } from "../engine/containers/ContainerContext.js";
 import { EventBus } from "../engine/events/EventBus.js";
+import { loadUsernsSettings } from "../engine/containers/usernsHost.js";
+import { mapText } from "../engine/containers/usernsIds.js";
 import { isAlive, parseProcStat } from "../sys/procStat.js";
 import { containerBackend } from "./containerBackend.js";
 import { containerStreams } from "./containerStreams.js";
@@ -82,7 +84,9 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     });
     net = await openNetworking(opts, engine.db, log);
     const networks = net.service;
-    containers = new ContainerEngine({ engine, events, log, volumes, networks, hostGateway: () => net?.hostGateway() });
+    const userns = await loadUsernsSettings(opts.usernsRemap);
+    if (userns.remap) log("info", `user namespaces: containers run as ${userns.remap.name} (uids ${mapText(userns.remap.uids)}, gids ${mapText(userns.remap.gids)})`);
+    containers = new ContainerEngine({ engine, events, log, volumes, networks, hostGateway: () => net?.hostGateway(), userns });
     // A create claims its volumes until its record holds them: the create event says it does.
     const volumeClaims = new AbortController();
     stopClaims = () => volumeClaims.abort();
@@ -113,6 +117,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         events,
         runtimePath: engine.runtime.shimPath,
         volumeUsage: () => volumeUsage(volumes),
+        userns: userns.remap !== undefined,
       }),
       volumes: createVolumeBackend(volumes, { emit: (action, name, attributes) => events.publish({ Type: "volume", Action: action, id: name, attributes }) }),
       networks: createNetworkBackend({ networks, containers: ctr0, events }),

@@ -1,6 +1,7 @@
 /** berthd's command line: dockerd's flag names for what berthd has. */
 import { createHash } from "node:crypto";
 import { invalidArgument } from "../errors/EngineError.js";
+import { parseRemapFlag } from "../engine/containers/usernsIds.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "fatal";
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "fatal"];
@@ -26,6 +27,8 @@ export interface DaemonOptions {
   icc: boolean;
   /** --ip-forward: berthd turns on net.ipv4.ip_forward (containers reach beyond the host). */
   ipForward: boolean;
+  /** --userns-remap: default, user, user:group, uid or uid:gid (validated here, resolved at start). */
+  usernsRemap?: string;
   help: boolean;
   version: boolean;
 }
@@ -71,6 +74,12 @@ Networking:
                            kernel DNAT rules (false)
       --icc=BOOL           Traffic between containers on the default bridge (default true)
       --ip-forward=BOOL    Turn on net.ipv4.ip_forward at start (default true)
+
+Security:
+      --userns-remap USER  Run every container in a user namespace mapped onto USER's
+                           ranges in /etc/subuid and /etc/subgid: default (the berthremap
+                           user, created with a range if missing), user, user:group,
+                           uid or uid:gid; --userns=host opts a container out
   -v, --version            Print the version and exit
   -h, --help               Print this help and exit
 `;
@@ -148,6 +157,16 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
       case "--userland-proxy": o.userlandProxy = bool(); break;
       case "--icc": o.icc = bool(); break;
       case "--ip-forward": o.ipForward = bool(); break;
+      case "--userns-remap": {
+        const v = next();
+        try {
+          parseRemapFlag(v);
+        } catch (e) {
+          throw invalidArgument(`berthd: ${(e as Error).message}`);
+        }
+        o.usernsRemap = v;
+        break;
+      }
       case "-v":
       case "--version": o.version = true; break;
       case "-h":

@@ -42,6 +42,8 @@ export interface SystemBackendDeps {
   hostFacts?: HostFacts;
   /** Volumes with UsageData (size by du, reference count) for `docker system df`. */
   volumeUsage?: () => Promise<Volume[]>;
+  /** The daemon remaps containers into a user namespace (--userns-remap): "name=userns" in SecurityOptions. */
+  userns?: boolean;
 }
 
 export function createSystemBackend(deps: SystemBackendDeps): SystemBackend {
@@ -82,7 +84,7 @@ export function createSystemBackend(deps: SystemBackendDeps): SystemBackend {
         CgroupVersion: f.cgroup,
         Runtimes: { berth: { path: deps.runtimePath } },
         DefaultRuntime: "berth",
-        SecurityOptions: f.cgroup === "2" ? ["name=seccomp,profile=builtin", "name=cgroupns"] : ["name=seccomp,profile=builtin"],
+        SecurityOptions: [...(f.cgroup === "2" ? ["name=seccomp,profile=builtin", "name=cgroupns"] : ["name=seccomp,profile=builtin"]), ...(deps.userns ? ["name=userns"] : [])],
         LiveRestoreEnabled: true,
         SwapLimit: f.swap,
         KernelVersion: f.host.kernelVersion,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { IdMapping } from "../../oci/runtime.js";
+import type { UsernsSettings } from "./usernsContainer.js";
 import { DEFAULT_RANGE_SIZE, DEFAULT_REMAP_USER, freeRange, mappingOf, parseRemapFlag, parseSubIds, type RemapFlag } from "./usernsIds.js";
 
 const run = promisify(execFile);
@@ -103,4 +104,14 @@ export async function optInMapping(acc: HostAccounts = HOST): Promise<UsernsMapp
     if (e instanceof EngineError && e.kind === "InvalidArgument") return undefined;
     throw e;
   }
+}
+
+/**
+ * berthd's user-namespace settings: `--userns-remap` (set up and resolved now, so a bad value
+ * stops the daemon as it stops dockerd), and what the `berth.userns=auto` label maps to.
+ */
+export async function loadUsernsSettings(remapFlag: string | undefined, acc: HostAccounts = HOST): Promise<UsernsSettings> {
+  const remap = remapFlag === undefined ? undefined : await setupRemap(remapFlag, acc);
+  const optIn = remap ?? (await optInMapping(acc));
+  return { ...(remap ? { remap } : {}), ...(optIn ? { optIn } : {}) };
 }
