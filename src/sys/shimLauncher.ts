@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import type { Socket } from "node:net";
+import { resolve } from "node:path";
 import { formatLine, parseLine } from "../util/lineFormat.js";
 import type { MountRequest, ProcessExit, ShimSpawnResult } from "./Sys.js";
 
@@ -184,12 +185,14 @@ export class ShimLauncher {
    * "EINVAL", the launcher's message) or LauncherUnavailable.
    */
   mount(req: MountRequest): Promise<void> {
-    return this.call("mount", ["mount", req.source, req.target, req.fstype, String(req.flags), req.data, req.cwd ?? ""]);
+    // Targets absolute against our cwd: the launcher's changes while it mounts with `cwd`, and
+    // unmounts run in threads beside that.
+    return this.call("mount", ["mount", req.source, resolve(req.target), req.fstype, String(req.flags), req.data, req.cwd ?? ""]);
   }
 
   /** umount2(2) with MNT_* flags, by the launcher. EINVAL: nothing is mounted at target. */
   umount(target: string, flags: number): Promise<void> {
-    return this.call("umount2", ["umount", target, String(flags)]);
+    return this.call("umount2", ["umount", resolve(target), String(flags)]);
   }
 
   /**
