@@ -167,13 +167,21 @@ void child_exec_main(struct launch *l) {
   proc_reset_signals();
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   expect(l, "go\t", buf, sizeof(buf));
-  /* User first, so the other joins are checked against the container's user namespace;
-   * pid and time were joined by the shim before fork (they apply to children). */
-  static const int order[] = {NS_USER, NS_MNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP};
+  /* Two passes, as runc: the namespaces the shim (host root) may join are joined before the
+   * user namespace (a remapped container's network namespace belongs to the host's user
+   * namespace: from inside the container's it is EPERM), the others (owned by the container's
+   * user namespace, when the shim is not root enough) after it. Pid and time were joined by
+   * the shim before fork (they apply to children). */
+  static const int order[] = {NS_MNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_USER, NS_MNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP};
   for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
     int k = order[i];
+    int first_pass = i < 5;
     if (l->ns_fds[k] < 0) continue;
-    if (setns(l->ns_fds[k], ns_clone_flag[k]) < 0) { fail(&e, "namespace", errno, "join %s namespace of the container: %s", ns_names[k], strerror(errno)); die(l, &e); }
+    if (setns(l->ns_fds[k], ns_clone_flag[k]) < 0) {
+      if (first_pass && errno == EPERM && l->ns_fds[NS_USER] >= 0) continue;
+      fail(&e, "namespace", errno, "join %s namespace of the container: %s", ns_names[k], strerror(errno));
+      die(l, &e);
+    }
     close(l->ns_fds[k]);
     l->ns_fds[k] = -1;
     if (k == NS_USER && become_root() < 0) { fail(&e, "user", errno, "become root in the container's user namespace: %s", strerror(errno)); die(l, &e); }
