@@ -52,3 +52,13 @@ test("nft table name: berth for the default exec root, a stable per-root name ot
   assert.equal(nftTableName("/tmp/bd-x/exec"), t);
   assert.notEqual(nftTableName("/tmp/bd-y/exec"), t);
 });
+
+test("berthd --userns-remap: dockerd's forms kept as given, bad ones refused naming the flag", () => {
+  assert.equal(parseDaemonArgs(["--userns-remap", "default"]).usernsRemap, "default");
+  assert.equal(parseDaemonArgs(["--userns-remap=alice:staff"]).usernsRemap, "alice:staff");
+  assert.equal(parseDaemonArgs(["--userns-remap", "1000:1000"]).usernsRemap, "1000:1000");
+  assert.equal(parseDaemonArgs([]).usernsRemap, undefined);
+  for (const bad of [["--userns-remap", "root"], ["--userns-remap=a:b:c"], ["--userns-remap="], ["--userns-remap"]]) {
+    assert.throws(() => parseDaemonArgs(bad), (e: Error) => e.message.startsWith("berthd: ") && e.message.includes("--userns-remap"), bad.join(" "));
+  }
+});
