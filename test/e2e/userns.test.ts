@@ -124,6 +124,24 @@ test("privileged needs --userns=host; bad --userns values are refused", { skip }
   assert.notEqual(bad.code, 0);
 });
 
+test("without --userns-remap: label berth.userns=auto opts one container in (berthremap's range), others stay host root", { skip }, async () => {
+  const plain = await startTestDaemon();
+  try {
+    await chmod(plain.dir, 0o711);
+    const opts = await plain.ok(["info", "-f", "{{json .SecurityOptions}}"]);
+    assert.ok(!opts.includes("name=userns"), opts);
+    assert.match(await plain.ok(["run", "--rm", "busybox", "cat", "/proc/self/uid_map"]), /^\s*0\s+0\s+4294967295$/);
+    const uid0 = firstId("/etc/subuid");
+    const mapped = await plain.ok(["run", "--rm", "--label", "berth.userns=auto", "busybox", "sh", "-c", "cat /proc/self/uid_map; stat -c '%u %g' /bin/busybox"]);
+    assert.match(mapped, new RegExp(`^\\s*0\\s+${uid0}\\s+65536\n0 0$`));
+    const bad = await plain.docker(["run", "--rm", "--label", "berth.userns=on", "busybox", "true"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /the only value is "auto"/);
+  } finally {
+    assert.deepEqual(await plain.cleanup(), [], `berthd left these behind:\n${plain.log()}`);
+  }
+});
+
 /** The writable layer of a container: upperdir of the overlay at its rootfs (from mountinfo). */
 function upperDirOf(id: string): string {
   const rootfs = join(d.dataRoot, "containers", id, "rootfs");
