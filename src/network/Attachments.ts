@@ -162,7 +162,12 @@ export class Attachments {
     ns.exposed = exposedKeys(c);
     if (mappings.length > 0) {
       if (opts.userlandProxy) {
-        const h = await this.x.proxy.start(mappings);
+        // Recorded as soon as it exists: a daemon dying before the bind report leaves a record
+        // that restore's tearDown stops (the container is not running yet), not an orphan.
+        const h = await this.x.proxy.start(mappings, (p) => {
+          ns.proxy = p;
+          store.putNetns(ns);
+        });
         rb.add("stop port proxy", () => this.x.proxy.stop(h));
         ns.proxy = { pid: h.pid, startTime: h.startTime };
         ns.published = h.bound;
@@ -349,7 +354,7 @@ export class Attachments {
       // The proxy died while berthd was down: start it again on the recorded ports.
       const mappings: PortMapping[] = ns.published.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: String(p.hostPort), containerIp: p.containerIp, containerPort: p.containerPort }));
       try {
-        const h = await this.x.proxy.start(mappings);
+        const h = await this.x.proxy.start(mappings, (p) => store.putNetns({ ...ns, proxy: p }));
         store.putNetns({ ...ns, proxy: { pid: h.pid, startTime: h.startTime }, published: h.bound });
         opts.log("info", `network restore: restarted the port proxy of ${c.name}`);
       } catch (e) {

@@ -116,3 +116,44 @@ test("forceDisconnect: the stale endpoint of a gone container is deleted by name
     await svc.tearDown(other.id);
   });
 });
+
+test("a port proxy is recorded as soon as it exists: a daemon dying before its bind report leaves a record restore stops it by", async () => {
+  await withService({}, async ({ svc, reopen, db }) => {
+    const stopped: number[] = [];
+    let spawnedAt: ((h: { pid: number; startTime: string }) => void) | undefined;
+    const hanging = {
+      // The proxy exists, but its report never comes (the daemon dies meanwhile).
+      start: (_m: unknown, onSpawn?: (h: { pid: number; startTime: string }) => void) => {
+        spawnedAt = onSpawn;
+        onSpawn?.({ pid: 4242, startTime: "777" });
+        return new Promise<never>(() => {});
+      },
+      stop: async (h: { pid: number }) => void stopped.push(h.pid),
+      alive: async (h: { pid: number }) => !stopped.includes(h.pid),
+    };
+    const before = await reopen({ portProxy: hanging as never });
+    const c = container({ bridge: {} }, { portBindings: { "80/tcp": [{ HostPort: "8080" }] }, exposedPorts: ["80/tcp"] });
+    void before.setUp(c);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(spawnedAt, "the proxy was started");
+    const row = db.prepare("SELECT ports FROM container_netns WHERE container_id = ?").get(c.id) as { ports: string };
+    assert.deepEqual(JSON.parse(row.ports).proxy, { pid: 4242, startTime: "777" });
+    // The restarted daemon: the container never ran, so its network (and the proxy) goes.
+    const after = await reopen({ portProxy: hanging as never });
+    await after.restore([]);
+    assert.deepEqual(stopped, [4242]);
+    assert.equal(after.netnsPath(c.id), undefined);
+    void svc;
+  });
+});
+
+test("a proxy that fails after it was recorded leaves no record and nothing running", async () => {
+  await withService({}, async ({ svc, proxy }) => {
+    proxy.failAfterSpawn = new Error("start port proxy: injected");
+    const c = container({ bridge: {} }, { portBindings: { "80/tcp": [{ HostPort: "8080" }] }, exposedPorts: ["80/tcp"] });
+    await assert.rejects(svc.setUp(c), /injected/);
+    assert.equal(proxy.spawned.length, 1);
+    assert.equal(proxy.running.size, 0);
+    assert.equal(svc.netnsPath(c.id), undefined);
+  });
+});

@@ -37,12 +37,14 @@ export async function movePublishedPorts(x: ServiceContext, ns: NetnsRecord, gon
       return;
     }
   }
-  // Recorded without a proxy before the next one starts (a crash in between leaks nothing).
-  store.putNetns({ ...ns, proxy: null, published: next ? ns.published : [] });
+  // Recorded without a proxy, already aimed at the next address: a crash from here on is
+  // repaired by restore (it starts the proxy of a running container on the recorded ports).
+  store.putNetns({ ...ns, proxy: null, published: moved });
   if (!next || moved.length === 0) return;
   const mappings: PortMapping[] = moved.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: String(p.hostPort), containerIp: p.containerIp, containerPort: p.containerPort }));
   try {
-    const h = await x.proxy.start(mappings);
+    // Recorded the moment it exists (see Attachments.publish).
+    const h = await x.proxy.start(mappings, (p) => store.putNetns({ ...ns, proxy: p, published: moved }));
     store.putNetns({ ...ns, proxy: { pid: h.pid, startTime: h.startTime }, published: h.bound });
     opts.log("info", `${what}: now forwarded to ${next.ip}`);
   } catch (e) {

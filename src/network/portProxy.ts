@@ -7,14 +7,15 @@ import type { PortMapping } from "./ports/portSpec.js";
 import { proxyAlive, startProxy, stopProxy, type ProxyHandle } from "./ports/proxyProcess.js";
 
 export interface PortProxy {
-  start(mappings: PortMapping[]): Promise<ProxyHandle>;
+  /** `onSpawn`: the process exists (called before its bind report; see startProxy). */
+  start(mappings: PortMapping[], onSpawn?: (h: { pid: number; startTime: string }) => void): Promise<ProxyHandle>;
   stop(h: { pid: number; startTime: string }): Promise<void>;
   alive(h: { pid: number; startTime: string }): Promise<boolean>;
 }
 
 export function berthProxy(binary?: string): PortProxy {
   return {
-    start: (mappings) => startProxy({ binary, mappings }),
+    start: (mappings, onSpawn) => startProxy({ binary, mappings, onSpawn }),
     stop: (h) => stopProxy(h),
     alive: (h) => proxyAlive(h),
   };

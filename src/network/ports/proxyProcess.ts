@@ -5,7 +5,7 @@
  * recycled pid is never mistaken for it (adoption after a daemon restart), and stopped here.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,6 +90,19 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
   } catch {
     return undefined;
   }
+  return parseStat(text);
+}
+
+/** readStat without waiting (right after spawn, before anything else can run). */
+function readStatSync(pid: number): ProcStat | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseStat(text: string): ProcStat {
   // comm (field 2) may contain spaces and parentheses: fields are counted after the last ")".
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return { state: rest[0], startTime: rest[22 - 3] };
@@ -120,7 +133,18 @@ function reap(child: ChildProcess, ms: number): Promise<void> {
  * gone before this throws: Conflict ("Bind for IP:PORT failed: port is already allocated") for
  * a port in use, InvalidArgument for a mapping the helper refuses, Internal otherwise.
  */
-export async function startProxy(opts: { binary?: string; mappings: PortMapping[]; /** default 5000 */ timeoutMs?: number }): Promise<ProxyHandle> {
+export async function startProxy(opts: {
+  binary?: string;
+  mappings: PortMapping[];
+  /** default 5000 */
+  timeoutMs?: number;
+  /**
+   * Called synchronously once the process exists, before its bind report: the caller records
+   * it there, so a daemon that dies while waiting leaves a record that stops it later rather
+   * than an unknown proxy. (The start time is fixed at fork: exec does not change it.)
+   */
+  onSpawn?: (h: { pid: number; startTime: string }) => void;
+}): Promise<ProxyHandle> {
   if (opts.mappings.length === 0) throw invalidArgument("start port proxy: no port mappings");
   const binary = opts.binary ?? defaultProxyPath();
   const timeoutMs = opts.timeoutMs ?? START_TIMEOUT_MS;
@@ -129,6 +153,20 @@ export async function startProxy(opts: { binary?: string; mappings: PortMapping[
   // never reach it; it outlives the daemon and is adopted after a restart.
   const child = spawn(binary, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "pipe"] });
   const ready = child.stdio[3] as Readable;
+  if (opts.onSpawn && child.pid !== undefined) {
+    const st = readStatSync(child.pid);
+    if (st) {
+      try {
+        opts.onSpawn({ pid: child.pid, startTime: st.startTime });
+      } catch (e) {
+        // Not recorded: it must not run on unknown.
+        child.kill("SIGKILL");
+        ready.destroy();
+        await reap(child, 0);
+        throw internal(`start port proxy: recording pid ${child.pid}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
 
   const outcome = await new Promise<{ report?: ProxyReport; spawnError?: Error; exited?: string; timedOut?: boolean }>((res) => {
     let text = "";

@@ -10,14 +10,25 @@ export class FakePortProxy implements PortProxy {
   private nextPid = 1000;
   private nextPort = 40000;
   failNext: Error | undefined;
+  /** Like failNext, but after the process was reported spawned (it is gone again when start throws). */
+  failAfterSpawn: Error | undefined;
+  /** What onSpawn was told, in order. */
+  readonly spawned: { pid: number; startTime: string }[] = [];
 
-  async start(mappings: PortMapping[]): Promise<ProxyHandle> {
+  async start(mappings: PortMapping[], onSpawn?: (h: { pid: number; startTime: string }) => void): Promise<ProxyHandle> {
     if (this.failNext) {
       const e = this.failNext;
       this.failNext = undefined;
       throw e;
     }
     const pid = this.nextPid++;
+    this.spawned.push({ pid, startTime: String(pid * 7) });
+    onSpawn?.({ pid, startTime: String(pid * 7) });
+    if (this.failAfterSpawn) {
+      const e = this.failAfterSpawn;
+      this.failAfterSpawn = undefined;
+      throw e;
+    }
     this.running.set(pid, mappings);
     return {
       pid,
