@@ -181,3 +181,26 @@ test("docker start -a, docker exec -d, docker logs --since, docker cp from a sto
   assert.equal((await d.docker(["exec", "-d", runner, "sh", "-c", "echo bg > /tmp/bg"])).code, 0);
   await waitUntil("the detached exec's write", async () => (await d.docker(["exec", runner, "cat", "/tmp/bg"])).stdout === "bg\n");
 });
+
+test("docker cp from and into a stopped container's volumes (read-only ones refused)", { skip }, async () => {
+  const vol = `berth-test-cpvol-${Math.random().toString(16).slice(2, 10)}`;
+  const id = await d.ok(["run", "-d", ...NET, "-v", `${vol}:/data`, "-v", `${vol}:/ro:ro`, "busybox", "sh", "-c", "echo from-run > /data/f"]);
+  const local = mkdtempSync("/tmp/berth-test-cpvol-");
+  try {
+    assert.equal((await d.ok(["wait", id])), "0");
+    const out = await d.docker(["cp", `${id}:/data/f`, "-"]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /from-run\n/, "the file written into the volume is seen in the stopped container");
+    writeFileSync(join(local, "note"), "into the volume\n");
+    await d.ok(["cp", join(local, "note"), `${id}:/data/note`]);
+    const seen = await d.docker(["run", "--rm", ...NET, "-v", `${vol}:/v`, "busybox", "cat", "/v/note"]);
+    assert.equal(seen.stdout, "into the volume\n", seen.stderr);
+    const ro = await d.docker(["cp", join(local, "note"), `${id}:/ro/`]);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /mounted volume is marked read-only/);
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+    await d.docker(["rm", "-f", id]);
+    await d.docker(["volume", "rm", vol]);
+  }
+});

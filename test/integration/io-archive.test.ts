@@ -3,7 +3,8 @@
 // container symlinks never reach the host.
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -12,7 +13,7 @@ import { containerStreams } from "../../src/daemon/containerStreams.js";
 import { readTar } from "../../src/image/unpack/tarReader.js";
 import { dataPadding, encodeHeader, endOfArchive } from "../../src/image/unpack/tarWriter.js";
 import { openContainerRoot } from "../../src/engine/io/archive/containerRoot.js";
-import { archiveContainerPath } from "../../src/engine/io/archive/containerArchive.js";
+import { archiveContainerPath, extractToContainerPath } from "../../src/engine/io/archive/containerArchive.js";
 import { isGoDir } from "../../src/engine/io/archive/pathStat.js";
 import type { ImageService } from "../../src/image/ImageService.js";
 import { makeIoEnv, skip, type IoEnv } from "./io-harness.js";
@@ -117,6 +118,63 @@ test("archive: a stopped container's root is mounted read-only for the copy and 
     const mounts = readFileSync("/proc/self/mountinfo", "utf8");
     assert.ok(!mounts.includes(base), "the temporary mount is gone once the tar was read");
   } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("archive: a stopped container's volumes are mounted for the copy (get, stat, put), in scope, and released after", { skip }, async () => {
+  const base = mkdtempSync(join(tmpdir(), "berth-test-cpvol-"));
+  try {
+    const data = join(base, "data"); // the container's root
+    const vol = join(base, "vol"); // a volume's _data
+    const roVol = join(base, "rovol");
+    const outside = join(base, "outside"); // where a hostile link in the image points
+    for (const d of [join(data, "srv/data"), join(data, "tmp"), join(vol, "sub"), roVol, outside]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(vol, "sub/file"), "in the volume\n");
+    writeFileSync(join(roVol, "keep"), "ro\n");
+    // The image links /escape to a host path; a mount there must land inside the root.
+    symlinkSync(outside, join(data, "escape"));
+    const spec = { ociVersion: "1.0.2", mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/srv/data", type: "bind", source: vol, options: ["rbind", "rw", "rprivate"] },
+      { destination: "/ro", type: "bind", source: roVol, options: ["rbind", "ro", "rprivate"] },
+      { destination: "/escape", type: "bind", source: vol, options: ["rbind", "rw"] },
+    ] };
+    writeFileSync(join(base, "config.json"), JSON.stringify(spec));
+    const src = { pid: 0, rootfsDir: join(base, "rootfs"), mounts: async () => [{ type: "bind", source: data, destination: "/", options: ["bind"] }], tempParent: base };
+
+    // GET: the file in the volume, and the volume inside a directory's tar.
+    const get = await openContainerRoot(src, false);
+    const { tar, stat } = await archiveContainerPath(get, "/srv/data/sub/file", "stopped-vol");
+    assert.equal(stat.size, "in the volume\n".length);
+    assert.deepEqual([...(await untar(tar)).entries()], [["file", "in the volume\n"]]);
+    const dir = await untar((await archiveContainerPath(await openContainerRoot(src, false), "/srv", "stopped-vol")).tar);
+    assert.equal(dir.get("srv/data/sub/file"), "in the volume\n");
+    // Read-only: /ro does not exist in the root and is not created for a read.
+    await assert.rejects(archiveContainerPath(await openContainerRoot(src, false), "/ro/keep", "stopped-vol"), /Could not find the file \/ro\/keep in container stopped-vol/);
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(base), "every mount is released after the reads");
+    assert.ok(!existsSync(join(data, "ro")), "a read creates no mount point");
+
+    // PUT: into the volume (it lands in the volume's directory), a read-only one refused.
+    const put = await openContainerRoot(src, true);
+    await extractToContainerPath(put, "/srv/data/sub", tarOf([{ path: "new", type: "file", data: "put\n" }]), { noOverwriteDirNonDir: true, containerName: "stopped-vol" });
+    assert.equal(readFileSync(join(vol, "sub/new"), "utf8"), "put\n");
+    assert.ok(!existsSync(join(data, "srv/data/sub")), "nothing was written under the mount point in the root");
+    await assert.rejects(
+      extractToContainerPath(await openContainerRoot(src, true), "/ro", tarOf([{ path: "x", type: "file", data: "no\n" }]), { noOverwriteDirNonDir: true, containerName: "stopped-vol" }),
+      (e: Error & { kind?: string }) => e.kind === "InvalidArgument" && e.message === "mounted volume is marked read-only",
+    );
+    assert.deepEqual(readdirSync(roVol), ["keep"]);
+    assert.ok(existsSync(join(data, "ro")), "a write creates the mount point, as a start would");
+    // The hostile link's mount went inside the root (root/<outside path>), never onto the host path.
+    assert.deepEqual(readdirSync(outside), []);
+    assert.ok(existsSync(join(data, outside)), "the link's target was created inside the root");
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(base), "every mount is released after the writes");
+  } finally {
+    for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+      const mp = line.split(" ")[4];
+      if (mp?.startsWith(base)) spawnSync("umount", ["-l", mp]);
+    }
     rmSync(base, { recursive: true, force: true });
   }
 });

@@ -7,6 +7,7 @@ import { goFileMode, type ContainerPathStat } from "./pathStat.js";
 import { resolveInRoot } from "./resolveInRoot.js";
 import { tarPath } from "./tarPath.js";
 import type { RootAccess } from "./containerRoot.js";
+import type { BindMount } from "./bindMounts.js";
 
 /** Docker resolves the final component only when the path ends in a separator or "/." (moby ResolvePath). */
 function followsFinal(path: string): boolean {
@@ -52,6 +53,24 @@ export async function archiveContainerPath(access: RootAccess, path: string, con
   }
 }
 
+function hasCode(e: unknown, code: string): boolean {
+  for (let c = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    if ((c as NodeJS.ErrnoException).code === code) return true;
+  }
+  return false;
+}
+
+/** The bind mount whose destination holds `path` most closely (a volume inside a bind wins), if any. */
+function innermostBind(binds: readonly BindMount[], path: string): BindMount | undefined {
+  let best: BindMount | undefined;
+  for (const b of binds) {
+    const d = posix.normalize(b.destination).replace(/\/+$/, "") || "/";
+    const holds = d === "/" || path === d || path.startsWith(`${d}/`);
+    if (holds && (!best || d.length >= posix.normalize(best.destination).replace(/\/+$/, "").length)) best = b;
+  }
+  return best;
+}
+
 /** PUT /archive: the destination must be an existing directory (links followed in the container). */
 export async function extractToContainerPath(access: RootAccess, path: string, tar: AsyncIterable<Uint8Array>, opts: ExtractOptions & { containerName: string }): Promise<void> {
   try {
@@ -60,7 +79,13 @@ export async function extractToContainerPath(access: RootAccess, path: string, t
     const st = await lstat(r.host).catch(() => null);
     if (!st) throw notThere(path, opts.containerName);
     if (!st.isDirectory()) throw invalidArgument("extraction point is not a directory");
-    await extractInto(r.host, tar, opts);
+    if (access.binds && innermostBind(access.binds, r.inContainer)?.readOnly) throw invalidArgument("mounted volume is marked read-only");
+    await extractInto(r.host, tar, opts).catch((e: unknown) => {
+      // The rootfs itself is never read-only here (--read-only is refused before), so a
+      // read-only file system is a read-only volume or bind: Docker's words for it.
+      if (hasCode(e, "EROFS")) throw invalidArgument("mounted volume is marked read-only", { cause: e });
+      throw e;
+    });
   } finally {
     await access.release();
   }
