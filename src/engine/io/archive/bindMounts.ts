@@ -12,7 +12,8 @@ export interface BindMount { destination: string; source: string; readOnly: bool
 /**
  * The bind mounts of a container's OCI spec (its bundle's config.json, written at create and at
  * every start): what the runtime mounts into the container, in the spec's order (parents first).
- * tmpfs, proc and the like hold nothing while the container is stopped and are left out. A
+ * tmpfs, proc and the like hold nothing while the container is stopped and are left out, and
+ * so are binds under /proc, /sys and /dev (the host's kernel views, not the container's data). A
  * missing or unreadable spec is no mounts (a container created before specs were kept).
  */
 export async function readBindMounts(specFile: string): Promise<BindMount[]> {
@@ -27,8 +28,12 @@ export async function readBindMounts(specFile: string): Promise<BindMount[]> {
   return (spec.mounts ?? []).filter(isBind).map((m) => ({ destination: m.destination, source: m.source!, readOnly: (m.options ?? []).includes("ro") }));
 }
 
+/** Kernel file systems the runtime provides: a bind there (e.g. /sys without a netns) is not the container's data. */
+const KERNEL_DIRS = ["/proc", "/sys", "/dev"];
+
 function isBind(m: SpecMount): boolean {
   const o = m.options ?? [];
+  if (KERNEL_DIRS.some((k) => m.destination === k || m.destination.startsWith(`${k}/`))) return false;
   return !!m.source && (m.type === "bind" || o.includes("bind") || o.includes("rbind"));
 }
 
