@@ -157,3 +157,19 @@ test("a proxy that fails after it was recorded leaves no record and nothing runn
     assert.equal(svc.netnsPath(c.id), undefined);
   });
 });
+
+test("a restart with another --icc applies it to the idle default bridge (isolated veths follow)", async () => {
+  await withService({}, async ({ reopen, ops }) => {
+    const strict = await reopen({ icc: false, defaultBridge: { name: "berth0", cidr: "172.17.0.1/16" } });
+    assert.equal(strict.inspect("bridge").Options["com.docker.network.bridge.enable_icc"], "false");
+    const c = container({ bridge: {} });
+    await strict.setUp(c);
+    assert.equal([...ops.veths.values()].at(-1)!.isolated, true);
+    // Busy: the flag cannot change the bridge under a running container (logged, kept).
+    const busy = await reopen({ icc: true, defaultBridge: { name: "berth0", cidr: "172.17.0.1/16" } });
+    assert.equal(busy.inspect("bridge").Options["com.docker.network.bridge.enable_icc"], "false");
+    await busy.tearDown(c.id);
+    const open = await reopen({ icc: true });
+    assert.equal(open.inspect("bridge").Options["com.docker.network.bridge.enable_icc"], "true");
+  });
+});

@@ -30,6 +30,7 @@ import { buildNetworkRecord, bridgeCidr, defaultBridgeRecord, forbidden, newNetw
 import { listSelector, networkResource, pruneSelector } from "./networkResource.js";
 import { networkDnsRecords } from "./dnsRecords.js";
 import { berthProxy, type PortProxy } from "./portProxy.js";
+import { OPT_ENABLE_ICC } from "./bridge/bridgeOptions.js";
 import { Attachments } from "./Attachments.js";
 import { NetworkPolicies } from "./policy/NetworkPolicies.js";
 import type { ServiceContext } from "./serviceContext.js";
@@ -320,8 +321,13 @@ export class NetworkService implements ContainerNetworking {
       return;
     }
     let cidr = want.cidr;
-    if (!cidr && cur && cur.bridge === want.name) return;
-    if (cur && cidr && cur.bridge === want.name && bridgeCidr(cur) === cidr) return;
+    const same = cur !== undefined && cur.bridge === want.name && (!cidr || bridgeCidr(cur) === cidr);
+    if (same && cur.icc === this.o.icc) return;
+    if (same && this.store.countEndpoints(cur.id) === 0) {
+      // Only --icc changed: the record's (and so the next veths') isolation follows the flag.
+      this.store.updateNetwork({ ...cur, icc: this.o.icc, options: { ...cur.options, [OPT_ENABLE_ICC]: String(this.o.icc) } });
+      return;
+    }
     if (cur && this.store.countEndpoints(cur.id) > 0) {
       this.o.log("warn", `default bridge settings changed (${want.name} ${cidr ?? ""}) but containers are attached to network bridge: keeping ${cur.bridge} ${bridgeCidr(cur)}`);
       return;
