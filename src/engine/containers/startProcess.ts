@@ -13,7 +13,7 @@ import type { ContainerContext } from "./ContainerContext.js";
 import { announceConnected, startNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
-import { containerUserns, mountContainerRootfs, openContainerDirs } from "./usernsContainer.js";
+import { containerUserns, mountContainerRootfs, openContainerDirs, openVolumes } from "./usernsContainer.js";
 
 export interface RunningProcess {
   pid: number;
@@ -42,7 +42,10 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     await unmountAll(rootfs);
     // A user namespace: the rootfs and /etc files reachable by its root, the image's layers idmapped.
     const userns = containerUserns(ctx.userns, rec.hostConfig, rec.config.Labels);
-    if (userns) await openContainerDirs(rec.dir, userns);
+    if (userns) {
+      await openContainerDirs(rec.dir, userns);
+      await openVolumes(rec.volumes, userns);
+    }
     await mountContainerRootfs(await engine.images.containerMounts(rec.id), rootfs, userns);
     rb.add(`unmount ${rootfs}`, () => unmountAll(rootfs));
     const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));

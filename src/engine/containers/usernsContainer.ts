@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, stat } from "node:fs/promises";
+import { chmod, chown, lstat, readdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { HostConfig } from "../../api/types/container.js";
 import { failedPrecondition, invalidArgument } from "../../errors/EngineError.js";
@@ -87,6 +87,21 @@ export async function openContainerDirs(containerDir: string, m: UsernsMapping):
   }
   await chown(containerDir, 0, root.gid);
   await chmod(containerDir, 0o710);
+}
+
+/**
+ * A remapped container's volumes as dockerd's remapped root makes them: a volume's data
+ * directory that is still empty and host root's (just created, nothing copied into it) is given
+ * to the container's root, which could not write it otherwise. Content copied from the image
+ * already has the shifted owners (the copy reads the idmapped rootfs).
+ */
+export async function openVolumes(volumes: readonly { source: string }[] | undefined, m: UsernsMapping): Promise<void> {
+  const root = remappedRoot(m);
+  for (const v of volumes ?? []) {
+    const st = await lstat(v.source).catch(() => null);
+    if (!st?.isDirectory() || st.uid !== 0 || st.gid !== 0) continue;
+    if ((await readdir(v.source)).length === 0) await chown(v.source, root.uid, root.gid);
+  }
 }
 
 /** The overlay's upper dir (absolute), if the mounts have one. */

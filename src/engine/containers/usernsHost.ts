@@ -78,8 +78,12 @@ async function ensureDefaultUser(acc: HostAccounts): Promise<void> {
       throw new EngineError("Internal", `--userns-remap default: ${cmd} ${args.join(" ")}: ${(err.stderr || err.message).trim()}`, { cause: e });
     }
   };
-  if (!lookupAccount(await readText(join(acc.etcDir, "passwd")), name)) {
-    await tool("useradd", ["--system", "--no-create-home", "--shell", "/bin/false", "--user-group", name]);
+  const exists = async () => lookupAccount(await readText(join(acc.etcDir, "passwd")), name) !== undefined;
+  if (!(await exists())) {
+    // Another daemon starting at the same moment may have made it first: then that is fine.
+    await tool("useradd", ["--system", "--no-create-home", "--shell", "/bin/false", "--user-group", name]).catch(async (e: unknown) => {
+      if (!(await exists())) throw e;
+    });
   }
   const subuid = parseSubIds(await readText(join(acc.etcDir, "subuid")));
   const subgid = parseSubIds(await readText(join(acc.etcDir, "subgid")));

@@ -1,8 +1,9 @@
 import { join } from "node:path";
-import { mountAll, unmountAll } from "../../image/snapshot/mountAll.js";
+import { unmountAll } from "../../image/snapshot/mountAll.js";
 import type { Rollback } from "../../runtime/rollback.js";
 import type { ContainerContext } from "../containers/ContainerContext.js";
 import type { ContainerRecord, ContainerVolumeMount } from "../containers/ContainerRecord.js";
+import { containerUserns, mountContainerRootfs } from "../containers/usernsContainer.js";
 import { attachContainerVolumes, planContainerVolumes } from "./containerVolumes.js";
 
 /**
@@ -19,7 +20,8 @@ export async function containerVolumes(ctx: ContainerContext, rec: ContainerReco
   if (plans.length === 0) return [];
   if (!plans.some((p) => p.copy)) return attachContainerVolumes(ctx.volumes, rec.id, plans, null, rb);
   const rootfs = join(rec.dir, "rootfs");
-  await mountAll(await ctx.engine.images.containerMounts(rec.id), rootfs);
+  // A remapped container's copy reads the idmapped rootfs, so the volume gets the shifted owners.
+  await mountContainerRootfs(await ctx.engine.images.containerMounts(rec.id), rootfs, containerUserns(ctx.userns, rec.hostConfig, rec.config.Labels));
   try {
     return await attachContainerVolumes(ctx.volumes, rec.id, plans, rootfs, rb);
   } finally {
