@@ -1,8 +1,9 @@
 /**
  * Changes to running containers' networking with the real docker CLI: a rename is answered by
  * DNS at once (and the old name no longer), --dns on a user network keeps the network's names
- * (berthd's resolver forwards to the --dns servers instead of the host's), and published ports
- * follow the container when the network they pointed at is disconnected.
+ * (berthd's resolver forwards to the --dns servers instead of the host's), published ports
+ * follow the container when the network they pointed at is disconnected, and disconnect
+ * --force looks for a container berth no longer has among the network's endpoints.
  */
 import { test, after } from "node:test";
 import { strict as assert } from "node:assert";
@@ -40,6 +41,13 @@ test("docker rename: DNS answers the new name at once, the old one no longer", {
     const net = JSON.parse(await d.ok(["network", "inspect", `${t}-net`]))[0];
     assert.equal(net.Containers[web].Name, `${t}-new`);
     assert.deepEqual((await inspect(d, web)).NetworkSettings.Networks[`${t}-net`].DNSNames, [`${t}-new`, web.slice(0, 12)]);
+    // disconnect --force: a container berth does not have is looked for among the endpoints
+    // (a stale one would be deleted); one it has is disconnected the ordinary way.
+    const ghost = await d.docker(["network", "disconnect", "--force", `${t}-net`, `${t}-ghost`]);
+    assert.notEqual(ghost.code, 0);
+    assert.match(ghost.stderr, new RegExp(`endpoint ${re(t)}-ghost not found in network ${re(t)}-net`));
+    await d.ok(["network", "disconnect", "--force", `${t}-net`, client]);
+    assert.deepEqual(Object.keys((await inspect(d, client)).NetworkSettings.Networks), []);
     await d.ok(["rm", "-f", web, client]);
     await d.ok(["network", "rm", `${t}-net`]);
   });
