@@ -3,22 +3,28 @@
  * Pull benchmark: a multi-layer image (a debootstrap'ed Debian minbase rootfs split into four
  * gzip layers, or generated layers when debootstrap is missing) is pushed to a loopback
  * `docker-registry`, then pulled repeatedly by
- *   - berth: pullImage into a fresh content store, then every layer unpacked (applyLayer),
+ *   - berth pull: pullImage into a fresh content store (download only),
+ *   - berth pull+unpack: ImageService.pull into a fresh data root, the engine's real path (layers
+ *     unpacked into snapshots while later ones download, applied in parallel worker threads),
+ *   - berth sequential: pullImage, then every layer applied in order with applyLayer (the path
+ *     before pipelining, kept as the same-invocation baseline),
  *   - skopeo: `skopeo copy docker://… oci:DIR` (download only, no unpack),
  *   - docker: Debian's dockerd on a private socket/data root, `docker pull` (download + unpack),
  * printing medians and ratios. Everything it starts (registry, dockerd, temp dirs) is stopped
  * and removed at the end, also on failure.
  *
- * Usage: node dist/bench/pull.js [--runs N] [--rootfs DIR] [--no-docker] [--generated]
+ * Usage: node dist/bench/pull.js [--runs N] [--rootfs DIR] [--no-docker] [--no-sequential] [--generated]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes, createHash } from "node:crypto";
 import { createGunzip } from "node:zlib";
 import { FsContentStore } from "../src/image/content/FsContentStore.js";
+import { ImageService } from "../src/image/ImageService.js";
+import { openTestDatabase } from "../src/image/metadata/testDatabase.js";
 import { RegistryClient } from "../src/image/registry/RegistryClient.js";
 import { pullImage } from "../src/image/registry/pull.js";
 import { pushImage } from "../src/image/registry/push.js";
@@ -177,30 +183,43 @@ async function main(): Promise<void> {
   const useDocker = !flag("--no-docker") && !dockerdSkipReason();
 
   await settle(65_000);
-  const results: Record<string, number[]> = { "berth pull": [], "berth pull+unpack": [], "skopeo copy (no unpack)": [], "docker pull (+unpack)": [] };
+  const sequential = !flag("--no-sequential");
+  const results: Record<string, number[]> = { "berth pull": [], "berth pull+unpack": [], "berth sequential (before)": [], "skopeo copy (no unpack)": [], "docker pull (+unpack)": [] };
   for (let r = 0; r < RUNS; r++) {
     const dir = join(work, `run${r}`);
+    await mkdir(dir, { recursive: true });
     const docker = useDocker ? await startDockerd(reg.host) : undefined;
-    let pulled: Awaited<ReturnType<typeof pullImage>> | undefined;
-    const store = new FsContentStore(join(dir, "berth"));
-    // One timed span for pull+unpack (no settling in between, as for docker); the pull's own
-    // share is read inside it.
-    let tPull = 0;
-    const tAll = await timeIt(async () => {
-      const t0 = process.hrtime.bigint();
-      pulled = await pullImage(client, store, ref);
-      tPull = Number(process.hrtime.bigint() - t0) / 1e6;
-      // Sequential, as Docker extracts layers (and the snapshotter applies them) in order.
-      for (const [i, l] of pulled!.manifest.layers.entries()) {
-        const target = join(dir, "berth", "layers", String(i));
-        await mkdir(target, { recursive: true });
-        // blobPath, not openRead: FsContentStore.openRead closes its fd twice (reported), which
-        // races with the applier's own file descriptors.
-        await applyLayer(target, createReadStream(store.blobPath(l.digest)), { mediaType: l.mediaType, expectedDiffId: pulled!.config.rootfs.diff_ids[i] });
+    results["berth pull"]!.push(await timeIt(async () => {
+      await pullImage(client, new FsContentStore(join(dir, "berth-pull")), ref);
+    }));
+    const engine = async () => {
+      // The engine's path: ImageService.pull unpacks into snapshots as layers arrive.
+      const db = openTestDatabase(join(dir, "berth.db"));
+      try {
+        const service = await ImageService.open({ root: join(dir, "berth"), db });
+        results["berth pull+unpack"]!.push(await timeIt(async () => {
+          await service.pull(`${reg.host}/berth-bench/debian:1`);
+        }));
+      } finally {
+        db.close();
       }
-    });
-    results["berth pull"]!.push(tPull);
-    results["berth pull+unpack"]!.push(tAll);
+    };
+    const oneByOne = async () => {
+      const store = new FsContentStore(join(dir, "berth-seq"));
+      results["berth sequential (before)"]!.push(await timeIt(async () => {
+        const pulled = await pullImage(client, store, ref);
+        // In order, after the download, as the image service did before pipelining.
+        for (const [i, l] of pulled.manifest.layers.entries()) {
+          const target = join(dir, "berth-seq", "layers", String(i));
+          await mkdir(target, { recursive: true });
+          await applyLayer(target, createReadStream(store.blobPath(l.digest)), { mediaType: l.mediaType, expectedDiffId: pulled.config.rootfs.diff_ids[i] });
+        }
+      }));
+    };
+    // Alternate which goes first, so neither always meets the other's dirty inode tables.
+    if (!sequential) await engine();
+    else if (r % 2 === 0) { await engine(); await oneByOne(); }
+    else { await oneByOne(); await engine(); }
     results["skopeo copy (no unpack)"]!.push(await timeIt(async () => {
       await new Promise<void>((resolve, reject) => {
         const p = spawn("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${reg.host}/berth-bench/debian:1`, `oci:${join(dir, "skopeo")}:1`], { stdio: "ignore" });
@@ -215,10 +234,11 @@ async function main(): Promise<void> {
         });
       }));
     }
-    log(`run ${r + 1}/${RUNS} done`);
+    log(`run ${r + 1}/${RUNS} done: ${Object.entries(results).filter(([, v]) => v.length > 0).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(0)}`).join(", ")} (load ${loadavg()[0]!.toFixed(1)})`);
   }
 
   const med = (k: string) => (results[k]!.length ? median(results[k]!) : undefined);
+  console.log(`work dirs in ${tmpdir()}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
   console.log(`pull benchmark: ${files.length} layers, ${(sizes.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB gzip / ${(raw.reduce((a, b) => a + b) / 1048576).toFixed(1)} MiB plain (${root ? "Debian bookworm minbase" : "generated"}), loopback registry, median of ${RUNS} runs`);
   for (const k of Object.keys(results)) {
     const m = med(k);
@@ -228,6 +248,7 @@ async function main(): Promise<void> {
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : "n/a");
   console.log(`ratio berth pull / skopeo copy:               ${ratio(med("berth pull"), med("skopeo copy (no unpack)"))}`);
   console.log(`ratio berth pull+unpack / docker pull:        ${ratio(med("berth pull+unpack"), med("docker pull (+unpack)"))}`);
+  console.log(`ratio berth pull+unpack / sequential:         ${ratio(med("berth pull+unpack"), med("berth sequential (before)"))}`);
 }
 
 main().catch((e) => {
