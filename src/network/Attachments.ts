@@ -13,7 +13,7 @@ import type { EndpointRecord, NetnsRecord, NetworkRecord } from "./NetworkStore.
 import type { ServiceContext } from "./serviceContext.js";
 import { Rollback } from "./rollback.js";
 import { nextAddress } from "./ipam/allocate.js";
-import { formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
+import { contains, formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
 import { containerIfName, freeIfIndex, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
 import { forbidden } from "./networkRecord.js";
 import { mappingsFor, parsePortKey, type PortMapping } from "./ports/portSpec.js";
@@ -360,6 +360,40 @@ export class Attachments {
       } catch (e) {
         store.putNetns({ ...ns, proxy: null, published: [] });
         opts.log("error", `network restore: port proxy of ${c.name}: ${(e as Error).message}`);
+      }
+    }
+    await this.stopUnrecordedProxies();
+  }
+
+  /**
+   * berth-proxy processes forwarding to an address of one of this daemon's networks that no
+   * record names: left by a crash the records do not cover. Stopped, so they do not forward
+   * (and hold host ports) for as long as the host runs. Networks of side-by-side daemons never
+   * overlap (subnets are checked against the host's routes), so another daemon's are left alone.
+   */
+  private async stopUnrecordedProxies(): Promise<void> {
+    const { store, opts, proxy } = this.x;
+    if (!proxy.list) return;
+    const recorded = new Set(store.allNetns().flatMap((r) => (r.proxy ? [`${r.proxy.pid}/${r.proxy.startTime}`] : [])));
+    const subnets = store.networks().flatMap((n) => (n.driver === "bridge" && n.subnet ? [parseSubnet(n.subnet)!] : []));
+    const ours = (ip: string) => {
+      const n = parseIPv4(ip);
+      return n !== undefined && subnets.some((s) => contains(s, n));
+    };
+    let found;
+    try {
+      found = await proxy.list();
+    } catch (e) {
+      opts.log("warn", `network restore: listing port proxies: ${(e as Error).message}`);
+      return;
+    }
+    for (const p of found) {
+      if (recorded.has(`${p.pid}/${p.startTime}`) || !p.targets.some(ours)) continue;
+      opts.log("warn", `network restore: stopping port proxy ${p.pid} (forwarding to ${p.targets.join(", ")}) that no container's record names`);
+      try {
+        await proxy.stop(p);
+      } catch (e) {
+        opts.log("error", `network restore: ${(e as Error).message}`);
       }
     }
   }

@@ -173,3 +173,20 @@ test("a restart with another --icc applies it to the idle default bridge (isolat
     assert.equal(open.inspect("bridge").Options["com.docker.network.bridge.enable_icc"], "true");
   });
 });
+
+test("restore stops a port proxy forwarding into its networks that no record names; others' proxies stay", async () => {
+  await withService({}, async ({ svc, proxy, reopen, logs }) => {
+    const c = container({ bridge: {} }, { portBindings: { "80/tcp": [{ HostPort: "8080" }] }, exposedPorts: ["80/tcp"] });
+    await svc.setUp(c);
+    // An orphan into the default bridge's subnet, and a proxy of something else entirely.
+    const orphan = await proxy.start([{ proto: "tcp", hostIp: "0.0.0.0", hostPort: "9090", containerIp: "172.17.0.77", containerPort: 80 }]);
+    const foreign = await proxy.start([{ proto: "tcp", hostIp: "0.0.0.0", hostPort: "9091", containerIp: "10.99.0.5", containerPort: 80 }]);
+    const again = await reopen();
+    await again.restore([c]);
+    assert.ok(!proxy.running.has(orphan.pid), "the unrecorded proxy is stopped");
+    assert.ok(proxy.running.has(foreign.pid), "not forwarding into our networks: left alone");
+    assert.equal(proxy.running.size, 2, "the container's own proxy is kept");
+    assert.ok(logs.some((l) => l.includes(`stopping port proxy ${orphan.pid}`)));
+    await again.tearDown(c.id);
+  });
+});

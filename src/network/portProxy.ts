@@ -5,12 +5,15 @@
  */
 import type { PortMapping } from "./ports/portSpec.js";
 import { proxyAlive, startProxy, stopProxy, type ProxyHandle } from "./ports/proxyProcess.js";
+import { runningProxies, type RunningProxy } from "./ports/runningProxies.js";
 
 export interface PortProxy {
   /** `onSpawn`: the process exists (called before its bind report; see startProxy). */
   start(mappings: PortMapping[], onSpawn?: (h: { pid: number; startTime: string }) => void): Promise<ProxyHandle>;
   stop(h: { pid: number; startTime: string }): Promise<void>;
   alive(h: { pid: number; startTime: string }): Promise<boolean>;
+  /** The proxies running on the host (restore stops those it has no record of). Optional. */
+  list?(): Promise<RunningProxy[]>;
 }
 
 export function berthProxy(binary?: string): PortProxy {
@@ -18,5 +21,6 @@ export function berthProxy(binary?: string): PortProxy {
     start: (mappings, onSpawn) => startProxy({ binary, mappings, onSpawn }),
     stop: (h) => stopProxy(h),
     alive: (h) => proxyAlive(h),
+    list: () => runningProxies(),
   };
 }

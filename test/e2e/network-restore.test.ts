@@ -8,6 +8,7 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { bridgePorts, daemonSkipReason } from "../helpers/daemon.js";
 import { eventually, freePort, httpd, httpGet, inspect, token, withDaemon } from "./network-support.js";
+import { proxyAlive, startProxy, stopProxy } from "../../src/network/ports/proxyProcess.js";
 
 const skip = daemonSkipReason() ?? false;
 
@@ -55,5 +56,22 @@ test("a container that ended while berthd was down has its network torn down at 
     assert.equal(existsSync(sandbox), false, "netns file removed");
     assert.deepEqual(bridgePorts(d.bridge), [], "veth removed");
     await d.ok(["rm", id]);
+  });
+});
+
+test("a berth-proxy forwarding into the daemon's network that no record names is stopped at restart", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const port = await freePort();
+    // What a crash the records do not cover would leave: a proxy aimed at the default bridge.
+    const target = d.bip.split("/")[0]!.replace(/\.\d+$/, ".200");
+    const orphan = await startProxy({ mappings: [{ proto: "tcp", hostIp: "127.0.0.1", hostPort: String(port), containerIp: target, containerPort: 80 }] });
+    try {
+      await d.crash();
+      await d.restart();
+      await eventually(async () => assert.equal(await proxyAlive(orphan), false));
+      assert.match(d.log(), new RegExp(`stopping port proxy ${orphan.pid}`));
+    } finally {
+      await stopProxy(orphan);
+    }
   });
 });

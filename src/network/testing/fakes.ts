@@ -44,6 +44,11 @@ export class FakePortProxy implements PortProxy {
   async alive(h: { pid: number }): Promise<boolean> {
     return this.running.has(h.pid);
   }
+
+  /** What runningProxies() would find: every running fake (with its start time). */
+  async list(): Promise<{ pid: number; startTime: string; targets: string[] }[]> {
+    return [...this.running].map(([pid, ms]) => ({ pid, startTime: String(pid * 7), targets: ms.map((m) => m.containerIp) }));
+  }
 }
 
 /** Records listeners and lets tests query their records. */
