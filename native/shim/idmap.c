@@ -197,9 +197,11 @@ static void staging_done(struct staging *st) {
   st->dir[0] = '\0';
 }
 
-/* Attaches an idmapped clone of dirfd/path at the next staging slot; returns its O_PATH fd. */
+/* Attaches an idmapped clone of dirfd/path at the next staging slot; returns its fd. The clone
+ * is read-only (a lower layer is never written): should the launcher die before detaching it,
+ * a recursive removal of the container's directory cannot delete the image's files through it. */
 static int stage(int dirfd, const char *path, int userns, struct staging *st, char *msg, size_t msglen) {
-  int fd = idmapped_tree(dirfd, path, userns, 0, 0, msg, msglen);
+  int fd = idmapped_tree(dirfd, path, userns, 0, 1, msg, msglen);
   if (fd < 0) return fd;
   char at[4200];
   snprintf(at, sizeof(at), "%s/%d", st->dir, st->n);

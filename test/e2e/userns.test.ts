@@ -82,6 +82,9 @@ test("root inside is the range's first uid outside; image files are root's insid
   // The layers of the image were not touched: the image's busybox is still host root's.
   const other = await d.ok(["run", "--rm", "--userns=host", "busybox", "stat", "-c", "%u %g", "/bin/busybox"]);
   assert.equal(other, "0 0");
+  // A restart mounts the idmapped rootfs again: the container's changes are still root's inside.
+  await d.ok(["restart", "-t", "0", id]);
+  assert.equal(await d.ok(["exec", id, "stat", "-c", "%u %g", "/etc/passwd", "/new-file"]), "0 0\n1000 1000");
   await d.ok(["rm", "-f", id]);
   assert.deepEqual(mountsUnder(d.dir), [], "nothing mounted after rm");
 });
