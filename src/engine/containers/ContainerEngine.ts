@@ -7,8 +7,6 @@ import type { EndpointSettings } from "../../api/types/network.js";
 import type { ContainerNetworking } from "../../network/types.js";
 import { conflict, EngineError, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
 import { unmountAll } from "../../image/snapshot/mountAll.js";
-import { killContainer as runtimeKill } from "../../runtime/lifecycle/kill.js";
-import { parseSignal } from "../../runtime/signals.js";
 import type { ExitRecord } from "../../runtime/exitRecord.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
@@ -29,8 +27,9 @@ import { renameRecord } from "./names.js";
 import { planUpdate } from "./planUpdate.js";
 import { RestartScheduler } from "./RestartScheduler.js";
 import { shouldRestart } from "./restartPolicy.js";
-import { sleep, withTimeout } from "./timing.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
+import { killContainer, signalContainer, stopContainer, waitAfterKill, type StopKillDeps } from "./stopKill.js";
+import { isLive } from "./isLive.js";
 import { Waiters } from "./Waiters.js";
 import { waitResult, type WaitResult } from "./waitResult.js";
 import type { UsernsSettings } from "./usernsContainer.js";
@@ -53,8 +52,6 @@ interface Live extends RunningProcess {
   monitor: AbortController;
 }
 
-const KILL_WAIT_MS = 30_000;
-
 export type { WaitResult } from "./waitResult.js";
 
 /**
@@ -75,10 +72,19 @@ export class ContainerEngine implements ContainerLookup {
   private readonly exitMonitor: ExitMonitor;
   private readonly health: HealthChecker;
   private closed = false;
+  /** stop/kill/signal (stopKill.ts) over this engine's lock, waiters and live processes. */
+  private readonly stopKill: StopKillDeps;
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
     this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway, userns: opts.userns };
+    this.stopKill = {
+      ctx: this.ctx,
+      locked: (id, fn) => this.locked(id, fn),
+      nextExit: (id) => this.exits.next(id),
+      cgroupsPath: (id) => this.live.get(id)?.cgroupsPath,
+      cancelRestart: (id) => this.cancelRestart(id),
+    };
     this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
     this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }
@@ -128,30 +134,7 @@ export class ContainerEngine implements ContainerLookup {
   }
 
   async stop(input: string, opts: { signal?: string; timeout?: number }): Promise<"done" | "notModified"> {
-    const id = this.store.get(input).id;
-    const prep = await this.locked(id, async () => {
-      const rec = this.store.get(id);
-      if (rec.state.status === "restarting") {
-        this.cancelRestart(id);
-        rec.state.status = "exited";
-        rec.state.manuallyStopped = true;
-        this.store.save(rec);
-        return "now" as const;
-      }
-      if (!isLive(rec)) return null;
-      rec.state.manuallyStopped = true;
-      this.store.save(rec);
-      return { rec, exited: this.exits.next(id) };
-    });
-    if (prep === null) return "notModified";
-    const rec = this.store.get(id);
-    if (prep !== "now") {
-      const signal = opts.signal || rec.config.StopSignal || "SIGTERM";
-      const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
-      await this.terminate(rec, prep.exited, signal, timeout);
-    }
-    emit(this.ctx, rec, "stop");
-    return "done";
+    return stopContainer(this.stopKill, input, opts);
   }
 
   async restart(input: string, opts: { signal?: string; timeout?: number }): Promise<void> {
@@ -164,28 +147,7 @@ export class ContainerEngine implements ContainerLookup {
   }
 
   async kill(input: string, signalArg: string | undefined): Promise<void> {
-    const signal = parseSignal(signalArg || "SIGKILL");
-    const id = this.store.get(input).id;
-    const exited = await this.locked(id, async () => {
-      const rec = this.store.get(id);
-      if (rec.state.status === "restarting" && (signal === 9 || signal === parseSignal(rec.config.StopSignal || "SIGTERM"))) {
-        this.cancelRestart(id);
-        rec.state.status = "exited";
-        rec.state.manuallyStopped = true;
-        this.store.save(rec);
-        return null;
-      }
-      if (!isLive(rec)) throw conflict(`cannot kill container: ${input}: container ${id} is not running`);
-      // A kill meant to stop it keeps restart policies from bringing it back (moby).
-      if (signal === 9 || signal === parseSignal(rec.config.StopSignal || "SIGTERM")) {
-        rec.state.manuallyStopped = true;
-        this.store.save(rec);
-      }
-      await this.signal(rec, signal);
-      return signal === 9 ? this.exits.next(id) : null;
-    });
-    // SIGKILL: answer once the container is really gone, as Docker does.
-    if (exited) await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${id}: waiting for its exit after SIGKILL`);
+    await killContainer(this.stopKill, input, signalArg);
   }
 
   async remove(input: string, opts: { force: boolean }): Promise<void> {
@@ -208,11 +170,11 @@ export class ContainerEngine implements ContainerLookup {
       rec.state.manuallyStopped = true;
       this.store.save(rec);
       const w = this.exits.next(id);
-      await this.signal(rec, 9);
+      await signalContainer(this.stopKill, rec, 9);
       return w;
     });
     if (!exited) return;
-    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${id}: waiting for its exit after SIGKILL`);
+    await waitAfterKill(id, exited);
     await this.locked(id, async () => {
       const rec = this.store.find(id);
       // AutoRemove may have removed it already when the exit was handled.
@@ -470,40 +432,6 @@ export class ContainerEngine implements ContainerLookup {
     this.restarts.cancel(id);
   }
 
-  private async signal(rec: ContainerRecord, signal: number): Promise<void> {
-    const live = this.live.get(rec.id);
-    try {
-      if (signal === 9) await runtimeKill(this.ctx.engine.runtime, rec.id, { signal, all: Boolean(live?.cgroupsPath) });
-      else await runtimeKill(this.ctx.engine.runtime, rec.id, { signal });
-    } catch (e) {
-      // Raced with its exit: the monitor records it.
-      if (!isEngineError(e, "Conflict") && !isEngineError(e, "NotFound")) throw e;
-    }
-    emit(this.ctx, rec, "kill", { signal: String(signal) });
-    // A frozen process cannot act on a signal (not even die of SIGKILL): thaw it.
-    if (rec.state.status === "paused" && live?.cgroupsPath && this.ctx.engine.runtime.cgroups) {
-      await this.ctx.engine.runtime.cgroups.thaw(live.cgroupsPath);
-      rec.state.status = "running";
-      this.store.save(rec);
-      emit(this.ctx, rec, "unpause");
-    }
-  }
-
-  /** stop's escalation: the stop signal, `timeout` seconds (negative = forever), then SIGKILL. */
-  private async terminate(rec: ContainerRecord, exited: { promise: Promise<number>; cancel: () => void }, signalName: string, timeout: number): Promise<void> {
-    const sig = parseSignal(signalName);
-    await this.locked(rec.id, () => this.signal(this.store.get(rec.id), sig));
-    if (sig !== 9) {
-      const ended = await Promise.race([exited.promise.then(() => true), timeout < 0 ? new Promise<boolean>(() => {}) : sleep(timeout * 1000).then(() => false)]);
-      if (ended) return;
-      await this.locked(rec.id, async () => {
-        const cur = this.store.find(rec.id);
-        if (cur && isLive(cur)) await this.signal(cur, 9);
-      });
-    }
-    await withTimeout(exited.promise, KILL_WAIT_MS, () => exited.cancel(), `container ${rec.id}: waiting for its exit after SIGKILL`);
-  }
-
   private async removeLocked(rec: ContainerRecord): Promise<void> {
     const { engine } = this.ctx;
     const exitCode = rec.state.exitCode;
@@ -533,7 +461,4 @@ export class ContainerEngine implements ContainerLookup {
   }
 }
 
-/** Running or paused: there is a process. */
-export function isLive(rec: ContainerRecord): boolean {
-  return rec.state.status === "running" || rec.state.status === "paused";
-}
+export { isLive } from "./isLive.js";
