@@ -40,11 +40,13 @@ export function containerUserns(settings: UsernsSettings | undefined, hc: HostCo
 /**
  * The spec's part of a remapped container: a new user namespace with the mapping. Refused as
  * moby does for --privileged (its devices and capabilities are the host's), and for --pid=host
- * (proc of a pid namespace the container's user namespace does not own cannot be mounted).
+ * and --ipc=host (proc and mqueue of namespaces the container's user namespace does not own
+ * cannot be mounted).
  */
 export function applyUserns(spec: Spec, m: UsernsMapping, hc: HostConfig): void {
   if (hc.Privileged) throw invalidArgument("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode");
   if (hc.PidMode === "host") throw invalidArgument("cannot share the host's PID namespace when user namespaces are enabled: use --userns=host");
+  if (hc.IpcMode === "host") throw invalidArgument("cannot share the host's IPC namespace when user namespaces are enabled: use --userns=host");
   const linux = (spec.linux ??= {});
   linux.namespaces = [{ type: "user" }, ...(linux.namespaces ?? []).filter((n) => n.type !== "user")];
   linux.uidMappings = m.uids.map((r) => ({ ...r }));

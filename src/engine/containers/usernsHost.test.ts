@@ -81,4 +81,5 @@ test("applyUserns: a user namespace first, the maps; privileged and --pid=host r
   assert.deepEqual(spec.linux!.gidMappings, m.gids);
   assert.throws(() => applyUserns(spec, m, { Privileged: true }), /privileged mode is incompatible with user namespaces/);
   assert.throws(() => applyUserns(spec, m, { PidMode: "host" }), /host's PID namespace/);
+  assert.throws(() => applyUserns(spec, m, { IpcMode: "host" }), /host's IPC namespace/);
 });
