@@ -13,7 +13,7 @@ import type { EndpointRecord, NetnsRecord, NetworkRecord } from "./NetworkStore.
 import type { ServiceContext } from "./serviceContext.js";
 import { Rollback } from "./rollback.js";
 import { nextAddress } from "./ipam/allocate.js";
-import { contains, formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
+import { formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
 import { containerIfName, freeIfIndex, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
 import { forbidden } from "./networkRecord.js";
 import { mappingsFor, parsePortKey, type PortMapping } from "./ports/portSpec.js";
@@ -22,6 +22,7 @@ import { addressSpace, checkEndpoint } from "./endpointConfig.js";
 import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 import { movePublishedPorts } from "./movePorts.js";
+import { restoreContainers } from "./restore.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -332,70 +333,9 @@ export class Attachments {
 
   // --- restore
 
-  async restore(running: ContainerNetInfo[]): Promise<void> {
-    const { store, opts } = this.x;
-    const live = new Map(running.map((c) => [c.id, c]));
-    const known = new Set([...store.allNetns().map((r) => r.containerId), ...store.allEndpoints().map((e) => e.containerId)]);
-    for (const id of known) {
-      if (live.has(id)) continue;
-      opts.log("info", `network restore: container ${id} is not running: tearing its network down`);
-      try {
-        await this.tearDown(id);
-      } catch (e) {
-        opts.log("error", `network restore: ${(e as Error).message}`);
-      }
-    }
-    for (const c of running) {
-      const ns = store.netns(c.id);
-      if (!ns) continue;
-      // A rename while the daemon was down: inspect's Containers and DNS use the current name.
-      this.rename(c.id, c.name);
-      if (!opts.userlandProxy || !ns.proxy || (await this.x.proxy.alive(ns.proxy))) continue;
-      // The proxy died while berthd was down: start it again on the recorded ports.
-      const mappings: PortMapping[] = ns.published.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: String(p.hostPort), containerIp: p.containerIp, containerPort: p.containerPort }));
-      try {
-        const h = await this.x.proxy.start(mappings, (p) => store.putNetns({ ...ns, proxy: p }));
-        store.putNetns({ ...ns, proxy: { pid: h.pid, startTime: h.startTime }, published: h.bound });
-        opts.log("info", `network restore: restarted the port proxy of ${c.name}`);
-      } catch (e) {
-        store.putNetns({ ...ns, proxy: null, published: [] });
-        opts.log("error", `network restore: port proxy of ${c.name}: ${(e as Error).message}`);
-      }
-    }
-    await this.stopUnrecordedProxies();
-  }
-
-  /**
-   * berth-proxy processes forwarding to an address of one of this daemon's networks that no
-   * record names: left by a crash the records do not cover. Stopped, so they do not forward
-   * (and hold host ports) for as long as the host runs. Networks of side-by-side daemons never
-   * overlap (subnets are checked against the host's routes), so another daemon's are left alone.
-   */
-  private async stopUnrecordedProxies(): Promise<void> {
-    const { store, opts, proxy } = this.x;
-    if (!proxy.list) return;
-    const recorded = new Set(store.allNetns().flatMap((r) => (r.proxy ? [`${r.proxy.pid}/${r.proxy.startTime}`] : [])));
-    const subnets = store.networks().flatMap((n) => (n.driver === "bridge" && n.subnet ? [parseSubnet(n.subnet)!] : []));
-    const ours = (ip: string) => {
-      const n = parseIPv4(ip);
-      return n !== undefined && subnets.some((s) => contains(s, n));
-    };
-    let found;
-    try {
-      found = await proxy.list();
-    } catch (e) {
-      opts.log("warn", `network restore: listing port proxies: ${(e as Error).message}`);
-      return;
-    }
-    for (const p of found) {
-      if (recorded.has(`${p.pid}/${p.startTime}`) || !p.targets.some(ours)) continue;
-      opts.log("warn", `network restore: stopping port proxy ${p.pid} (forwarding to ${p.targets.join(", ")}) that no container's record names`);
-      try {
-        await proxy.stop(p);
-      } catch (e) {
-        opts.log("error", `network restore: ${(e as Error).message}`);
-      }
-    }
+  /** At daemon start: adopt running containers, tear down the rest, repair proxies (restore.ts). */
+  restore(running: ContainerNetInfo[]): Promise<void> {
+    return restoreContainers(this.x, running, this);
   }
 }
 
