@@ -24,12 +24,12 @@ import { clearStaleProbeState, makeHealthChecker, startHealthChecks, wantsRestar
 import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
 import { renameRecord } from "./names.js";
-import { planUpdate } from "./planUpdate.js";
 import { RestartScheduler } from "./RestartScheduler.js";
 import { shouldRestart } from "./restartPolicy.js";
 import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
 import { killContainer, signalContainer, stopContainer, waitAfterKill, type StopKillDeps } from "./stopKill.js";
 import { isLive } from "./isLive.js";
+import { pauseLocked, unpauseLocked, updateLocked } from "./cgroupVerbs.js";
 import { Waiters } from "./Waiters.js";
 import { waitResult, type WaitResult } from "./waitResult.js";
 import type { UsernsSettings } from "./usernsContainer.js";
@@ -189,47 +189,18 @@ export class ContainerEngine implements ContainerLookup {
 
   async pause(input: string): Promise<void> {
     const id = this.store.get(input).id;
-    await this.locked(id, async () => {
-      const rec = this.store.get(id);
-      if (rec.state.status === "paused") throw conflict(`container ${id} is already paused`);
-      if (rec.state.status !== "running") throw conflict(`container ${id} is not running`);
-      const live = this.live.get(id);
-      if (!live?.cgroupsPath || !this.ctx.engine.runtime.cgroups) throw conflict(`container ${id} has no cgroup to freeze`);
-      await this.ctx.engine.runtime.cgroups.freeze(live.cgroupsPath);
-      rec.state.status = "paused";
-      this.store.save(rec);
-      emit(this.ctx, rec, "pause");
-    });
+    await this.locked(id, () => pauseLocked(this.ctx, this.store.get(id), this.live.get(id)?.cgroupsPath));
   }
 
   async unpause(input: string): Promise<void> {
     const id = this.store.get(input).id;
-    await this.locked(id, async () => {
-      const rec = this.store.get(id);
-      if (rec.state.status !== "paused") throw conflict(`container ${id} is not paused`);
-      const live = this.live.get(id);
-      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups) await this.ctx.engine.runtime.cgroups.thaw(live.cgroupsPath);
-      rec.state.status = "running";
-      this.store.save(rec);
-      emit(this.ctx, rec, "unpause");
-    });
+    await this.locked(id, () => unpauseLocked(this.ctx, this.store.get(id), this.live.get(id)?.cgroupsPath));
   }
 
-  /** POST /containers/{id}/update: the record, and the live cgroup when it runs. */
+  /** POST /containers/{id}/update: the record, and the live cgroup when it runs (cgroupVerbs.ts). */
   async update(input: string, req: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
     const id = this.store.get(input).id;
-    return this.locked(id, async () => {
-      const rec = this.store.get(id);
-      const plan = planUpdate(rec, req);
-      const live = this.live.get(id);
-      if (live?.cgroupsPath && this.ctx.engine.runtime.cgroups && isLive(rec) && Object.keys(plan.delta).length > 0) {
-        await this.ctx.engine.runtime.cgroups.update(live.cgroupsPath, plan.delta);
-      }
-      rec.hostConfig = plan.hostConfig;
-      this.store.save(rec);
-      emit(this.ctx, rec, "update");
-      return { Warnings: plan.warnings };
-    });
+    return this.locked(id, () => updateLocked(this.ctx, this.store.get(id), this.live.get(id)?.cgroupsPath, req));
   }
 
   /** Registers the wait now (so `docker run` cannot miss a fast exit) and returns its result promise. */
