@@ -13,7 +13,7 @@ test("docker run --link is refused and creates nothing", { skip }, async () => {
   try {
     const r = await d.docker(["run", "--rm", "--link", "db:database", "busybox", "true"]);
     assert.equal(r.code, 125, r.stderr);
-    assert.match(r.stderr, /legacy container links \(--link\) are not supported by berth/);
+    assert.match(r.stderr, /legacy container links \(--link\) on the default bridge are not supported by berth/);
     assert.equal(await d.ok(["ps", "-aq"]), "");
   } catch (e) {
     await d.cleanup();

@@ -144,7 +144,11 @@ function normalizeHostConfig(hc: HostConfig): HostConfig {
   out.RestartPolicy = { Name: hc.RestartPolicy?.Name || "no", MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
   validateRestartPolicy(out.RestartPolicy);
   if (out.AutoRemove && out.RestartPolicy.Name !== "no") throw invalidArgument("can't create 'AutoRemove' container with restart policy");
-  // Refused rather than ignored: a link the container counts on would silently not resolve.
-  if (out.Links && out.Links.length > 0) throw notImplemented("legacy container links (--link) are not supported by berth: put the containers on a user-defined network and use names or --network-alias");
+  // On the default bridge (and host/none/container: modes) a link means /etc/hosts entries and
+  // ALIAS_* variables, which berth does not write: refused rather than ignored. On a
+  // user-defined network a link is a DNS alias of the linked container for this container only.
+  const mode = out.NetworkMode;
+  const legacyMode = mode === "bridge" || mode === "host" || mode === "none" || mode.startsWith("container:");
+  if (out.Links && out.Links.length > 0 && legacyMode) throw notImplemented("legacy container links (--link) on the default bridge are not supported by berth: put the containers on a user-defined network and use names or --network-alias");
   return out;
 }
