@@ -72,6 +72,11 @@ export function renameRecord(ctx: ContainerContext, rec: ContainerRecord, newNam
   rec.name = newName;
   ctx.store.save(rec);
   // DNS answers the new name (and no longer the old one) at once, not from the next start.
-  ctx.networks?.rename?.(rec.id, newName);
+  try {
+    ctx.networks?.rename?.(rec.id, newName);
+  } catch (e) {
+    // The rename itself is done; the daemon's next start brings the endpoints up to date.
+    ctx.log("warn", `container ${rec.id}: renaming its network endpoints: ${(e as Error).message}`);
+  }
   emit(ctx, rec, "rename", { oldName: `/${oldName}` });
 }

@@ -386,3 +386,15 @@ test("a client's own upstreams (--dns) replace the host's for its forwarded quer
   await udpAsk(address, port, makeQuery("other.example", 1));
   assert.deepEqual([own.seen.length, host.seen.length], [2, 1]);
 });
+
+test("a client whose own upstream is this resolver itself falls back to the host's", async () => {
+  const upPort = randomPort();
+  const host = await fakeUpstream(upPort);
+  const s = server({ upstreams: () => [host.address], upstreamPort: upPort, timeoutMs: 5000 });
+  const address = randomLoopback();
+  // Listening on the upstream port, so "its own address" is one the loop check recognises.
+  await s.listen(address, upPort, { ...RECORDS, upstreams: () => [address] });
+  const d = decode((await udpAsk(address, upPort, makeQuery("loop.example", 1)))!);
+  assert.deepEqual(d.answers.map((a) => a.data), ["192.0.2.7"]);
+  assert.equal(host.seen.length, 1);
+});

@@ -230,11 +230,12 @@ export class DnsServer {
 
   private async forward(packet: Buffer, q: DnsQuery, l: Listener, transport: Transport, client: string | undefined): Promise<Buffer | undefined> {
     const port = this.opts.upstreamPort ?? 53;
-    // The asking container's own nameservers (--dns) replace the host's, as in Docker.
-    const own = client === undefined ? undefined : l.records?.upstreams?.(client);
-    const chosen = own && own.length > 0 ? own : this.opts.upstreams();
     // Never forward to one of our own listeners: that would loop until the timeout.
-    const upstreams = chosen.filter((u) => !(port === this.listeners.get(u)?.port));
+    const notOurs = (u: string) => !(port === this.listeners.get(u)?.port);
+    // The asking container's own nameservers (--dns) replace the host's, as in Docker; a --dns
+    // naming berth's resolver itself means "the default" (the host's).
+    const own = (client === undefined ? undefined : l.records?.upstreams?.(client))?.filter(notOurs);
+    const upstreams = own && own.length > 0 ? own : this.opts.upstreams().filter(notOurs);
     if (upstreams.length === 0) {
       this.log("debug", `dns: no upstream nameserver for ${q.question.name}`);
       return undefined;
