@@ -87,6 +87,22 @@ test("LayerUnpacker: a failed layer leaves no extraction snapshot, above it noth
   });
 });
 
+test("LayerUnpacker: a caller sharing a layer with a pull that breaks off still gets it unpacked", async () => {
+  await withService(async (s, root) => {
+    const layers = await stored(s);
+    const descs = layers.map((l) => l.descriptor);
+    const diffIds = layers.map((l) => l.diffId);
+    let breakOff!: (e: unknown) => void;
+    const never = new Promise<void>((_, reject) => (breakOff = reject));
+    const pulling = s.unpacker.unpack(descs, diffIds, (i) => (i === 1 ? never : Promise.resolve()));
+    const local = s.unpacker.unpack(descs, diffIds); // registered after: shares the pull's layers
+    breakOff(internal("pull: connection reset"));
+    await assert.rejects(pulling, /connection reset/);
+    await local;
+    assert.deepEqual(await leftovers(s, root), { active: [], committed: 3, dirs: 3 });
+  });
+});
+
 test("PipelinedUnpack: layers unpack as blobs are reported; a failed pull leaves no half snapshot", async () => {
   await withService(async (s, root) => {
     const layers = await stored(s);

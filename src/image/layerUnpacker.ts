@@ -43,17 +43,25 @@ export class LayerUnpacker {
     const commits: Promise<void>[] = [];
     for (let i = 0; i < chain.length; i++) {
       const key = chain[i]!;
-      let p = this.inFlight.get(key);
-      if (!p) {
-        const below = i > 0 ? commits[i - 1]! : Promise.resolve();
-        p = this.unpackOne(chain, i, layers[i]!, diffIds[i]!, below, blobReady).finally(() => this.inFlight.delete(key));
-        this.inFlight.set(key, p);
-      }
-      commits.push(p);
+      const below = i > 0 ? commits[i - 1]! : Promise.resolve();
+      const start = () => this.start(key, () => this.unpackOne(chain, i, layers[i]!, diffIds[i]!, below, blobReady));
+      const theirs = this.inFlight.get(key);
+      // Another caller is unpacking this ChainID: share its work; if it fails for reasons of its
+      // own (say its pull broke off before the blob came), try once with ours.
+      commits.push(theirs ? theirs.catch(() => this.inFlight.get(key) ?? start()) : start());
     }
     const settled = await Promise.allSettled(commits);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
+  }
+
+  /** Runs `work` as the unpack of `chainId` that concurrent callers share until it settles. */
+  private start(chainId: Digest, work: () => Promise<void>): Promise<void> {
+    const p: Promise<void> = work().finally(() => {
+      if (this.inFlight.get(chainId) === p) this.inFlight.delete(chainId);
+    });
+    this.inFlight.set(chainId, p);
+    return p;
   }
 
   private async committed(chainId: Digest): Promise<boolean> {
