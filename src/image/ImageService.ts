@@ -199,7 +199,7 @@ export class ImageService {
     await this.unpacker.unpack(manifest.layers, diffIds);
     if (image.unpackedSize === undefined) {
       let size = 0;
-      for (const c of chain) size += (await this.snapshotter.usage(c)).size;
+      for (const c of chain) size += await this.unpacker.layerSize(c);
       this.records.setUnpackedSize(image.id, size);
     }
     const out: UnpackedImage = { image: this.records.get(image.id) ?? image, config, manifest };

@@ -67,6 +67,11 @@ test("LayerUnpacker: layers applied in parallel are committed in chain order wit
     // tmp/ is implicit in layers 1 and 2: it keeps 1777 from layer 0 (layer 2 through layer 1).
     for (const c of chain.slice(1)) assert.equal((await lstat(join(await s.snapshotter.ownDir(c), "tmp"))).mode & 0o7777, 0o1777, c);
     assert.equal(await readFile(join(await s.snapshotter.ownDir(chain[1]!), "etc/a"), "utf8"), "a1");
+    // The usage measured in the worker is recorded and is what a walk of the snapshot says.
+    for (const c of chain) {
+      assert.ok((await s.snapshotter.stat(c)).labels["berth.layer.usage"], c);
+      assert.equal(await s.unpacker.layerSize(c), (await s.snapshotter.usage(c)).size, c);
+    }
     // Again: nothing to do; concurrent callers share the work.
     await Promise.all([s.unpacker.unpack(layers.map((l) => l.descriptor), layers.map((l) => l.diffId)), s.unpacker.unpack(layers.map((l) => l.descriptor), layers.map((l) => l.diffId))]);
     assert.equal((await s.snapshotter.list()).length, 3);

@@ -5,6 +5,7 @@ import { chainIds } from "./chainid.js";
 import type { ContentStore } from "./content/ContentStore.js";
 import { FsContentStore } from "./content/FsContentStore.js";
 import type { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
+import type { SnapshotUsage } from "./snapshot/Snapshotter.js";
 import { applyLayer, type ApplyLayerOptions, type ApplyLayerResult } from "./unpack/applyLayer.js";
 import { fixImplicitDirs } from "./unpack/implicitDirs.js";
 import { applyLayerInWorker, layerApplyConcurrency } from "./unpack/layerWorker.js";
@@ -23,6 +24,9 @@ import { applyLayerInWorker, layerApplyConcurrency } from "./unpack/layerWorker.
  *
  * Callers hold ImageService.lock shared.
  */
+/** Label of a committed layer snapshot: its disk usage in bytes when unpacked (it never changes). */
+export const LAYER_USAGE_LABEL = "berth.layer.usage";
+
 export class LayerUnpacker {
   /** ChainID → the promise of its commit, shared by concurrent callers. */
   private readonly inFlight = new Map<Digest, Promise<void>>();
@@ -30,6 +34,12 @@ export class LayerUnpacker {
 
   constructor(private readonly snapshotter: OverlaySnapshotter, private readonly content: ContentStore, concurrency = layerApplyConcurrency()) {
     this.slots = new Slots(concurrency);
+  }
+
+  /** Disk usage of a committed layer: recorded at unpack, else measured. */
+  async layerSize(chainId: Digest): Promise<number> {
+    const recorded = Number((await this.snapshotter.stat(chainId)).labels[LAYER_USAGE_LABEL]);
+    return Number.isSafeInteger(recorded) && recorded >= 0 ? recorded : (await this.snapshotter.usage(chainId)).size;
   }
 
   /**
@@ -80,7 +90,7 @@ export class LayerUnpacker {
     try {
       if (blobReady) await blobReady(i);
       let dir: string;
-      let applied: ApplyLayerResult;
+      let applied: ApplyLayerResult & { usage?: SnapshotUsage };
       const release = await this.slots.acquire();
       try {
         key = `extract-${randomBytes(6).toString("hex")}-${chainId}`;
@@ -94,7 +104,9 @@ export class LayerUnpacker {
       const lowerDirs: string[] = [];
       for (let j = i - 1; j >= 0; j--) lowerDirs.push(await this.snapshotter.ownDir(chain[j]!));
       fixImplicitDirs(dir, applied.implicitDirs ?? [], lowerDirs, process.getuid?.() === 0);
-      await this.snapshotter.commit(chainId, key, { labels: { "berth.layer.diffid": diffId }, ...(i > 0 ? { parent: chain[i - 1]! } : {}) });
+      const labels: Record<string, string> = { "berth.layer.diffid": diffId };
+      if (applied.usage) labels[LAYER_USAGE_LABEL] = String(applied.usage.size);
+      await this.snapshotter.commit(chainId, key, { labels, ...(i > 0 ? { parent: chain[i - 1]! } : {}) });
     } catch (e) {
       if (key !== undefined) {
         const k = key;
@@ -108,7 +120,7 @@ export class LayerUnpacker {
   }
 
   /** Applies one layer into `dir`: in a worker reading the blob file, or in-process for other stores. */
-  private async apply(dir: string, layer: Descriptor, diffId: Digest): Promise<ApplyLayerResult> {
+  private async apply(dir: string, layer: Descriptor, diffId: Digest): Promise<ApplyLayerResult & { usage?: SnapshotUsage }> {
     const opts: ApplyLayerOptions = { mediaType: layer.mediaType, expectedDiffId: diffId, implicitDirs: "record" };
     await this.content.info(layer.digest); // NotFound for a missing blob, as openRead says
     if (this.content instanceof FsContentStore) return applyLayerInWorker(dir, this.content.blobPath(layer.digest), opts);

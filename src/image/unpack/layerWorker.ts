@@ -2,15 +2,16 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { EngineError, internal } from "../../errors/EngineError.js";
 import type { ApplyLayerOptions, ApplyLayerResult } from "./applyLayer.js";
+import type { SnapshotUsage } from "../snapshot/Snapshotter.js";
 import type { ApplyLayerJob, ApplyLayerReply } from "./applyLayerWorker.js";
 
 /**
  * applyLayer in a worker thread of its own (applyLayerWorker.ts), reading the blob from its
  * file. The worker exits when the layer is done; an error comes back as an EngineError of the
- * same kind and message. A worker that dies without answering is an Internal error; either way
+ * same kind and message. The result carries the directory's disk usage afterwards. A worker that dies without answering is an Internal error; either way
  * the caller removes the half-written directory, as after an in-process failure.
  */
-export function applyLayerInWorker(root: string, blobPath: string, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult> {
+export function applyLayerInWorker(root: string, blobPath: string, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult & { usage: SnapshotUsage }> {
   const job: ApplyLayerJob = { root, blobPath, opts: { ...opts, ...(opts.lowerDirs ? { lowerDirs: [...opts.lowerDirs] } : {}) } };
   return new Promise((resolve, reject) => {
     let reply: ApplyLayerReply | undefined;
@@ -24,7 +25,7 @@ export function applyLayerInWorker(root: string, blobPath: string, opts: ApplyLa
     // Settle on exit, not on the message: the layer's fds and helper process are gone by then.
     worker.once("exit", (code) => {
       if (!reply) reject(internal(`unpack layer: worker exited with code ${code} without a result`));
-      else if (reply.ok) resolve(reply.result);
+      else if (reply.ok) resolve({ ...reply.result, usage: reply.usage });
       else reject(new EngineError(reply.kind, reply.message));
     });
   });
