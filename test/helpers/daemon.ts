@@ -186,7 +186,8 @@ export async function startTestDaemon(opts: { args?: string[] } = {}): Promise<T
         }
       }
       forced.push(...(await networkLeftovers({ bridge, userBridges, netnsDir: join(execRoot, "netns"), nftTable })));
-      forced.push(...proxyLeftovers([bip, pool]));
+      // Only the default bridge's /24 (one of 1,024): pools of concurrent test daemons can coincide.
+      forced.push(...proxyLeftovers([bip]));
       for (const m of (await mountsUnder(dir)).sort().reverse()) {
         forced.push(`mount ${m}`);
         spawnSync("umount", ["-l", m]);
