@@ -11,7 +11,7 @@ import type { EndpointSettings } from "../api/types/network.js";
 import type { ContainerNetInfo, ContainerNetworkView, NetworkSetup } from "./types.js";
 import type { EndpointRecord, NetnsRecord, NetworkRecord } from "./NetworkStore.js";
 import type { ServiceContext } from "./serviceContext.js";
-import { Rollback } from "./rollback.js";
+import { Rollback } from "../util/rollback.js";
 import { nextAddress } from "./ipam/allocate.js";
 import { formatIPv4, macForIPv4, parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
 import { containerIfName, freeIfIndex, hostVethName, newEndpointId } from "./bridge/endpointNames.js";

@@ -10,7 +10,7 @@ import type { EndpointSettings } from "../../api/types/network.js";
 import { conflict, EngineError, invalidArgument, isEngineError, notFound, wrapError } from "../../errors/EngineError.js";
 import { checkAllowLabelMode } from "../../network/policy/allowLabel.js";
 import type { ContainerNetInfo, ContainerNetworking } from "../../network/types.js";
-import type { Rollback } from "../../runtime/rollback.js";
+import type { Rollback } from "../../util/rollback.js";
 import { shortId, type NetworkMode } from "../containerSpec.js";
 import { etcPaths, hostHostsLines, hostResolvConf, resolvConfText, writeEtcFiles, type EtcFiles } from "../etcFiles.js";
 import type { ContainerContext } from "./ContainerContext.js";

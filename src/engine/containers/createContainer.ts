@@ -7,7 +7,7 @@ import type { ContainerConfig, ContainerCreateOptions, ContainerCreateRequest, C
 import type { EndpointSettings } from "../../api/types/network.js";
 import { invalidArgument, notImplemented } from "../../errors/EngineError.js";
 import type { ContainerDefaults } from "../../oci/image.js";
-import { Rollback } from "../../runtime/rollback.js";
+import { Rollback } from "../../util/rollback.js";
 import { parseSignal } from "../../runtime/signals.js";
 import { containerArgs } from "../containerCommand.js";
 import { shortId } from "../containerSpec.js";

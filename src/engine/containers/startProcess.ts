@@ -6,7 +6,7 @@ import { readRecord } from "../../runtime/containerStore.js";
 import { createContainer as runtimeCreate } from "../../runtime/lifecycle/create.js";
 import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
 import { startContainer as runtimeStart } from "../../runtime/lifecycle/start.js";
-import { Rollback } from "../../runtime/rollback.js";
+import { Rollback } from "../../util/rollback.js";
 import { resolveImageUser } from "../imageUser.js";
 import { buildSpec } from "./buildSpec.js";
 import type { ContainerContext } from "./ContainerContext.js";

@@ -4,7 +4,7 @@ import { isAbsolute, posix } from "node:path";
 import { promisify } from "node:util";
 import type { ContainerConfig, HostConfig } from "../../api/types/container.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
-import type { Rollback } from "../../runtime/rollback.js";
+import type { Rollback } from "../../util/rollback.js";
 import type { ContainerVolumeMount } from "../containers/ContainerRecord.js";
 import { resolveInRoot } from "../io/archive/resolveInRoot.js";
 import { VOLUME_NAME, type VolumeStore } from "./VolumeStore.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { unmountAll } from "../../image/snapshot/mountAll.js";
-import type { Rollback } from "../../runtime/rollback.js";
+import type { Rollback } from "../../util/rollback.js";
 import type { ContainerContext } from "../containers/ContainerContext.js";
 import type { ContainerRecord, ContainerVolumeMount } from "../containers/ContainerRecord.js";
 import { containerUserns, mountContainerRootfs } from "../containers/usernsContainer.js";

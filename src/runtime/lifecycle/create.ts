@@ -14,7 +14,7 @@ import { deviceCgroupRules } from "../devices.js";
 import type { CgroupPlanInfo } from "../cgroupMounts.js";
 import { containerDir, ensureRoot, writeRecord, type ContainerRecord } from "../containerStore.js";
 import { readBundle } from "../readBundle.js";
-import { Rollback } from "../rollback.js";
+import { Rollback } from "../../util/rollback.js";
 import { parseShimReply } from "../shimReply.js";
 import { waitForExit } from "../waitExit.js";
 import { notImplemented } from "../errorsLocal.js";

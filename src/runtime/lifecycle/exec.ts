@@ -14,7 +14,7 @@ import { parseShimReply } from "../shimReply.js";
 import { canExec } from "../state.js";
 import { loadContainer } from "../status.js";
 import { exitStatusCode, readExitRecord, type ExitRecord } from "../exitRecord.js";
-import { Rollback } from "../rollback.js";
+import { Rollback } from "../../util/rollback.js";
 import type { ShimLogOptions } from "./create.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
 

@@ -3,7 +3,7 @@ import { startContainer } from "./start.js";
 import { deleteContainer } from "./delete.js";
 import type { ExitRecord } from "../exitRecord.js";
 import { waitContainer } from "./wait.js";
-import { Rollback } from "../rollback.js";
+import { Rollback } from "../../util/rollback.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
 
 export interface RunOptions extends CreateOptions {

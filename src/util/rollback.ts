@@ -2,12 +2,13 @@ import { EngineError, wrapError } from "../errors/EngineError.js";
 
 /**
  * Undo steps registered while building something; on failure they run newest first and the
- * original error is rethrown carrying every cleanup failure (youki's CreateContainerError).
+ * original error is rethrown carrying every cleanup failure (youki's CreateContainerError;
+ * in util so runtime, network and engine share it).
  */
 export class Rollback {
-  private steps: { what: string; undo: () => Promise<void> }[] = [];
+  private steps: { what: string; undo: () => Promise<void> | void }[] = [];
 
-  add(what: string, undo: () => Promise<void>): void {
+  add(what: string, undo: () => Promise<void> | void): void {
     this.steps.push({ what, undo });
   }
 
