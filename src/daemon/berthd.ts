@@ -11,6 +11,7 @@ import type { Backends } from "../api/backend.js";
 import { ApiServer } from "../api/server.js";
 import { EngineError } from "../errors/EngineError.js";
 import { closeEngine, openEngine, type Engine } from "../engine/Engine.js";
+import { warmUp } from "../engine/warmUp.js";
 import { ContainerEngine } from "../engine/containers/ContainerEngine.js";
 import type { LogFn } from "../engine/containers/ContainerContext.js";
 import { EventBus } from "../engine/events/EventBus.js";
@@ -125,6 +126,8 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     const server = new ApiServer({ socketPath: opts.socketPath, backends, version: BERTH_VERSION, socketGid: opts.socketGid });
     await mkdir(dirname(opts.socketPath), { recursive: true });
     await server.listen();
+    const warm = engine;
+    void warmUp(warm).catch((e: unknown) => log("debug", `warm-up: ${(e as Error).message}`));
     const eng = engine;
     const ctr = containers;
     const nw = net;
@@ -137,7 +140,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         await ctr.close();
         // Containers are no longer watched: nothing asks the network service any more.
         await nw.close();
-        closeEngine(eng);
+        await closeEngine(eng);
         await rm(opts.pidFile, { force: true });
         await unlock();
       })()),
@@ -146,7 +149,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     stopClaims();
     await containers?.close();
     await net?.close().catch((ce) => log("error", `closing networking: ${(ce as Error).message}`));
-    if (engine) closeEngine(engine);
+    if (engine) await closeEngine(engine).catch(() => {});
     await rm(opts.pidFile, { force: true }).catch(() => {});
     await unlock();
     throw e;

@@ -27,7 +27,8 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
   try {
     const images = await ImageService.open({ root: paths.dataRoot, db });
     // A fresh install runs containers with no registry at all: the built-in busybox image.
-    await ensureDefaultImage(images);
+    // Unpacked now (once; later opens find it committed), so the first container does not pay.
+    await images.ensureUnpacked(await ensureDefaultImage(images));
     const runtime = linuxRuntimeContext({ root: runtimeRoot(paths), seccompCacheDir: seccompCacheDir(paths) });
     return { paths, db, images, runtime };
   } catch (e) {
@@ -36,8 +37,13 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
   }
 }
 
-export function closeEngine(engine: Engine): void {
-  engine.db.close();
+/** Waits for the image service's background deletes, then closes the database. */
+export async function closeEngine(engine: Engine): Promise<void> {
+  try {
+    await engine.images.flushDeletes();
+  } finally {
+    engine.db.close();
+  }
 }
 
 type Db = SqliteDatabase & { close(): unknown };

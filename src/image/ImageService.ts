@@ -245,6 +245,11 @@ export class ImageService {
     });
   }
 
+  /** Waits for the container layers removeContainerRootfs left deleting in the background. */
+  async flushDeletes(): Promise<void> {
+    await this.snapshotter.flushDeletes();
+  }
+
   /** The mounts of an existing container rootfs (e.g. after a daemon restart). */
   async containerMounts(containerId: string): Promise<SnapshotMount[]> {
     return this.snapshotter.mounts(ImageService.containerSnapshotKey(containerId));
@@ -255,11 +260,15 @@ export class ImageService {
     return this.snapshotter.writableDir(ImageService.containerSnapshotKey(containerId));
   }
 
-  /** Deletes a container's writable layer (it must be unmounted). Idempotent. */
+  /**
+   * Deletes a container's writable layer (it must be unmounted). Idempotent. Its files are
+   * deleted in the background (a recursive delete is most of a `run --rm`'s removal); close
+   * waits for them.
+   */
   async removeContainerRootfs(containerId: string): Promise<void> {
     const key = ImageService.containerSnapshotKey(containerId);
     await this.lock.shared(async () => {
-      await this.snapshotter.remove(key).catch((e) => {
+      await this.snapshotter.remove(key, { deferDelete: true }).catch((e) => {
         if (!isEngineError(e, "NotFound")) throw e;
       });
       this.records.removeUser(containerId);

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   ContainerCreateOptions, ContainerCreateRequest, ContainerCreateResponse, ContainerUpdateRequest, ContainerUpdateResponse, WaitCondition,
@@ -11,6 +10,8 @@ import type { ExitRecord } from "../../runtime/exitRecord.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
 import type { HealthChecker } from "../health/HealthChecker.js";
+import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
+import { containersDir } from "../paths.js";
 import { removeAnonymousVolumes } from "../volumes/containerVolumes.js";
 import type { VolumeStore } from "../volumes/VolumeStore.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
@@ -69,6 +70,8 @@ export class ContainerEngine implements ContainerLookup {
   private readonly removals = new Waiters<number>();
   private readonly shimReady = new Map<string, Set<ShimReadyHook>>();
   private readonly restarts = new RestartScheduler();
+  /** Removed containers' directories, deleted after the removal is reported (`docker run --rm` waits for it). */
+  private readonly deletes = new BackgroundDeletes((path, e) => this.ctx.log("warn", `deleting ${path}: ${(e as Error).message}`));
   private readonly exitMonitor: ExitMonitor;
   private readonly health: HealthChecker;
   private closed = false;
@@ -256,6 +259,7 @@ export class ContainerEngine implements ContainerLookup {
    */
   async restore(): Promise<void> {
     await clearStaleProbeState(this.ctx);
+    for (const n of await BackgroundDeletes.sweep(containersDir(this.ctx.engine.paths))) this.ctx.log("info", `deleted ${n}, left by a removal the last daemon did not finish`);
     await restoreContainers(this.ctx, this.restoreHooks());
   }
 
@@ -273,6 +277,7 @@ export class ContainerEngine implements ContainerLookup {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.lock.pending()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
+    await this.deletes.flush();
   }
 
   /** Hooks liveRestore uses to adopt or finish containers (kept private to this class otherwise). */
@@ -412,7 +417,7 @@ export class ContainerEngine implements ContainerLookup {
       await releaseNetworking(this.ctx, rec);
       await unmountAll(join(rec.dir, "rootfs"));
       await engine.images.removeContainerRootfs(rec.id);
-      await rm(rec.dir, { recursive: true, force: true });
+      await this.deletes.remove(rec.dir);
     } catch (e) {
       rec.state.status = "dead";
       rec.state.error = (e as Error).message;

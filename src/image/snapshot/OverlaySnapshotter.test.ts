@@ -79,3 +79,22 @@ test("OverlaySnapshotter: cleanupOrphans removes directories without metadata", 
     await f.cleanup();
   }
 });
+
+test("OverlaySnapshotter: remove with deferDelete frees the key at once, the files by flushDeletes", async () => {
+  const f = await fixture();
+  try {
+    await f.snapshotter.prepare("keep");
+    await f.snapshotter.prepare("gone");
+    const upper = await f.snapshotter.writableDir("gone");
+    for (let i = 0; i < 200; i++) await mkdir(join(upper, `d${i}`, "x"), { recursive: true });
+    await f.snapshotter.remove("gone", { deferDelete: true });
+    assert.deepEqual((await f.snapshotter.list()).map((s) => s.key), ["keep"]);
+    await assert.rejects(f.snapshotter.stat("gone"), /not found|does not exist/i);
+    assert.ok(!(await readdir(join(f.root, "snapshots"))).includes("2"), "its numbered directory is gone by name at once");
+    await f.snapshotter.prepare("gone"); // the key can be reused while the old files are deleted
+    await f.snapshotter.flushDeletes();
+    assert.deepEqual((await readdir(join(f.root, "snapshots"))).sort(), ["1", "3"]);
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../errors/EngineError.js";
+import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
 import type { SqliteDatabase } from "../metadata/sqlite.js";
 import { SnapshotMetadata, type SnapshotRow } from "./SnapshotMetadata.js";
 import type { CommitOptions, SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage, Snapshotter } from "./Snapshotter.js";
@@ -20,6 +21,7 @@ export const MOUNT_DATA_LIMIT = 4095;
 export class OverlaySnapshotter implements Snapshotter {
   readonly dir: string;
   private readonly meta: SnapshotMetadata;
+  private readonly deletes = new BackgroundDeletes();
 
   constructor(root: string, db: SqliteDatabase) {
     this.dir = join(root, "snapshots");
@@ -115,14 +117,22 @@ export class OverlaySnapshotter implements Snapshotter {
     await rm(join(this.dir, String(row.id), "work"), { recursive: true, force: true });
   }
 
-  async remove(key: string): Promise<void> {
+  async remove(key: string, opts: { deferDelete?: boolean } = {}): Promise<void> {
     const row = this.meta.remove(key);
     // Rename first so a crash mid-delete leaves an orphan cleanupOrphans recognises.
     const doomed = join(this.dir, `rm-${row.id}`);
     await rename(join(this.dir, String(row.id)), doomed).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== "ENOENT") throw e;
     });
-    await rm(doomed, { recursive: true, force: true });
+    // Deferred: the snapshot is already gone (metadata and name); its files go in the
+    // background. A failure leaves rm-<id>, which cleanupOrphans removes at the next open.
+    if (opts.deferDelete) this.deletes.start(doomed);
+    else await rm(doomed, { recursive: true, force: true });
+  }
+
+  /** Waits for the deletes `remove(…, { deferDelete: true })` left running. */
+  async flushDeletes(): Promise<void> {
+    await this.deletes.flush();
   }
 
   async stat(key: string): Promise<SnapshotInfo> {

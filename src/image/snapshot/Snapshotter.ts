@@ -55,8 +55,13 @@ export interface Snapshotter {
   mounts(key: string): Promise<SnapshotMount[]>;
   /** Turns active `key` into committed `name`. AlreadyExists if `name` is taken. */
   commit(name: string, key: string, opts?: CommitOptions): Promise<void>;
-  /** Removes a snapshot; FailedPrecondition while it has children. */
-  remove(key: string): Promise<void>;
+  /**
+   * Removes a snapshot; FailedPrecondition while it has children. With `deferDelete` it returns
+   * once the snapshot is gone by name, its files deleted in the background (flushDeletes).
+   */
+  remove(key: string, opts?: { deferDelete?: boolean }): Promise<void>;
+  /** Waits for deferred deletes to finish. */
+  flushDeletes(): Promise<void>;
   stat(key: string): Promise<SnapshotInfo>;
   list(): Promise<SnapshotInfo[]>;
   usage(key: string): Promise<SnapshotUsage>;
