@@ -68,6 +68,17 @@ export class ShimLauncher {
 
   constructor(private readonly launcherPath: string) {}
 
+  /** Starts the launcher now rather than on first use (a daemon's warm-up); false if it cannot run. */
+  start(): boolean {
+    try {
+      this.ensureStarted();
+      return true;
+    } catch (e) {
+      if (e instanceof LauncherUnavailable) return false;
+      throw e;
+    }
+  }
+
   private ensureStarted(): Socket {
     if (this.sock) return this.sock;
     let child: ChildProcess;
