@@ -91,7 +91,7 @@ export class LayerUnpacker {
       if (blobReady) await blobReady(i);
       let dir: string;
       let applied: ApplyLayerResult & { usage?: SnapshotUsage };
-      const release = await this.slots.acquire();
+      const release = await this.slots.acquire(layer.size);
       try {
         key = `extract-${randomBytes(6).toString("hex")}-${chainId}`;
         await this.snapshotter.prepare(key, undefined, { labels: { "berth.layer.digest": layer.digest } });
@@ -134,22 +134,31 @@ export class LayerUnpacker {
   }
 }
 
-/** A counting semaphore: at most `limit` holders; waiters are woken first come, first served. */
+/**
+ * A counting semaphore: at most `limit` holders. A freed slot goes to the waiter with the
+ * largest `weight` (a layer's blob size), first come first served among equals: starting the
+ * longest job first shortens the whole pull, since the biggest layer, which usually arrives
+ * last, would otherwise wait behind small ones and then run alone.
+ */
 class Slots {
   private used = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ weight: number; wake: () => void }> = [];
 
   constructor(private readonly limit: number) {}
 
-  async acquire(): Promise<() => void> {
-    if (this.used >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.used++;
+  async acquire(weight = 0): Promise<() => void> {
+    if (this.used >= this.limit) {
+      await new Promise<void>((wake) => {
+        const at = this.waiting.findIndex((w) => w.weight < weight);
+        this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { weight, wake });
+      });
+    } else this.used++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next) next.wake(); // the slot passes straight to the next waiter
       else this.used--;
     };
   }
