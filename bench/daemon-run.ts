@@ -1,5 +1,6 @@
 // Daemon run latency through the real docker CLI: `docker run --rm busybox true` (create,
-// attach, wait, start, exit, auto-remove) and `docker run -d busybox true` (create + start),
+// attach, wait, start, exit, auto-remove), `docker run -d busybox true` (create + start) and
+// `docker exec c true` into a running container, with `docker version` as the CLI's floor,
 // against berthd and against Debian's dockerd (containerd + runc) side by side. Both daemons run
 // on private sockets and roots (berthd as in bench/lib/daemons.ts, at --log-level warn, and
 // under the V8 profiler with BERTH_BENCH_NODE_ARGS; dockerd from the test helpers); dockerd gets berth's busybox through
@@ -31,7 +32,7 @@ function stats(xs: number[]): { median: number; mean: number; p90: number } {
   return { median: s[Math.floor(s.length / 2)], mean: s.reduce((a, b) => a + b, 0) / s.length, p90: s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] };
 }
 
-function measure(sock: string): { rm: number[]; detached: number[]; cold: number } {
+function measure(sock: string): { rm: number[]; detached: number[]; exec: number[]; floor: number[]; cold: number } {
   console.error(`bench: measuring ${sock}`);
   const cold = cli(sock, ["run", "--rm", "--network", "none", "busybox", "true"]).ms;
   const rm: number[] = [];
@@ -43,6 +44,14 @@ function measure(sock: string): { rm: number[]; detached: number[]; cold: number
     detached.push(r.ms);
     ids.push(r.stdout.toString().trim());
   }
+  // `docker exec c true` in one running container: create the exec, attach, start, exit code.
+  const target = cli(sock, ["run", "-d", "--network", "none", "busybox", "sleep", "3600"]).stdout.toString().trim();
+  ids.push(target);
+  const exec: number[] = [];
+  for (let i = 0; i < N; i++) exec.push(cli(sock, ["exec", target, "true"]).ms);
+  // The CLI's own floor: one round trip that does no container work.
+  const floor: number[] = [];
+  for (let i = 0; i < N; i++) floor.push(cli(sock, ["version", "--format", "{{.Server.Version}}"]).ms);
   // Untimed cleanup. Debian's dockerd 20.10 sometimes never finishes removing a batch of
   // containers: that is reported, not fatal (stopping it below cleans its roots).
   try {
@@ -50,7 +59,7 @@ function measure(sock: string): { rm: number[]; detached: number[]; cold: number
   } catch (e) {
     console.error(`bench: cleanup on ${sock}: ${(e as Error).message.slice(0, 200)}`);
   }
-  return { rm, detached, cold };
+  return { rm, detached, exec, floor, cold };
 }
 
 async function main(): Promise<void> {
@@ -75,6 +84,8 @@ async function main(): Promise<void> {
     row("first run --rm busybox true", [b.cold], [d.cold]);
     row("run --rm busybox true", b.rm, d.rm);
     row("run -d busybox true", b.detached, d.detached);
+    row("exec (running container) true", b.exec, d.exec);
+    row("version (the CLI's floor)", b.floor, d.floor);
     const version = cli(dockerd.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim();
     console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
   } finally {
@@ -97,6 +108,8 @@ async function berthOnly(): Promise<void> {
     row("first run --rm busybox true", [b.cold]);
     row("run --rm busybox true", b.rm);
     row("run -d busybox true", b.detached);
+    row("exec (running container) true", b.exec);
+    row("version (the CLI's floor)", b.floor);
   } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);

@@ -257,6 +257,8 @@ export interface TestDockerd {
   sock: string;
   /** Runs the docker CLI against this daemon; throws with stderr on failure. */
   docker(args: string[], input?: Buffer): string;
+  /** Ends the daemon but keeps its data root until stop (a benchmark deleting nothing mid-way). */
+  halt(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -281,7 +283,7 @@ export async function startTestDockerd(opts: { insecureRegistries?: string[] } =
   ], { stdio: ["ignore", "ignore", "pipe"] });
   let errText = "";
   proc.stderr!.on("data", (d) => { errText = (errText + d).slice(-3000); });
-  const stop = async () => {
+  const halt = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGTERM");
@@ -289,6 +291,9 @@ export async function startTestDockerd(opts: { insecureRegistries?: string[] } =
       await exited;
       clearTimeout(t);
     }
+  };
+  const stop = async () => {
+    await halt();
     const mounts = (await readFile("/proc/self/mounts", "utf8")).split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(base + "/")).sort().reverse();
     for (const m of mounts) spawnSync("umount", ["-l", m]);
     await rm(base, { recursive: true, force: true });
@@ -303,7 +308,7 @@ export async function startTestDockerd(opts: { insecureRegistries?: string[] } =
       await stop();
       throw new Error(`dockerd exited with ${proc.exitCode}: ${errText}`);
     }
-    if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock, docker, stop };
+    if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock, docker, halt, stop };
     await new Promise((r) => setTimeout(r, 150));
   }
   await stop();
