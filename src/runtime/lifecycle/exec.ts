@@ -109,8 +109,11 @@ export async function execInContainer(ctx: RuntimeContext, idArg: string, opts: 
     if (opts.detach) args.push("--detach");
     if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
     // A foreground exec shim forwards signals too: keep it out of the caller's process group so a
-    // Ctrl-C is delivered once (by the caller's forwarding), not twice.
-    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit"), newSession: !opts.detach });
+    // Ctrl-C is delivered once (by the caller's forwarding), not twice. With `log` (the engine:
+    // the shim holds the stdio, no terminal of ours is involved) that cannot happen, and the
+    // launcher's children are outside our process group anyway: the spawn may then go through
+    // the launcher, which forks cheaply and keeps the cgroup.procs write from waiting (~10 ms).
+    const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit"), newSession: !opts.detach && !opts.log });
     const reply = parseShimReply(spawned.syncLine, `exec ${id}`);
     if (!reply.ok) {
       await spawned.exited.catch(() => {});
