@@ -23,6 +23,7 @@ import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 import { movePublishedPorts } from "./movePorts.js";
 import { restoreContainers } from "./restore.js";
+import { linkAliases } from "./links.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -126,6 +127,7 @@ export class Attachments {
       ip: "", prefix, mac: "", gateway: first && !n.internal ? n.gateway! : "", staticIp: !!staticIp,
       aliases: checked.Aliases ?? [], dnsNames, hostname: n.defaultBridge ? "" : c.hostname, config: checked, position: ifIndex,
       ...(c.dns && c.dns.length > 0 ? { upstreams: [...c.dns] } : {}),
+      ...(checked.Links && checked.Links.length > 0 ? { links: linkAliases(checked.Links) } : {}),
     };
     // Allocation and record in one transaction: UNIQUE(network_id, ip) backs it up.
     store.tx(() => {

@@ -6,6 +6,7 @@
  */
 import { ensureSchema, type SqliteDatabase } from "../image/metadata/sqlite.js";
 import type { EndpointSettings } from "../api/types/network.js";
+import type { LinkAlias } from "./links.js";
 
 const SCHEMA_VERSION = 1;
 const DDL = `
@@ -94,6 +95,11 @@ export interface EndpointRecord {
    * to them instead of the host's nameservers (absent or empty: the host's).
    */
   upstreams?: string[];
+  /**
+   * Legacy links of this container on this network (config.Links parsed): aliases of other
+   * containers that only this container resolves, here (src/network/links.ts).
+   */
+  links?: LinkAlias[];
 }
 
 /** A port the container publishes, as bound (proxy) or chosen (DNAT). */

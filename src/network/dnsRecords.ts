@@ -6,6 +6,7 @@
  */
 import type { DnsRecords } from "./dns/DnsServer.js";
 import type { EndpointRecord, NetworkStore } from "./NetworkStore.js";
+import { linkTarget } from "./links.js";
 
 /**
  * `client` (the query's source address) scopes the answer as Docker's resolver does: a
@@ -13,25 +14,44 @@ import type { EndpointRecord, NetworkStore } from "./NetworkStore.js";
  * network it is attached to — this one first, then the others in attachment order, the first
  * network knowing the name wins — and only those. An unknown client gets this network's names.
  * A known client with --dns servers has its other queries forwarded to them (`upstreams`).
+ * A known client's legacy links (`--link name:alias`) are answered to it alone (links.ts).
  */
 export function networkDnsRecords(store: NetworkStore, networkId: string, networkName: string): DnsRecords {
-  /** The networks whose names `client` sees, receiving network first. */
-  const scope = (client: string | undefined): { id: string; name: string }[] => {
+  /**
+   * The networks whose names `client` sees, receiving network first, each with the client's
+   * own endpoint there (its links; absent for an unknown client).
+   */
+  const scope = (client: string | undefined): { id: string; name: string; mine?: EndpointRecord }[] => {
     const self = { id: networkId, name: networkName };
     const me = client === undefined ? undefined : store.endpointsOfNetwork(networkId).find((e) => e.ip === client);
     if (!me) return [self];
     const others = store.endpointsOfContainer(me.containerId)
       .filter((e) => e.networkId !== networkId)
       .sort((a, b) => a.position - b.position)
-      .map((e) => store.network(e.networkId))
-      // The default bridge has no names (its endpoints carry none either).
-      .filter((n) => n !== undefined && !n.defaultBridge)
-      .map((n) => ({ id: n!.id, name: n!.name }));
-    return [self, ...others];
+      .flatMap((e) => {
+        const n = store.network(e.networkId);
+        // The default bridge has no names (its endpoints carry none either).
+        return n && !n.defaultBridge ? [{ id: n.id, name: n.name, mine: e }] : [];
+      });
+    return [{ ...self, mine: me }, ...others];
   };
   return {
     lookup(name: string, client?: string): string[] {
-      for (const n of scope(client)) {
+      const nets = scope(client);
+      // The client's link aliases come first, as in moby's sandbox: an alias stands for the
+      // linked name on the network the link was made on, and only there.
+      for (const n of nets) {
+        const target = linkTarget(n.mine?.links, n.name, name);
+        if (target === undefined) continue;
+        const eps = store.endpointsOfNetwork(n.id);
+        // A link may name its container by full id too (moby's links take names or ids).
+        const byId = eps.filter((e) => e.containerId === target).map((e) => e.ip);
+        const found = byId.length > 0 ? byId : namesOn(eps, n.name, target);
+        if (found.length > 0) return found;
+      }
+      for (const n of nets) {
+        // A name that is a link alias on this network is the link's (resolved above or not at all).
+        if (linkTarget(n.mine?.links, n.name, name) !== undefined) continue;
         const found = namesOn(store.endpointsOfNetwork(n.id), n.name, name);
         if (found.length > 0) return found;
       }

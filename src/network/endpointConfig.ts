@@ -3,11 +3,12 @@
  * aliases and --ip only on user-defined networks, a static address inside the subnet and not
  * reserved, a unicast MAC. Also the network's address space for the allocator.
  */
-import { EngineError, invalidArgument } from "../errors/EngineError.js";
+import { EngineError, invalidArgument, notImplemented } from "../errors/EngineError.js";
 import type { EndpointSettings } from "../api/types/network.js";
 import type { NetworkRecord } from "./NetworkStore.js";
 import { assignable, reservedOf, type AddressSpace } from "./ipam/allocate.js";
 import { parseIPv4, parseMac, parseSubnet } from "./ipam/ipv4.js";
+import { linkAliases } from "./links.js";
 
 /** Checks one endpoint config against its network; returns the config to record. */
 export function checkEndpoint(n: NetworkRecord, cfg: EndpointSettings): EndpointSettings {
@@ -24,6 +25,12 @@ export function checkEndpoint(n: NetworkRecord, cfg: EndpointSettings): Endpoint
   }
   if (cfg.IPAMConfig?.IPv6Address) throw new EngineError("NotImplemented", `IPv6 address ${cfg.IPAMConfig.IPv6Address}: IPv6 is not supported by berth yet`);
   if (cfg.MacAddress && !parseMac(cfg.MacAddress)) throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
+  if (cfg.Links && cfg.Links.length > 0) {
+    // moby writes /etc/hosts entries and environment variables for links on the default bridge;
+    // berth does not (the engine refuses them at create, docs/networking.md "Links").
+    if (n.defaultBridge) throw notImplemented("legacy container links (--link) on the default bridge are not supported by berth: put the containers on a user-defined network and use names or --network-alias");
+    linkAliases(cfg.Links);
+  }
   for (const a of aliases) if (typeof a !== "string" || a === "") throw invalidArgument(`invalid network alias ${JSON.stringify(a)}`);
   return { ...cfg, NetworkID: n.id };
 }

@@ -95,6 +95,7 @@ export function checkNetworking(
         return { warnings };
       }
       const exposed = Object.keys(config.ExposedPorts ?? {});
+      endpointsConfig = withHostLinks(mode.network, endpointsConfig, hc.Links);
       try {
         return { endpoints: ctx.networks.validate(mode.network, endpointsConfig, hc.PortBindings ?? {}, exposed), warnings };
       } catch (e) {
@@ -105,6 +106,19 @@ export function checkNetworking(
       }
     }
   }
+}
+
+/**
+ * HostConfig.Links of a container on a user-defined network are its endpoint's links there (the
+ * docker CLI sends both; an API client may send only HostConfig.Links): they go into the mode
+ * network's endpoint config unless it has links of its own. The network service makes them
+ * DNS aliases for this container (src/network/links.ts); the default bridge refused them earlier.
+ */
+function withHostLinks(network: string, eps: Record<string, EndpointSettings> | undefined, links: string[] | null | undefined): Record<string, EndpointSettings> | undefined {
+  if (!links || links.length === 0) return eps;
+  const own = eps?.[network];
+  if (own?.Links && own.Links.length > 0) return eps;
+  return { ...(eps ?? {}), [network]: { ...(own ?? {}), Links: [...links] } };
 }
 
 /** `--add-host name:ip` (or name=ip, [v6]) → its parts; InvalidArgument as the CLI words it. */
