@@ -59,7 +59,8 @@ int addr_add(struct nl *nl, int ifindex, const struct ipaddr *a, char extack[EXT
   return nl_talk(nl, &req, NULL, NULL, extack);
 }
 
-int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]) {
+/* RTM_NEWROUTE for the default route of gw's family via gw out of ifindex, with `flags`. */
+static int route_default(struct nl *nl, int ifindex, const struct ipaddr *gw, uint16_t flags, char extack[EXTACK_MAX]) {
   struct rtmsg rtm = {
     .rtm_family = (unsigned char)gw->family,
     .rtm_dst_len = 0,
@@ -69,8 +70,18 @@ int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char 
     .rtm_type = RTN_UNICAST,
   };
   struct nlreq req;
-  nlreq_init(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
+  nlreq_init(&req, RTM_NEWROUTE, flags, &rtm, sizeof(rtm));
   nlreq_put(&req, RTA_GATEWAY, gw->bytes, addr_len(gw->family));
   nlreq_put_u32(&req, RTA_OIF, (uint32_t)ifindex);
   return nl_talk(nl, &req, NULL, NULL, extack);
+}
+
+int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]) {
+  return route_default(nl, ifindex, gw, NLM_F_CREATE | NLM_F_EXCL, extack);
+}
+
+int route_replace_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]) {
+  /* The kernel matches the route to replace by table, destination, tos and metric: whatever
+   * default route there is (another gateway, another interface) is replaced in place. */
+  return route_default(nl, ifindex, gw, NLM_F_CREATE | NLM_F_REPLACE, extack);
 }

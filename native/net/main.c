@@ -32,6 +32,7 @@ static const struct op ops[] = {
   { "link_delete", 1, op_link_delete },
   { "nft", 1, op_nft },
   { "sysctl", 2, op_sysctl },
+  { "route_default", 3, op_route_default },
 };
 
 static void handle(struct helper *h, char *line, size_t len, struct reply *rp) {

@@ -22,6 +22,7 @@ import { addressSpace, checkEndpoint } from "./endpointConfig.js";
 import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 import { movePublishedPorts } from "./movePorts.js";
+import { moveDefaultRoute } from "./moveRoute.js";
 import { restoreContainers } from "./restore.js";
 import { linkAliases } from "./links.js";
 
@@ -277,7 +278,9 @@ export class Attachments {
     try {
       // Without another network the new one carries the default route and the published ports
       // (they were released when the last network left; Docker publishes on the gateway network).
-      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), eps.length === 0, rb);
+      // A container left without a default route (its gateway network was disconnected and
+      // only internal ones remain) gets it from the new network, as in Docker.
+      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), !eps.some((e) => e.gateway !== ""), rb);
       if (eps.length === 0 && ns.published.length === 0 && !ns.proxy) await this.publish(c, ns, ep, rb);
       rb.commit();
       return { name: n.name, settings: { ...checked, NetworkID: n.id, EndpointID: ep.id } };
@@ -294,9 +297,13 @@ export class Attachments {
     if (!ep) throw notFound(`container ${containerId} is not connected to network ${n.name}`);
     await ops.linkDelete(ep.hostVeth);
     store.deleteEndpoint(ep.id);
-    // The ports pointed at the gone address: they follow the container's next network.
     const ns = store.netns(containerId);
-    if (ns) await movePublishedPorts(this.x, ns, ep.ip, store.endpointsOfContainer(containerId)[0]);
+    if (!ns) return;
+    const rest = store.endpointsOfContainer(containerId);
+    // The default route went with the endpoint that carried it: another network takes it over.
+    const gw = ep.gateway ? await moveDefaultRoute(this.x, ns, rest) : undefined;
+    // The ports pointed at the gone address: they follow the container's gateway network.
+    await movePublishedPorts(this.x, ns, ep.ip, gw ?? rest[0]);
   }
 
   /**

@@ -36,6 +36,13 @@ export interface NetOps {
   nft(script: string): Promise<void>;
   /** Writes /proc/sys/<key with dots as slashes> in the host's netns. */
   sysctl(key: string, value: string): Promise<void>;
+  /**
+   * Inside the netns at `netnsPath`: the default route (of the gateway's family) becomes "via
+   * `gateway` dev `ifName`", replacing the one there is (or added when there is none). Used
+   * when the network carrying the default route is disconnected. Optional: without it the
+   * route is not moved (docs/networking.md).
+   */
+  routeDefault?(netnsPath: string, ifName: string, gateway: string): Promise<void>;
   /** Ends the helper (the daemon is closing). */
   close(): void;
 }

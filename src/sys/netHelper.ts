@@ -115,6 +115,10 @@ export class NetHelper implements NetOps {
     return this.call("sysctl", key, [key, value]);
   }
 
+  routeDefault(netnsPath: string, ifName: string, gateway: string): Promise<void> {
+    return this.call("route_default", netnsPath, [netnsPath, ifName, gateway]);
+  }
+
   /**
    * Ends the helper: its stdin is closed, so it answers what it was already sent and exits (a
    * helper stuck for 10 s after that is killed). A later request starts a new one.

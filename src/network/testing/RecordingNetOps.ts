@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { EngineError } from "../../errors/EngineError.js";
 import type { NetOps, VethRequest } from "../NetOps.js";
 
-export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl";
+export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault";
 
 export interface RecordedCall {
   op: OpName;
@@ -95,6 +95,15 @@ export class RecordingNetOps implements NetOps {
   async sysctl(key: string, value: string): Promise<void> {
     await this.call("sysctl", [key, value]);
     this.sysctls.set(key, value);
+  }
+
+  /** Like the helper: the veth whose peer is ifName in that netns now carries the default route. */
+  async routeDefault(netnsPath: string, ifName: string, gateway: string): Promise<void> {
+    await this.call("routeDefault", [netnsPath, ifName, gateway]);
+    const inside = [...this.veths].filter(([, v]) => v.netnsPath === netnsPath);
+    if (!inside.some(([, v]) => v.ifName === ifName)) throw new EngineError("NotFound", `route_default ${netnsPath}: find ${ifName}: ENODEV`);
+    // Copies: the recorded vethAdd arguments stay as they were asked.
+    for (const [name, v] of inside) this.veths.set(name, { ...v, gateway: v.ifName === ifName ? gateway : "" });
   }
 
   close(): void {

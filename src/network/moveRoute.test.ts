@@ -1,0 +1,51 @@
+/**
+ * The default route follows the container's networks: disconnecting the network that carries it
+ * moves it to a remaining one (GwPriority, then attachment order; never an internal network);
+ * a container left without one gets it from the next network it connects to.
+ */
+import { test } from "node:test";
+import { strict as assert } from "node:assert";
+import { container, withService } from "./testing/serviceHarness.js";
+
+test("disconnecting the gateway network moves the default route to the next network", async () => {
+  await withService({}, async ({ svc, ops }) => {
+    await svc.create({ Name: "a", IPAM: { Config: [{ Subnet: "10.250.1.0/24" }] } });
+    await svc.create({ Name: "b", IPAM: { Config: [{ Subnet: "10.250.2.0/24" }] } });
+    await svc.create({ Name: "c", IPAM: { Config: [{ Subnet: "10.250.3.0/24" }] } });
+    const x = container({ a: {}, b: {}, c: { GwPriority: 5 } });
+    const setup = await svc.setUp(x);
+    const veth = (ifName: string) => [...ops.veths.values()].find((v) => v.netnsPath === setup.netnsPath && v.ifName === ifName);
+    assert.equal(veth("eth0")?.gateway, "10.250.1.1");
+    // Not the gateway network: nothing moves.
+    await svc.disconnect("b", x.id);
+    assert.equal(ops.count("routeDefault"), 0);
+    // The gateway network: c takes over (eth2; its GwPriority wins over attachment order anyway).
+    await svc.disconnect("a", x.id);
+    assert.deepEqual(ops.calls.filter((c) => c.op === "routeDefault").map((c) => c.args), [[setup.netnsPath, "eth2", "10.250.3.1"]]);
+    assert.equal(veth("eth2")?.gateway, "10.250.3.1");
+    assert.equal(svc.view(x.id, x).networks.c!.Gateway, "10.250.3.1");
+    await svc.tearDown(x.id);
+  });
+});
+
+test("internal networks never carry the default route; a later connect brings one", async () => {
+  await withService({}, async ({ svc, ops, logs }) => {
+    await svc.create({ Name: "a", IPAM: { Config: [{ Subnet: "10.250.4.0/24" }] } });
+    await svc.create({ Name: "in", Internal: true, IPAM: { Config: [{ Subnet: "10.250.5.0/24" }] } });
+    await svc.create({ Name: "b", IPAM: { Config: [{ Subnet: "10.250.6.0/24" }] } });
+    const x = container({ a: {}, in: {} });
+    const setup = await svc.setUp(x);
+    await svc.disconnect("a", x.id);
+    assert.equal(ops.count("routeDefault"), 0, "only an internal network is left");
+    await svc.connect("b", x, {});
+    const added = [...ops.veths.values()].find((v) => v.netnsPath === setup.netnsPath && v.cidr.startsWith("10.250.6."));
+    assert.equal(added?.gateway, "10.250.6.1", "the new network carries the default route");
+    // A route operation that fails is logged; the disconnect itself stands.
+    await svc.connect("a", x, {});
+    ops.failOn("routeDefault");
+    await svc.disconnect("b", x.id);
+    assert.ok(logs.some((l) => /^error: default route of .*moving it to 10\.250\.4\.1/.test(l)), logs.join("\n"));
+    assert.deepEqual(Object.keys(svc.view(x.id, x).networks).sort(), ["a", "in"]);
+    await svc.tearDown(x.id);
+  });
+});
