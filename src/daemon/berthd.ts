@@ -5,11 +5,12 @@
  * Closing stops serving and watching but leaves containers running: their shims outlive the
  * daemon and the next berthd adopts them.
  */
+import { accessSync, constants } from "node:fs";
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Backends } from "../api/backend.js";
 import { ApiServer } from "../api/server.js";
-import { EngineError } from "../errors/EngineError.js";
+import { EngineError, invalidArgument } from "../errors/EngineError.js";
 import { closeEngine, openEngine, type Engine } from "../engine/Engine.js";
 import { warmUp } from "../engine/warmUp.js";
 import { ContainerEngine } from "../engine/containers/ContainerEngine.js";
@@ -75,6 +76,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
   try {
     await mkdir(dirname(opts.pidFile), { recursive: true });
     await writeFile(opts.pidFile, `${process.pid}`);
+    if (opts.initPath) checkInitPath(opts.initPath);
     engine = await openEngine({ dataRoot: opts.dataRoot, execRoot: opts.execRoot });
     const events = new EventBus();
     // Volume references are the container records' (one source of truth): asked, never copied.
@@ -87,7 +89,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     const networks = net.service;
     const userns = await loadUsernsSettings(opts.usernsRemap);
     if (userns.remap) log("info", `user namespaces: containers run as ${userns.remap.name} (uids ${mapText(userns.remap.uids)}, gids ${mapText(userns.remap.gids)})`);
-    containers = new ContainerEngine({ engine, events, log, volumes, networks, hostGateway: () => net?.hostGateway(), userns });
+    containers = new ContainerEngine({ engine, events, log, volumes, networks, hostGateway: () => net?.hostGateway(), userns, init: { byDefault: opts.init, ...(opts.initPath ? { path: opts.initPath } : {}) } });
     // A create claims its volumes until its record holds them: the create event says it does.
     const volumeClaims = new AbortController();
     stopClaims = () => volumeClaims.abort();
@@ -137,6 +139,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
       close: () => (closing ??= (async () => {
         await server.close();
         stopClaims();
+        exec.manager.close(); // its exit watchers of detached execs
         await ctr.close();
         // Containers are no longer watched: nothing asks the network service any more.
         await nw.close();
@@ -153,5 +156,14 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     await rm(opts.pidFile, { force: true }).catch(() => {});
     await unlock();
     throw e;
+  }
+}
+
+/** dockerd fails only when a container needs the init; berthd says at start that it cannot run. */
+function checkInitPath(path: string): void {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch (e) {
+    throw invalidArgument(`berthd: --init-path ${path}: not an executable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

@@ -62,3 +62,12 @@ test("berthd --userns-remap: dockerd's forms kept as given, bad ones refused nam
     assert.throws(() => parseDaemonArgs(bad), (e: Error) => e.message.startsWith("berthd: ") && e.message.includes("--userns-remap"), bad.join(" "));
   }
 });
+
+test("berthd --init / --init-path: dockerd's flags", () => {
+  assert.equal(parseDaemonArgs([]).init, false);
+  assert.equal(parseDaemonArgs(["--init"]).init, true);
+  assert.equal(parseDaemonArgs(["--init=false"]).init, false);
+  assert.equal(parseDaemonArgs(["--init-path", "/usr/bin/tini-static"]).initPath, "/usr/bin/tini-static");
+  assert.throws(() => parseDaemonArgs(["--init-path", "tini"]), /--init-path tini: give an absolute path/);
+  assert.throws(() => parseDaemonArgs(["--init-path"]), /flag needs an argument: --init-path/);
+});

@@ -29,6 +29,10 @@ export interface DaemonOptions {
   ipForward: boolean;
   /** --userns-remap: default, user, user:group, uid or uid:gid (validated here, resolved at start). */
   usernsRemap?: string;
+  /** --init: containers that do not say (HostConfig.Init null) run under an init. */
+  init: boolean;
+  /** --init-path: the init binary (default: docker-init on PATH, then Debian's tini-static). */
+  initPath?: string;
   help: boolean;
   version: boolean;
 }
@@ -44,6 +48,7 @@ export const DEFAULT_DAEMON_OPTIONS: DaemonOptions = {
   userlandProxy: true,
   icc: true,
   ipForward: true,
+  init: false,
   help: false,
   version: false,
 };
@@ -80,6 +85,12 @@ Security:
                            ranges in /etc/subuid and /etc/subgid: default (the berthremap
                            user, created with a range if missing), user, user:group,
                            uid or uid:gid; --userns=host opts a container out
+
+Containers:
+      --init               Run an init (signal forwarding, zombie reaping) in containers
+                           that do not choose with --init/--init=false themselves
+      --init-path PATH     The init binary (default: docker-init on PATH, else
+                           /usr/bin/tini-static from Debian's tini package)
   -v, --version            Print the version and exit
   -h, --help               Print this help and exit
 `;
@@ -118,6 +129,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
         else if (h.startsWith("/")) o.socketPath = h;
         else throw invalidArgument(`berthd: -H ${h}: only unix:// sockets are supported (TCP with TLS is not implemented yet)`);
         if (o.socketPath === "") throw invalidArgument("berthd: -H unix://: empty socket path");
+        break;
+      }
+      case "--init": o.init = bool(); break;
+      case "--init-path": {
+        const p = next();
+        if (!p.startsWith("/")) throw invalidArgument(`berthd: --init-path ${p}: give an absolute path`);
+        o.initPath = p;
         break;
       }
       case "--data-root": o.dataRoot = next(); break;

@@ -20,8 +20,7 @@ interface GroupEntry { name: string; gid: number; members: string[] }
  */
 export async function resolveImageUser(rootfs: string, spec: string | undefined): Promise<ResolvedUser> {
   const [userPart = "", groupPart] = (spec ?? "").split(":", 2);
-  const passwd = await readEntries(join(rootfs, "etc/passwd"), parsePasswd);
-  const groups = await readEntries(join(rootfs, "etc/group"), parseGroup);
+  const [passwd, groups] = await Promise.all([readEntries(join(rootfs, "etc/passwd"), parsePasswd), readEntries(join(rootfs, "etc/group"), parseGroup)]);
   let uid = 0;
   let gid = 0;
   let name: string | undefined;

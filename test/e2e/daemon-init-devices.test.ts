@@ -41,6 +41,23 @@ test("--init: docker-init is PID 1 with the command as its child; docker stop en
   });
 });
 
+test("berthd --init --init-path: containers that do not choose get the init; --init=false opts out", { skip }, async () => {
+  const d = await startTestDaemon({ args: ["--init", "--init-path", "/usr/bin/tini-static"] });
+  try {
+    assert.equal(await d.ok(["run", "--rm", "busybox", "cat", "/proc/1/comm"]), "docker-init");
+    assert.equal(await d.ok(["run", "--rm", "--init=false", "busybox", "cat", "/proc/1/comm"]), "cat");
+    // As moby: the container's own choice stays null in inspect.
+    const c = name();
+    await d.ok(["create", "--name", c, "busybox", "true"]);
+    assert.equal(await d.ok(["inspect", "-f", "{{.HostConfig.Init}}", c]), "<nil>");
+    await d.ok(["rm", c]);
+  } catch (e) {
+    await d.cleanup();
+    throw e;
+  }
+  assert.deepEqual(await d.cleanup(), [], `berthd left these behind:\n${d.log()}`);
+});
+
 test("--device: the node works inside; :r refuses writes through the device cgroup; a missing device fails", { skip }, async () => {
   await withDaemon(async (d) => {
     assert.equal(await d.ok(["run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c",

@@ -26,6 +26,13 @@ export interface ContainerContext {
   hostGateway?: () => string | undefined;
   /** --userns-remap and the berth.userns label (docs/userns.md); without it no container gets a user namespace. */
   userns?: UsernsSettings;
+  /** dockerd's --init and --init-path: the default for HostConfig.Init null, and the binary. */
+  init?: InitSettings;
+}
+
+export interface InitSettings {
+  byDefault: boolean;
+  path?: string;
 }
 
 /** Attributes of a container event: name, image, and the container's labels (as moby). */

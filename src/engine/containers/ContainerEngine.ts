@@ -14,7 +14,7 @@ import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
 import { containersDir } from "../paths.js";
 import { removeAnonymousVolumes } from "../volumes/containerVolumes.js";
 import type { VolumeStore } from "../volumes/VolumeStore.js";
-import { emit, nowNano, rfc3339Nano, type ContainerContext, type LogFn } from "./ContainerContext.js";
+import { emit, nowNano, rfc3339Nano, type ContainerContext, type InitSettings, type LogFn } from "./ContainerContext.js";
 import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
 import { connectContainer, disconnectContainer, releaseNetworking, restoreNetworking } from "./containerNetwork.js";
@@ -45,6 +45,8 @@ export interface ContainerEngineOptions {
   hostGateway?: () => string | undefined;
   /** User namespaces (see ContainerContext.userns). */
   userns?: UsernsSettings;
+  /** The daemon's --init/--init-path (see ContainerContext.init). */
+  init?: InitSettings;
 }
 
 /** What a live container's process is, kept in memory while the daemon watches it. */
@@ -80,7 +82,7 @@ export class ContainerEngine implements ContainerLookup {
 
   constructor(opts: ContainerEngineOptions) {
     this.store = new ContainerStore(opts.engine.db);
-    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway, userns: opts.userns };
+    this.ctx = { engine: opts.engine, store: this.store, events: opts.events, log: opts.log ?? (() => {}), volumes: opts.volumes, networks: opts.networks, hostGateway: opts.hostGateway, userns: opts.userns, init: opts.init };
     this.stopKill = {
       ctx: this.ctx,
       locked: (id, fn) => this.locked(id, fn),

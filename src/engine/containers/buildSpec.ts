@@ -6,6 +6,7 @@ import { defaultSeccompProfile } from "../../runtime/seccomp/defaultProfile.js";
 import { loadDockerProfile } from "../../runtime/seccomp/dockerProfile.js";
 import { capabilitySet, containerSpec, type NetworkMode } from "../containerSpec.js";
 import type { ResolvedUser } from "../imageUser.js";
+import type { InitSettings } from "./ContainerContext.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { expandAllCapabilities, hostCapabilities } from "./hostCapabilities.js";
 import { hostDevices } from "./hostDevices.js";
@@ -70,6 +71,8 @@ export interface SpecInputs {
   creating: boolean;
   /** A user namespace with this mapping (containerUserns in usernsContainer.ts); none: the host's. */
   userns?: UsernsMapping;
+  /** The daemon's --init default (for HostConfig.Init null) and --init-path. */
+  init?: InitSettings;
 }
 
 /**
@@ -83,7 +86,8 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   const cfg = rec.config;
   const warnings: string[] = [];
   const network = i.network;
-  const init = hc.Init ? findInitBinary() : undefined;
+  // HostConfig.Init null (the container did not say) takes the daemon's --init, as moby does.
+  const init = (hc.Init ?? i.init?.byDefault) ? (i.init?.path ?? findInitBinary()) : undefined;
   // Docker knows only "host" (opt out of a remapping daemon); the mapping itself comes in i.userns.
   if (hc.UsernsMode && hc.UsernsMode !== "host") throw invalidArgument(`invalid userns mode: ${hc.UsernsMode}`);
   const devices = userDevices(hc.Devices ?? [], hc.DeviceCgroupRules ?? []);

@@ -80,7 +80,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     // config.json is rewritten then.
     const network = hostConfig.NetworkMode === "host" ? "host" : "none";
     const userns = containerUserns(ctx.userns, hostConfig, config.Labels);
-    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true, userns });
+    const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true, userns, init: ctx.init });
     warnings.push(...w);
     await writeFile(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     store.insert(rec);

@@ -25,10 +25,14 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
     const stats = await cgroups.stats(p.cgroupsPath).catch(() => null);
     oomKilled = (stats?.memory?.oomKills ?? 0) > 0;
   }
-  await runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
-    if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
-  });
-  await unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`));
+  // Independent of each other (cgroups and state directory; the overlay): at once, since the
+  // unmount waits for overlayfs to sync its upper filesystem.
+  await Promise.all([
+    runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
+      if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
+    }),
+    unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)),
+  ]);
   const code = exit ? exitStatusCode(exit) : UNKNOWN_EXIT;
   rec.state = {
     ...rec.state, status: "exited", pid: 0, exitCode: code, oomKilled,

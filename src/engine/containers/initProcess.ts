@@ -9,7 +9,7 @@ export const IN_CONTAINER_INIT_PATH = "/sbin/docker-init";
 /**
  * The host's init for --init, as moby's LookupInitPath: `docker-init` on the daemon's PATH or
  * in Docker's libexec directories, then Debian's static tini (the dynamic one would not run in
- * an image without glibc). berthd has no --init-path flag yet.
+ * an image without glibc). berthd's --init-path overrides the search.
  */
 export function findInitBinary(path = process.env.PATH ?? ""): string {
   const candidates = [

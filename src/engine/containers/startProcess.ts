@@ -51,7 +51,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
     const user = await resolveImageUser(rootfs, rec.config.User || undefined);
     const net = await startNetworking(ctx, rec, rb);
-    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false, userns });
+    const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false, userns, init: ctx.init });
     await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     const limits = logLimits(rec.hostConfig.LogConfig);
     const created = await runtimeCreate(engine.runtime, {
