@@ -47,6 +47,26 @@ function checkAddress(text: string, subnet: Subnet, what: string): number {
   return ip;
 }
 
+const OPT_ENABLE_IPV6 = "com.docker.network.enable_ipv6";
+const OPT_ENABLE_IPV4 = "com.docker.network.enable_ipv4";
+
+/** A request's EnableIPv4/EnableIPv6, else the same switch as a driver option, else `dflt`. */
+function enabled(field: boolean | undefined | null, options: Record<string, string> | null | undefined, key: string, dflt: boolean): boolean {
+  if (field !== undefined && field !== null) return field;
+  const v = options?.[key];
+  if (v === undefined) return dflt;
+  const b = parseBool(v);
+  if (b === undefined) throw invalidArgument(`create network: driver-opt "${key}" is not a valid bool`);
+  return b;
+}
+
+/** Go's strconv.ParseBool, which moby uses for these options. */
+function parseBool(v: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return undefined;
+}
+
 export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext): NetworkRecord {
   const name = req.Name;
   if (!NETWORK_NAME.test(name)) throw invalidArgument(`create network: invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -54,8 +74,9 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
   if ((PREDEFINED as readonly string[]).includes(name)) throw forbidden(`${name} is a pre-defined network and cannot be created`);
   const driver = req.Driver ?? "";
   if (driver !== "" && driver !== "bridge") throw notImplemented(`network driver ${driver} is not supported by berth`);
-  if (req.EnableIPv6) throw notImplemented("create network: IPv6 networks are not supported by berth yet");
-  if (req.EnableIPv4 === false) throw notImplemented("create network: networks without IPv4 are not supported by berth");
+  // moby also takes both switches as driver options when the request's fields are absent.
+  if (enabled(req.EnableIPv6, req.Options, OPT_ENABLE_IPV6, false)) throw notImplemented("create network: IPv6 networks are not supported by berth yet (docs/networking.md, \"IPv6\")");
+  if (!enabled(req.EnableIPv4, req.Options, OPT_ENABLE_IPV4, true)) throw notImplemented("create network: networks without IPv4 are not supported by berth");
   if (req.Ingress) throw notImplemented("create network: ingress networks (swarm) are not supported by berth");
   if (req.ConfigOnly || req.ConfigFrom?.Network) throw notImplemented("create network: config-only networks are not supported by berth");
   if (req.Scope && req.Scope !== "local") throw notImplemented(`create network: scope ${req.Scope} is not supported by berth (local only)`);

@@ -2,7 +2,8 @@
  * The default route follows the container's networks (issue 5), with the real docker CLI: a
  * container on networks A and B, A carrying the default route; `network disconnect A` moves the
  * route to B's gateway (seen with `ip route` inside) and B's gateway stays reachable. Also the
- * helper's route_default operation refusing bad requests.
+ * helper's route_default operation refusing bad requests, and IPv6 networks (no IPv6 routes or
+ * addresses in berth) refused rather than created IPv4-only.
  */
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
@@ -59,4 +60,17 @@ test("route_default refuses a bad gateway, a bad interface name and a missing ne
   } finally {
     h.close();
   }
+});
+
+test("docker network create --ipv6 (or the enable_ipv6 option) is refused, nothing is created", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const t = token();
+    for (const args of [["--ipv6"], ["-o", "com.docker.network.enable_ipv6=true"], ["--subnet", "fd00:b5::/64"]]) {
+      const r = await d.docker(["network", "create", ...args, `${t}-v6`]);
+      assert.notEqual(r.code, 0, args.join(" "));
+      assert.match(r.stderr, /IPv6.* not supported by berth/, args.join(" "));
+    }
+    const names = (await d.ok(["network", "ls", "--format", "{{.Name}}"])).split("\n");
+    assert.ok(!names.includes(`${t}-v6`), names.join(" "));
+  });
 });
