@@ -6,7 +6,7 @@
  */
 import type { DnsRecords } from "./dns/DnsServer.js";
 import type { EndpointRecord, NetworkStore } from "./NetworkStore.js";
-import { linkTarget } from "./links.js";
+import { linkAliases, linkTarget, type LinkAlias } from "./links.js";
 
 /**
  * `client` (the query's source address) scopes the answer as Docker's resolver does: a
@@ -41,7 +41,7 @@ export function networkDnsRecords(store: NetworkStore, networkId: string, networ
       // The client's link aliases come first, as in moby's sandbox: an alias stands for the
       // linked name on the network the link was made on, and only there.
       for (const n of nets) {
-        const target = linkTarget(n.mine?.links, n.name, name);
+        const target = linkTarget(linksOf(n.mine), n.name, name);
         if (target === undefined) continue;
         const eps = store.endpointsOfNetwork(n.id);
         // A link may name its container by full id too (moby's links take names or ids).
@@ -51,7 +51,7 @@ export function networkDnsRecords(store: NetworkStore, networkId: string, networ
       }
       for (const n of nets) {
         // A name that is a link alias on this network is the link's (resolved above or not at all).
-        if (linkTarget(n.mine?.links, n.name, name) !== undefined) continue;
+        if (linkTarget(linksOf(n.mine), n.name, name) !== undefined) continue;
         const found = namesOn(store.endpointsOfNetwork(n.id), n.name, name);
         if (found.length > 0) return found;
       }
@@ -69,6 +69,21 @@ export function networkDnsRecords(store: NetworkStore, networkId: string, networ
       return undefined;
     },
   };
+}
+
+/**
+ * An endpoint's links: parsed at attach; an endpoint recorded before berth served links (a
+ * container adopted across the upgrade) has them in its config only. Checked at create, so a
+ * bad one here is ignored rather than failing every query of that client.
+ */
+function linksOf(e: EndpointRecord | undefined): LinkAlias[] | undefined {
+  if (!e) return undefined;
+  if (e.links) return e.links;
+  try {
+    return linkAliases(e.config.Links);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Addresses on one network answering `name`, bare or qualified with the network's name. */

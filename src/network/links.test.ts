@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { isEngineError } from "../errors/EngineError.js";
 import { container, withService } from "./testing/serviceHarness.js";
 import { linkTarget, parseLink } from "./links.js";
+import { NetworkStore } from "./NetworkStore.js";
 
 test("parseLink: name:alias, name alone, the /name:/parent/alias form; bad formats refused", () => {
   assert.deepEqual(parseLink("db:database"), { name: "db", alias: "database" });
@@ -72,5 +73,21 @@ test("links on the default bridge are refused; a bad link format is refused at c
     assert.throws(() => svc.validate("bridge", { bridge: { Links: ["a:b"] } }, {}, []), (e) => isEngineError(e, "NotImplemented"));
     assert.throws(() => svc.validate("net1", { net1: { Links: ["a:b:c"] } }, {}, []), (e) => isEngineError(e, "InvalidArgument") && /bad format for links: a:b:c/.test(e.message));
     assert.deepEqual(svc.validate("net1", { net1: { Links: ["a:b"] } }, {}, []).net1!.Links, ["a:b"]);
+  });
+});
+
+test("an endpoint recorded without parsed links (before berth served them) answers from its config", async () => {
+  await withService({}, async ({ svc, dns, db }) => {
+    await svc.create({ Name: "net1", IPAM: { Config: [{ Subnet: "10.251.4.0/24" }] } });
+    const first = container({ net1: {} }, { name: "first" });
+    const second = container({ net1: { Links: ["first:foo"] } }, { name: "second" });
+    for (const c of [first, second]) await svc.setUp(c);
+    const store = new NetworkStore(db);
+    const [ep] = store.endpointsOfContainer(second.id);
+    const { links: _dropped, ...old } = ep!;
+    store.updateEndpoint(old);
+    assert.equal(store.endpointsOfContainer(second.id)[0]!.links, undefined);
+    assert.deepEqual(dns.listeners.get("10.251.4.1")!.lookup("foo", ep!.ip), ["10.251.4.2"]);
+    for (const c of [first, second]) await svc.tearDown(c.id);
   });
 });
