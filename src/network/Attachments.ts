@@ -99,11 +99,13 @@ export class Attachments {
       rb.add("forget netns", () => store.deleteNetns(c.id));
       await ops.netnsCreate(ns.path);
       rb.add("delete netns", () => ops.netnsDelete(ns.path));
+      const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
       const eps: EndpointRecord[] = [];
       for (let i = 0; i < nets.length; i++) {
-        eps.push(await this.attach(nets[i]!, c, entries[i]![1], i, i === 0, rb));
+        eps.push(await this.attach(nets[i]!, c, entries[i]![1], i, i === gw, rb));
       }
-      await this.publish(c, ns, eps[0]!, rb);
+      // Published ports follow the gateway network (the first network when none has a gateway).
+      await this.publish(c, ns, eps[gw < 0 ? 0 : gw]!, rb);
       rb.commit();
       return {
         netnsPath: ns.path,
@@ -115,8 +117,11 @@ export class Attachments {
     }
   }
 
-  /** One endpoint: address (record), veth (kernel). Undo steps go to `rb`. */
-  private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, first: boolean, rb: Rollback): Promise<EndpointRecord> {
+  /**
+   * One endpoint: address (record), veth (kernel). `defaultRoute`: the container's default route
+   * goes through this network's gateway (ignored for an internal network). Undo steps go to `rb`.
+   */
+  private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback): Promise<EndpointRecord> {
     const { store, ops } = this.x;
     const id = newEndpointId();
     const checked = checkEndpoint(n, cfg);
@@ -125,7 +130,7 @@ export class Attachments {
     const staticIp = checked.IPAMConfig?.IPv4Address || undefined;
     const ep: EndpointRecord = {
       id, networkId: n.id, containerId: c.id, containerName: c.name, ifName: containerIfName(ifIndex), hostVeth: hostVethName(id),
-      ip: "", prefix, mac: "", gateway: first && !n.internal ? n.gateway! : "", staticIp: !!staticIp,
+      ip: "", prefix, mac: "", gateway: defaultRoute && !n.internal ? n.gateway! : "", staticIp: !!staticIp,
       aliases: checked.Aliases ?? [], dnsNames, hostname: n.defaultBridge ? "" : c.hostname, config: checked, position: ifIndex,
       ...(c.dns && c.dns.length > 0 ? { upstreams: [...c.dns] } : {}),
       ...(checked.Links && checked.Links.length > 0 ? { links: linkAliases(checked.Links) } : {}),
@@ -346,6 +351,20 @@ export class Attachments {
   restore(running: ContainerNetInfo[]): Promise<void> {
     return restoreContainers(this.x, running, this);
   }
+}
+
+/**
+ * The network whose gateway becomes the default route at start: the highest GwPriority (Docker
+ * 28's `gw-priority`), ties to the earliest (the mode's network first); internal networks have
+ * no gateway. -1 when every network is internal. moveRoute.ts applies the same rule later.
+ */
+function gatewayIndex(nets: NetworkRecord[], cfgs: EndpointSettings[]): number {
+  let best = -1;
+  for (let i = 0; i < nets.length; i++) {
+    if (nets[i]!.internal || !nets[i]!.gateway) continue;
+    if (best < 0 || (cfgs[i]?.GwPriority ?? 0) > (cfgs[best]?.GwPriority ?? 0)) best = i;
+  }
+  return best;
 }
 
 function unique(xs: string[]): string[] {

@@ -49,6 +49,24 @@ test("disconnecting the default-route network moves the default route to the rem
   });
 });
 
+test("at start: gw-priority picks the default route's network; an internal first network never carries it", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const t = token();
+    const [a, b, i] = [subnetOf(d, 3), subnetOf(d, 4), subnetOf(d, 5)];
+    await d.ok(["network", "create", "--subnet", a.subnet, `${t}-a`]);
+    await d.ok(["network", "create", "--subnet", b.subnet, `${t}-b`]);
+    await d.ok(["network", "create", "--internal", "--subnet", i.subnet, `${t}-i`]);
+    const prio = await d.ok(["run", "-d", "--network", `name=${t}-a`, "--network", `name=${t}-b,gw-priority=1`, "busybox", "sleep", "300"]);
+    assert.equal(await defaultRoute(d, prio), `${b.gateway} eth1`);
+    const internalFirst = await d.ok(["run", "-d", "--network", `${t}-i`, "busybox", "sleep", "300"]);
+    assert.equal(await defaultRoute(d, internalFirst), "", "an internal network has no default route");
+    await d.ok(["network", "connect", `${t}-a`, internalFirst]);
+    assert.equal(await defaultRoute(d, internalFirst), `${a.gateway} eth1`, "the first network with a gateway carries it");
+    await d.ok(["rm", "-f", prio, internalFirst]);
+    await d.ok(["network", "rm", `${t}-a`, `${t}-b`, `${t}-i`]);
+  });
+});
+
 test("route_default refuses a bad gateway, a bad interface name and a missing netns", { skip }, async () => {
   const h = new NetHelper();
   try {

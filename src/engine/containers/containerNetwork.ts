@@ -178,7 +178,7 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   const setup = await nets.setUp(info).catch((e) => {
     throw wrapError(e, "failed to set up container networking");
   });
-  // host-gateway: the address the container's default route goes through (its first network's gateway).
+  // host-gateway: an address of the host the container reaches directly: its first network's gateway.
   const gateway = () => Object.values(nets.view(rec.id, info).networks)[0]?.Gateway || defaultGateway();
   const hosts = [...setup.hostsEntries, ...extraHostLines(hc, gateway)];
   // berth's resolver forwards to the --dns servers itself: its nameserver line stays (the
