@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,18 +114,38 @@ static void sync_done(struct launcher *L, struct job *j) {
   j->sync_fd = -1;
 }
 
-/* The child: the caller's stdio (or /dev/null), the sync pipe as fd 3, default signals, exec. */
-static void child_exec(int sync_w, int ignore_stdio, char **argv) __attribute__((noreturn));
-static void child_exec(int sync_w, int ignore_stdio, char **argv) {
+/* Opens `path` and makes it fd `target` (the child's stdio from paths). */
+static int open_as(const char *path, int flags, int target) {
+  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return -1;
+  if (fd == target) return fcntl(fd, F_SETFD, 0);
+  int r = dup2(fd, target);
+  close(fd);
+  return r < 0 ? -1 : 0;
+}
+
+/* The child: the caller's stdio, /dev/null, or the given paths (stdin read, stdout and stderr
+ * written: an exec's FIFOs, whose other ends the caller holds, so no open blocks), the sync
+ * pipe as fd 3, default signals, exec. A stdio path that cannot be opened exits 127 before
+ * anything ran: the caller sees an empty sync line. */
+static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv) __attribute__((noreturn));
+static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
+  if (sync_w < 3) { /* keep it clear of the stdio fds about to be replaced */
+    int moved = fcntl(sync_w, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) _exit(127);
+    sync_w = moved;
+  }
   if (ignore_stdio) {
     int null = open("/dev/null", O_RDWR);
     if (null < 0) _exit(127);
     for (int i = 0; i < 3; i++) dup2(null, i);
     if (null > 2) close(null);
+  } else if (paths) {
+    if (open_as(paths[0], O_RDONLY, 0) < 0 || open_as(paths[1], O_WRONLY, 1) < 0 || open_as(paths[2], O_WRONLY, 2) < 0) _exit(127);
   }
   if (sync_w == 3) {
     fcntl(3, F_SETFD, 0);
@@ -136,16 +157,26 @@ static void child_exec(int sync_w, int ignore_stdio, char **argv) {
   _exit(127);
 }
 
-/* spawn <tag> <inherit|ignore> <program> [args...] */
+/* spawn <tag> <inherit|ignore> <program> [args...]
+ * spawn <tag> paths <stdin> <stdout> <stderr> <program> [args...] */
 static void handle_spawn(struct launcher *L, struct line *ln) {
   const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
   if (ln->nfields < 4) { answer_error(L, tag, EINVAL, "spawn needs a tag, a stdio mode and a program"); return; }
   const char *mode = ln->fields[2];
   int ignore = !strcmp(mode, "ignore");
-  if (!ignore && strcmp(mode, "inherit")) { answer_error(L, tag, EINVAL, "stdio must be inherit or ignore"); return; }
-  int argc = ln->nfields - 3;
+  char *const *paths = NULL;
+  int prog = 3;
+  if (!strcmp(mode, "paths")) {
+    if (ln->nfields < 7) { answer_error(L, tag, EINVAL, "spawn paths needs stdin, stdout and stderr paths and a program"); return; }
+    paths = &ln->fields[3];
+    prog = 6;
+  } else if (!ignore && strcmp(mode, "inherit")) {
+    answer_error(L, tag, EINVAL, "stdio must be inherit, ignore or paths");
+    return;
+  }
+  int argc = ln->nfields - prog;
   /* What spawn(2) would report, before anything is made (the caller treats it as a spawn error). */
-  if (access(ln->fields[3], X_OK) < 0) { answer_error(L, tag, errno, "%s: %s", ln->fields[3], strerror(errno)); return; }
+  if (access(ln->fields[prog], X_OK) < 0) { answer_error(L, tag, errno, "%s: %s", ln->fields[prog], strerror(errno)); return; }
   if (L->njobs == L->cap) {
     size_t cap = L->cap ? L->cap * 2 : 8;
     struct job *n = realloc(L->jobs, cap * sizeof(*n));
@@ -156,7 +187,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
   char **argv = calloc((size_t)argc + 1, sizeof(char *));
   char *tagcopy = strdup(tag);
   if (!argv || !tagcopy) { free(argv); free(tagcopy); answer_error(L, tag, ENOMEM, "out of memory"); return; }
-  for (int i = 0; i < argc; i++) argv[i] = ln->fields[3 + i];
+  for (int i = 0; i < argc; i++) argv[i] = ln->fields[prog + i];
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) {
     int err = errno;
@@ -172,7 +203,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
     answer_error(L, tag, err, "fork: %s", strerror(err));
     return;
   }
-  if (pid == 0) child_exec(p[1], ignore, argv);
+  if (pid == 0) child_exec(p[1], ignore, paths, argv);
   warm_kick(); /* the shim is about to write cgroup.procs (launcher_warm.c) */
   free(argv);
   close(p[1]);
@@ -185,6 +216,25 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
   char num[24];
   snprintf(num, sizeof(num), "%d", (int)pid);
   answer(L, "pid", tag, num, strlen(num), NULL);
+}
+
+/* mkfifo <tag> <octal mode> <path>...: FIFOs made here (an exec's stdio), all or none. */
+static void handle_mkfifo(struct launcher *L, struct line *ln) {
+  const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
+  uint64_t mode;
+  if (ln->nfields < 4 || parse_u64(ln->fields[2], 8, &mode) < 0 || mode > 07777) {
+    answer_error(L, tag, EINVAL, "mkfifo needs a tag, an octal mode and paths");
+    return;
+  }
+  for (int i = 3; i < ln->nfields; i++) {
+    if (mkfifo(ln->fields[i], (mode_t)mode) < 0) {
+      int err = errno;
+      for (int j = 3; j < i; j++) unlink(ln->fields[j]);
+      answer_error(L, tag, err, "mkfifo %s: %s", ln->fields[i], strerror(err));
+      return;
+    }
+  }
+  answer(L, "ok", tag, NULL, 0, NULL);
 }
 
 /* mount <tag> <source> <target> <fstype> <flags> <data> <cwd>: done here, not in a child. */
@@ -297,6 +347,7 @@ static void handle_requests(struct launcher *L) {
     else if (!strcmp(ln->fields[0], "mount")) handle_mount(L, ln);
     else if (!strcmp(ln->fields[0], "idmapped_mount")) handle_idmapped_mount(L, ln);
     else if (!strcmp(ln->fields[0], "umount")) handle_umount(L, ln);
+    else if (!strcmp(ln->fields[0], "mkfifo")) handle_mkfifo(L, ln);
     else answer_error(L, ln->nfields > 1 ? ln->fields[1] : "", EINVAL, "unknown request %.40s", ln->fields[0]);
     lines_free(&ls);
   }

@@ -135,7 +135,9 @@ export class ShimLauncher {
       const sig = Number(f[3]);
       job.exit.resolve({ code: code >= 0 ? code : null, signal: sig > 0 ? (signalNames.get(sig) ?? null) : null });
     } else if (what === "error") {
-      job.pid.reject(errnoError(Number(f[2]), `spawn ${f[3] ?? ""}`.trim(), "spawn"));
+      // An older launcher without `paths` stdio: as if there were none.
+      if (f[3]?.startsWith("stdio must be inherit or ignore")) job.pid.reject(new LauncherUnavailable(`shim launcher: ${f[3]}`));
+      else job.pid.reject(errnoError(Number(f[2]), `spawn ${f[3] ?? ""}`.trim(), "spawn"));
       this.finish(tag!);
       return;
     }
@@ -172,11 +174,12 @@ export class ShimLauncher {
   }
 
   /**
-   * Forks and executes `program args...` with our stdio ("inherit") or /dev/null ("ignore") and
-   * a pipe as fd 3; resolves once the first line on that pipe (or its EOF) has come, as
-   * LinuxSys.spawnShim does. Rejects with LauncherUnavailable if the launcher cannot take it.
+   * Forks and executes `program args...` with our stdio ("inherit"), /dev/null ("ignore") or
+   * files the child opens itself (`paths`: stdin read, stdout and stderr written; an exec's
+   * FIFOs) and a pipe as fd 3; resolves once the first line on that pipe (or its EOF) has come,
+   * as LinuxSys.spawnShim does. Rejects with LauncherUnavailable if the launcher cannot take it.
    */
-  async spawn(program: string, args: string[], stdio: "inherit" | "ignore"): Promise<ShimSpawnResult> {
+  async spawn(program: string, args: string[], stdio: "inherit" | "ignore" | { paths: readonly [string, string, string] }): Promise<ShimSpawnResult> {
     const sock = this.ensureStarted();
     const tag = String(++this.seq);
     const pid = deferred<number>();
@@ -184,7 +187,8 @@ export class ShimLauncher {
     const exit = deferred<ProcessExit>();
     this.jobs.set(tag, { pid, sync, exit });
     sock.ref();
-    sock.write(formatLine("spawn", tag, stdio, program, ...args));
+    const mode = typeof stdio === "string" ? [stdio] : ["paths", ...stdio.paths.map((p) => resolve(p))];
+    sock.write(formatLine("spawn", tag, ...mode, program, ...args));
     const childPid = await pid.promise;
     const syncLine = await sync.promise;
     return { pid: childPid, syncLine, exited: exit.promise };
@@ -199,6 +203,11 @@ export class ShimLauncher {
     // Targets absolute against our cwd: the launcher's changes while it mounts with `cwd`, and
     // unmounts run in threads beside that.
     return this.call("mount", ["mount", req.source, resolve(req.target), req.fstype, String(req.flags), req.data, req.cwd ?? ""]);
+  }
+
+  /** mkfifo(3) of each path (all or none), by the launcher. An older launcher rejects with LauncherUnavailable. */
+  mkfifo(paths: readonly string[], mode = 0o600): Promise<void> {
+    return this.call("mkfifo", ["mkfifo", mode.toString(8), ...paths.map((p) => resolve(p))]);
   }
 
   /** umount2(2) with MNT_* flags, by the launcher. EINVAL: nothing is mounted at target. */

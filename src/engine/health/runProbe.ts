@@ -90,8 +90,8 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeResult> {
     const msg = e instanceof EngineError ? e.message.replace(/^exec [^:]+: exec: /, "") : (e as Error).message;
     return { exitCode: -1, output: msg, startMs, endMs: Date.now() };
   } finally {
-    if (shim && shim.child.exitCode === null && shim.child.signalCode === null) {
-      shim.child.kill("SIGKILL");
+    if (shim) {
+      shim.kill();
       await shim.exited;
     }
     await rm(dir, { recursive: true, force: true }).catch(() => {});

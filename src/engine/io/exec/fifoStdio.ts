@@ -5,75 +5,96 @@ import { Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { internal } from "../../../errors/EngineError.js";
+import { LauncherUnavailable, type ShimLauncher } from "../../../sys/shimLauncher.js";
 
 const run = promisify(execFile);
 
 export interface FifoStdio {
-  /** The ends the process gets as fds 0, 1, 2 (blocking). Close them once it was spawned. */
-  childFds: [number, number, number];
+  /** The FIFOs, for a child that opens its ends itself (the launcher's `paths` stdio). */
+  paths: [string, string, string];
   /** Our ends. */
   stdin: Socket;
   stdout: Socket;
   stderr: Socket;
-  closeChildFds(): void;
-  /** Closes everything still open (failure path). */
-  destroy(): void;
+  /** The child's ends opened here (blocking), for a spawn that passes fds. Closed by childStarted. */
+  openChildFds(): [number, number, number];
+  /** The child holds its ends now: drop our holds and the child's fds, unlink the FIFOs, so EOF works as with a pipe. */
+  childStarted(): Promise<void>;
+  /** Closes everything still open and removes the FIFOs (failure path). */
+  destroy(): Promise<void>;
 }
 
 /**
  * Named pipes for an attached exec's stdio, as Docker/containerd use: with Node's own 'pipe'
  * stdio the process would get socketpairs, and `/dev/stdout` (open of /proc/self/fd/1) fails on
- * a socket with ENXIO. Each FIFO is opened without blocking: first O_RDWR (never blocks on Linux)
- * so the other ends can be opened at once, then closed, so EOF works as with a pipe. The FIFO
- * files are removed once open.
+ * a socket with ENXIO. The FIFOs are made by the shim launcher when there is one (no fork of the
+ * daemon for mkfifo(1)). Each is held open O_RDWR (which never blocks on Linux) until the child
+ * has its ends, so neither side's open blocks and our reader sees no early EOF; our ends are
+ * non-blocking.
  */
-export async function fifoStdio(dir: string): Promise<FifoStdio> {
-  const paths = ["stdin", "stdout", "stderr"].map((n) => join(dir, `${n}.fifo`));
+export async function fifoStdio(dir: string, launcher?: ShimLauncher): Promise<FifoStdio> {
+  const paths = ["stdin", "stdout", "stderr"].map((n) => join(dir, `${n}.fifo`)) as [string, string, string];
+  await makeFifos(paths, launcher);
+  const opened = new Set<number>();
+  const track = (fd: number) => (opened.add(fd), fd);
+  const close = (fd: number) => {
+    if (!opened.delete(fd)) return;
+    try { closeSync(fd); } catch { /* already closed */ }
+  };
+  const unlinkAll = () => Promise.all(paths.map((p) => rm(p, { force: true }))).then(() => {});
   try {
-    await run("mkfifo", ["-m", "600", ...paths]);
-  } catch (e) {
-    throw internal(`exec: create stdio fifos in ${dir}: ${(e as Error).message}`, { cause: e });
-  }
-  const opened: number[] = [];
-  const track = (fd: number) => (opened.push(fd), fd);
-  try {
-    const pair = (path: string, childReads: boolean): { ours: number; theirs: number } => {
-      const hold = openSync(path, constants.O_RDWR);
-      try {
-        const reader = track(openSync(path, constants.O_RDONLY | (childReads ? 0 : constants.O_NONBLOCK)));
-        const writer = track(openSync(path, constants.O_WRONLY | (childReads ? constants.O_NONBLOCK : 0)));
-        return childReads ? { ours: writer, theirs: reader } : { ours: reader, theirs: writer };
-      } finally {
-        closeSync(hold);
-      }
-    };
-    const i = pair(paths[0]!, true);
-    const o = pair(paths[1]!, false);
-    const e = pair(paths[2]!, false);
-    await rm(paths[0]!, { force: true });
-    await rm(paths[1]!, { force: true });
-    await rm(paths[2]!, { force: true });
-    const stdin = new Socket({ fd: i.ours, readable: false, writable: true });
-    const stdout = new Socket({ fd: o.ours, readable: true, writable: false });
-    const stderr = new Socket({ fd: e.ours, readable: true, writable: false });
-    let childOpen = true;
-    const closeChildFds = () => {
-      if (!childOpen) return;
-      childOpen = false;
-      for (const fd of [i.theirs, o.theirs, e.theirs]) closeSync(fd);
+    const holds = paths.map((p) => track(openSync(p, constants.O_RDWR)));
+    const ours = [
+      track(openSync(paths[0], constants.O_WRONLY | constants.O_NONBLOCK)),
+      track(openSync(paths[1], constants.O_RDONLY | constants.O_NONBLOCK)),
+      track(openSync(paths[2], constants.O_RDONLY | constants.O_NONBLOCK)),
+    ];
+    // The sockets own our ends from here on (destroying one closes its fd).
+    for (const fd of ours) opened.delete(fd);
+    const stdin = new Socket({ fd: ours[0], readable: false, writable: true });
+    const stdout = new Socket({ fd: ours[1], readable: true, writable: false });
+    const stderr = new Socket({ fd: ours[2], readable: true, writable: false });
+    let childFds: number[] = [];
+    const release = () => {
+      for (const fd of [...holds, ...childFds]) close(fd);
     };
     return {
-      childFds: [i.theirs, o.theirs, e.theirs], stdin, stdout, stderr, closeChildFds,
-      destroy() {
-        closeChildFds();
+      paths, stdin, stdout, stderr,
+      openChildFds() {
+        childFds = [track(openSync(paths[0], constants.O_RDONLY)), track(openSync(paths[1], constants.O_WRONLY)), track(openSync(paths[2], constants.O_WRONLY))];
+        return childFds as [number, number, number];
+      },
+      async childStarted() {
+        release();
+        await unlinkAll();
+      },
+      async destroy() {
+        release();
         stdin.destroy();
         stdout.destroy();
         stderr.destroy();
+        await unlinkAll();
       },
     };
   } catch (err) {
-    for (const fd of opened) try { closeSync(fd); } catch { /* already closed */ }
-    await Promise.all(paths.map((p) => rm(p, { force: true })));
+    for (const fd of [...opened]) close(fd);
+    await unlinkAll();
     throw err;
+  }
+}
+
+async function makeFifos(paths: readonly string[], launcher: ShimLauncher | undefined): Promise<void> {
+  try {
+    if (launcher) {
+      try {
+        await launcher.mkfifo(paths, 0o600);
+        return;
+      } catch (e) {
+        if (!(e instanceof LauncherUnavailable)) throw e;
+      }
+    }
+    await run("mkfifo", ["-m", "600", ...paths]);
+  } catch (e) {
+    throw internal(`exec: create stdio fifos in ${paths[0] ? join(paths[0], "..") : "?"}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { parseShimReply } from "../../../runtime/shimReply.js";
-import { fifoStdio } from "./fifoStdio.js";
-import type { ProcessExit } from "../../../sys/Sys.js";
+import { fifoStdio, type FifoStdio } from "./fifoStdio.js";
+import type { ProcessExit, ShimSpawnResult } from "../../../sys/Sys.js";
+import { LauncherUnavailable, sharedShimLauncher, type ShimLauncher } from "../../../sys/shimLauncher.js";
 
 export interface SpawnExecRequest {
   shimPath: string;
@@ -20,7 +21,8 @@ export interface AttachedExecShim {
   stdout: Readable;
   stderr: Readable;
   exited: Promise<ProcessExit>;
-  child: ChildProcess;
+  /** SIGKILLs the foreground shim if it has not exited yet (a caller giving up on it). */
+  kill(): void;
 }
 
 /**
@@ -31,48 +33,70 @@ export interface AttachedExecShim {
  * log: Docker drops a detached exec's output) and supervises in the background.
  * Resolves once the shim reported `ok` (the program runs) with the host pids, or rejects with
  * the shim's error (stage `exec` for a program that could not be executed).
+ *
+ * Through the shim launcher when it runs (it opens the FIFOs in its child): no fork of the
+ * daemon, and the launcher keeps the shim's cgroup.procs write from waiting for an RCU grace
+ * period (~10 ms). Otherwise Node spawns the shim with the FIFOs' fds.
  */
 export async function spawnExecShim(req: SpawnExecRequest): Promise<{ pid: number; shimPid: number; attached?: AttachedExecShim }> {
   const args = ["exec", "--state-dir", req.stateDir, "--plan", req.planFile, "--target-pid", String(req.targetPid), "--sync-fd", "3"];
   args.push(...(req.detach ? ["--detach", "--stdio", "pipes"] : ["--stdio", "inherit"]));
-  const fifos = req.detach ? null : await fifoStdio(req.stateDir);
-  let child: ChildProcess;
+  const launcher = sharedShimLauncher(req.shimPath);
+  const fifos = req.detach ? null : await fifoStdio(req.stateDir, launcher);
+  let spawned: ShimSpawnResult;
   try {
-    child = spawn(req.shimPath, args, { stdio: fifos ? [...fifos.childFds, "pipe"] : ["ignore", "ignore", "ignore", "pipe"] });
+    spawned = await spawnViaLauncher(launcher, req.shimPath, args, fifos).catch((e: unknown) => {
+      if (!(e instanceof LauncherUnavailable)) throw e;
+      return spawnDirect(req.shimPath, args, fifos);
+    });
   } catch (e) {
-    fifos?.destroy();
+    await fifos?.destroy();
     throw e;
   }
+  const reply = parseShimReply(spawned.syncLine, req.action);
+  if (!reply.ok) {
+    await fifos?.destroy();
+    await spawned.exited;
+    throw reply.error;
+  }
+  // The process holds its stdio now: only it may hold the far ends (EOF must work).
+  await fifos?.childStarted();
+  const pid = Number(reply.fields[0]);
+  const shimPid = Number(reply.fields[1]);
+  if (req.detach) {
+    await spawned.exited; // the foreground half exits once the daemon reported
+    return { pid, shimPid };
+  }
+  let ended = false;
+  void spawned.exited.then(() => (ended = true));
+  const kill = () => {
+    if (ended) return;
+    try {
+      process.kill(spawned.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  return { pid, shimPid, attached: { pid, stdin: fifos!.stdin, stdout: fifos!.stdout, stderr: fifos!.stderr, exited: spawned.exited, kill } };
+}
+
+function spawnViaLauncher(launcher: ShimLauncher, shimPath: string, args: string[], fifos: FifoStdio | null): Promise<ShimSpawnResult> {
+  return launcher.spawn(shimPath, args, fifos ? { paths: fifos.paths } : "ignore");
+}
+
+/** Node's own spawn (a fork of the daemon), the FIFOs passed as fds 0-2. */
+async function spawnDirect(shimPath: string, args: string[], fifos: FifoStdio | null): Promise<ShimSpawnResult> {
+  const child = spawn(shimPath, args, { stdio: fifos ? [...fifos.openChildFds(), "pipe"] : ["ignore", "ignore", "ignore", "pipe"] });
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once("error", () => resolve({ code: null, signal: null }));
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.once("spawn", resolve);
-      child.once("error", reject);
-    });
-  } catch (e) {
-    fifos?.destroy();
-    throw e;
-  } finally {
-    // The process has its own copies now: only it may hold the far ends (EOF must work).
-    fifos?.closeChildFds();
-  }
-  const line = await firstLine(child.stdio[3] as Readable);
-  const reply = parseShimReply(line, req.action);
-  if (!reply.ok) {
-    fifos?.destroy();
-    await exited;
-    throw reply.error;
-  }
-  const pid = Number(reply.fields[0]);
-  const shimPid = Number(reply.fields[1]);
-  if (req.detach) {
-    await exited; // the foreground half exits once the daemon reported
-    return { pid, shimPid };
-  }
-  return { pid, shimPid, attached: { pid, stdin: fifos!.stdin, stdout: fifos!.stdout, stderr: fifos!.stderr, exited, child } };
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", reject);
+  });
+  const syncLine = await firstLine(child.stdio[3] as Readable);
+  return { pid: child.pid!, syncLine, exited };
 }
 
 function firstLine(r: Readable): Promise<string> {
