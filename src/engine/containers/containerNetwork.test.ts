@@ -83,3 +83,15 @@ test("berth.network.allow is refused where berth does not own the netns (host, c
   assert.throws(() => check({ NetworkMode: "container:web" }, { Labels: labels }), /network mode container/);
   assert.deepEqual(check({ NetworkMode: "none" }, { Labels: labels }).warnings, []);
 });
+
+test("HostConfig.Links on a user network become the mode network's endpoint links unless it has its own", () => {
+  const calls: unknown[] = [];
+  const nets = fakeNetworks(calls);
+  // An API client sending only HostConfig.Links.
+  assert.deepEqual(check({ NetworkMode: "mynet", Links: ["db:database"] }, {}, undefined, nets).endpoints, { mynet: { NetworkID: "id-mynet", Links: ["db:database"] } });
+  // The docker CLI sends both: the endpoint's are kept.
+  assert.deepEqual(check({ NetworkMode: "mynet", Links: ["db:database"] }, {}, { mynet: { Links: ["db:database"], Aliases: ["a"] } }, nets).endpoints, { mynet: { NetworkID: "id-mynet", Links: ["db:database"], Aliases: ["a"] } });
+  assert.deepEqual(check({ NetworkMode: "mynet", Links: ["db:x"] }, {}, { mynet: { Links: ["db:y"] } }, nets).endpoints, { mynet: { NetworkID: "id-mynet", Links: ["db:y"] } });
+  // Other settings of that endpoint stay with the links.
+  assert.deepEqual(check({ NetworkMode: "mynet", Links: ["db"] }, {}, { mynet: { Aliases: ["a"] } }, nets).endpoints, { mynet: { NetworkID: "id-mynet", Aliases: ["a"], Links: ["db"] } });
+});
