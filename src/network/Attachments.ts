@@ -22,7 +22,7 @@ import { addressSpace, checkEndpoint } from "./endpointConfig.js";
 import { containerView, exposedKeys } from "./containerView.js";
 import { containerResolvConf, parseResolvConf } from "./dns/resolvConf.js";
 import { movePublishedPorts } from "./movePorts.js";
-import { moveDefaultRoute } from "./moveRoute.js";
+import { moveDefaultRoute, routeVia } from "./moveRoute.js";
 import { restoreContainers } from "./restore.js";
 import { linkAliases } from "./links.js";
 
@@ -285,8 +285,17 @@ export class Attachments {
       // (they were released when the last network left; Docker publishes on the gateway network).
       // A container left without a default route (its gateway network was disconnected and
       // only internal ones remain) gets it from the new network, as in Docker.
-      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), !eps.some((e) => e.gateway !== ""), rb);
+      const gwEp = eps.find((e) => e.gateway !== "");
+      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), !gwEp, rb);
       if (eps.length === 0 && ns.published.length === 0 && !ns.proxy) await this.publish(c, ns, ep, rb);
+      // A higher GwPriority takes the default route over (Docker re-selects the gateway
+      // endpoint at every join); published ports stay where they are, as in Docker.
+      if (gwEp && !n.internal && (checked.GwPriority ?? 0) > (gwEp.config.GwPriority ?? 0)) {
+        await routeVia(this.x, ns, ep, n.gateway!, gwEp);
+        rb.add(`default route back to ${gwEp.ifName}`, async () => {
+          await routeVia(this.x, ns, gwEp, gwEp.gateway, { ...ep, gateway: n.gateway! });
+        });
+      }
       rb.commit();
       return { name: n.name, settings: { ...checked, NetworkID: n.id, EndpointID: ep.id } };
     } catch (e) {

@@ -73,3 +73,31 @@ test("at start the default route goes through the highest GwPriority, else the f
     assert.deepEqual(await routes({ in: {} }), { got: ["eth0:"], ports: ["10.250.7.3"] });
   });
 });
+
+test("connect with a higher GwPriority takes the default route over; a failed move fails the connect, undone", async () => {
+  await withService({}, async ({ svc, ops }) => {
+    await svc.create({ Name: "a", IPAM: { Config: [{ Subnet: "10.250.10.0/24" }] } });
+    await svc.create({ Name: "b", IPAM: { Config: [{ Subnet: "10.250.11.0/24" }] } });
+    await svc.create({ Name: "c", IPAM: { Config: [{ Subnet: "10.250.12.0/24" }] } });
+    const x = container({ a: { GwPriority: 1 } });
+    const setup = await svc.setUp(x);
+    const gateways = () => [...ops.veths.values()].filter((v) => v.netnsPath === setup.netnsPath).map((v) => `${v.ifName}:${v.gateway}`).sort();
+    // Equal priority: the route stays.
+    await svc.connect("b", x, { GwPriority: 1 });
+    assert.equal(ops.count("routeDefault"), 0);
+    assert.deepEqual(gateways(), ["eth0:10.250.10.1", "eth1:"]);
+    // A failed move: the connect fails and leaves nothing (the route never moved).
+    ops.failOn("routeDefault");
+    await assert.rejects(svc.connect("c", x, { GwPriority: 2 }), /routeDefault: injected failure/);
+    ops.clearFailures();
+    assert.deepEqual(gateways(), ["eth0:10.250.10.1", "eth1:"]);
+    assert.deepEqual(Object.keys(svc.view(x.id, x).networks), ["a", "b"]);
+    // Higher: c carries it now, a no longer (records and kernel).
+    await svc.connect("c", x, { GwPriority: 2 });
+    assert.deepEqual(gateways(), ["eth0:", "eth1:", "eth2:10.250.12.1"]);
+    // Disconnecting c hands it back to a (same priority as b, attached earlier).
+    await svc.disconnect("c", x.id);
+    assert.deepEqual(gateways(), ["eth0:10.250.10.1", "eth1:"]);
+    await svc.tearDown(x.id);
+  });
+});

@@ -1,10 +1,12 @@
 /**
- * The default route follows the container's networks, as in Docker: when the endpoint carrying
- * it is disconnected and the container is still on other networks, one of them takes it over
- * (moby re-selects the sandbox's gateway endpoint). Which one: the highest GwPriority (Docker
- * 28's `--network name=x,gw-priority=n`), then attachment order (berth's rule at start: the
- * first network carries the route); internal networks have no gateway and never carry it.
+ * The default route follows the container's networks, as in Docker (moby re-selects the
+ * sandbox's gateway endpoint at every join and leave): when the endpoint carrying it is
+ * disconnected and the container is still on other networks, one of them takes it over, and a
+ * network connected with a higher GwPriority than the current one's takes it (Attachments.connect).
+ * Which one: the highest GwPriority (Docker 28's `--network name=x,gw-priority=n`), then
+ * attachment order (the rule at start too); internal networks have no gateway and never carry it.
  */
+import { notImplemented } from "../errors/EngineError.js";
 import type { ServiceContext } from "./serviceContext.js";
 import type { EndpointRecord, NetnsRecord } from "./NetworkStore.js";
 
@@ -28,13 +30,31 @@ export async function moveDefaultRoute(x: ServiceContext, ns: NetnsRecord, rest:
     return undefined;
   }
   try {
-    await ops.routeDefault(ns.path, best.e.ifName, best.gateway);
+    const moved = await routeVia(x, ns, best.e, best.gateway);
+    opts.log("info", `${what}: now via ${best.gateway} on ${best.e.ifName}`);
+    return moved;
   } catch (e) {
     opts.log("error", `${what}: moving it to ${best.gateway} on ${best.e.ifName}: ${(e as Error).message}`);
     return undefined;
   }
-  const moved = { ...best.e, gateway: best.gateway };
-  store.updateEndpoint(moved);
-  opts.log("info", `${what}: now via ${best.gateway} on ${best.e.ifName}`);
+}
+
+/**
+ * The container's default route via `gateway` out of `to`'s interface, recorded on `to` (and
+ * taken off `from`, the endpoint that carried it, when still there). Returns `to` as recorded.
+ * Rejects when the helper cannot do it (nothing changed then: the kernel replaces in one step).
+ */
+export async function routeVia(x: ServiceContext, ns: NetnsRecord, to: EndpointRecord, gateway: string, from?: EndpointRecord): Promise<EndpointRecord> {
+  const { store, ops } = x;
+  if (!ops.routeDefault) throw notImplemented(`move the default route of ${ns.containerId}: the netlink helper has no route operation`);
+  await ops.routeDefault(ns.path, to.ifName, gateway);
+  const moved = { ...to, gateway };
+  store.tx(() => {
+    store.updateEndpoint(moved);
+    if (from && from.id !== to.id) {
+      const cur = store.endpointsOfContainer(ns.containerId).find((e) => e.id === from.id);
+      if (cur) store.updateEndpoint({ ...cur, gateway: "" });
+    }
+  });
   return moved;
 }

@@ -41,9 +41,14 @@ test("disconnecting the default-route network moves the default route to the rem
     // Off-link destinations go through B's gateway now (the host answers on its bridge address).
     assert.match(await d.ok(["exec", c, "ip", "-4", "route", "get", "192.0.2.1"]), new RegExp(`via ${b.gateway.replace(/\./g, "\\.")} dev eth1`));
     assert.equal((await inspect(d, c)).NetworkSettings.Networks[`${t}-b`].Gateway, b.gateway);
-    // Connected again, A does not take the route back (B carries it now).
+    // Connected again, A does not take the route back (B carries it now)...
     await d.ok(["network", "connect", `${t}-a`, c]);
     assert.equal(await defaultRoute(d, c), `${b.gateway} eth1`);
+    // ...unless it is connected with a higher gw-priority (Docker re-selects at every join).
+    await d.ok(["network", "disconnect", `${t}-a`, c]);
+    await d.ok(["network", "connect", "--gw-priority", "10", `${t}-a`, c]);
+    assert.equal(await defaultRoute(d, c), `${a.gateway} eth0`);
+    assert.match(await d.ok(["exec", c, "ping", "-c", "1", "-W", "2", a.gateway]), /1 packets received/);
     await d.ok(["rm", "-f", c]);
     await d.ok(["network", "rm", `${t}-a`, `${t}-b`]);
   });
