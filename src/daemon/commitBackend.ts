@@ -39,6 +39,9 @@ export async function commitContainer(containers: ContainerEngine, req: CommitRe
     // The container may have been stopped or removed meanwhile: nothing left to thaw then.
     if (pause) await containers.unpause(rec.id).catch(() => {});
   }
+  // As Docker's layer store: the new layer is unpacked now (image sizes are the unpacked ones,
+  // and the first container of the image starts without unpacking).
+  await containers.ctx.engine.images.ensureUnpacked(image);
   // Events name the image as the user would (familiar form: "app:latest", not docker.io/library/...).
   const familiar = reference ? familiarString(normalizeReference(reference)) : "";
   emit(containers.ctx, rec, "commit", { comment: req.comment ?? "", imageID: image.id, imageRef: familiar });

@@ -103,13 +103,14 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
       const platform = o.platform ? parsePlatform(o.platform) : undefined;
       const before = images.tryResolve(formatReference(ref))?.id;
       const id = ref.digest ?? ref.tag ?? "latest";
-      const fetched: string[] = [];
+      const fetched = new Set<string>();
       const sink = orderedSink(progress);
       // moby says "Pulling from" once the manifest was found: held back until the next event,
       // so a missing image or denied access is an HTTP error, not an in-stream one.
       let held: JSONMessage | undefined;
+      let digestLine: JSONMessage | undefined;
       const rec = await images.pull(refText, {
-        ...(platform ? { platform } : {}), registry, unpack: false,
+        ...(platform ? { platform } : {}), registry,
         onProgress: (e: ProgressEvent) => {
           if (e.status === "Pulling from") {
             held = progressMessage(e, id);
@@ -117,13 +118,20 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
           }
           if (held) sink.push(held);
           held = undefined;
-          if (e.status === "Pulling fs layer" && e.id) fetched.push(e.id);
+          if (e.status === "Pulling fs layer" && e.id) fetched.add(e.id);
+          // Each layer's snapshot is committed as it arrives (pipelined unpack); Docker says
+          // "Pull complete" only for layers this pull fetched.
+          if (e.status === "Pull complete" && (!e.id || !fetched.has(e.id))) return;
+          // The download ends before the last layer is unpacked: "Digest" after every layer, as Docker.
+          if (e.status === "Digest") {
+            digestLine = progressMessage(e, id);
+            return;
+          }
           sink.push(progressMessage(e, id));
         },
       }).finally(() => sink.flush());
       await sink.flush();
-      await images.ensureUnpacked(rec);
-      for (const layer of fetched) await progress({ status: "Pull complete", progressDetail: {}, id: layer });
+      if (digestLine) await progress(digestLine);
       const shown = familiarString(ref);
       await progress({ status: `Status: ${before === rec.id ? "Image is up to date" : "Downloaded newer image"} for ${shown}` });
       emit("pull", shown, { name: familiarName(ref) });
@@ -140,6 +148,7 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
       const rec = await images.importRootfs(source as AsyncIterable<Uint8Array>, {
         ...(reference ? { reference } : {}), changes: o.changes, ...(o.message ? { message: o.message } : {}),
       });
+      await images.ensureUnpacked(rec);
       await progress({ status: rec.id });
       emit("import", rec.id, reference ? { name: familiarString(normalizeReference(reference)) } : {});
     },
@@ -198,6 +207,8 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
       // The loader reads the archive in one pass and reports per image, so quiet and verbose
       // print the same lines (moby's quiet only drops the per-layer bars berth does not draw).
       const loaded = await images.load(tar as AsyncIterable<Uint8Array>);
+      // Layers unpacked before "Loaded image", as Docker registers them (and sizes are unpacked ones).
+      for (const l of loaded) await images.ensureUnpacked(l.image);
       for (const l of loaded) {
         if (l.names.length === 0) await progress({ stream: `Loaded image ID: ${l.image.id}\n` });
         for (const n of l.names) await progress({ stream: `Loaded image: ${familiarString(parseReference(n))}\n` });

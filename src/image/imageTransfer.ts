@@ -15,7 +15,7 @@ import { selectPlatformManifest } from "./platform.js";
 import { formatReference, normalizeReference, repositoryName } from "./reference.js";
 import { pullImage } from "./registry/pull.js";
 import { pushImage } from "./registry/push.js";
-import type { ProgressListener } from "./registry/progress.js";
+import { shortId, type ProgressListener } from "./registry/progress.js";
 import { RegistryClient, type ClientForHostOptions } from "./registry/RegistryClient.js";
 
 /**
@@ -38,7 +38,8 @@ export async function pull(service: ImageService, reference: string, opts: PullR
   const client = await RegistryClient.forHost(ref.domain, opts.registry);
   const rec = await service.lock.shared(async () => {
     // Layers are unpacked as they arrive (each after its digest is verified), not after the pull.
-    const unpack = opts.unpack === false ? undefined : new PipelinedUnpack(service.unpacker, service.content);
+    const onProgress = opts.onProgress;
+    const unpack = opts.unpack === false ? undefined : new PipelinedUnpack(service.unpacker, service.content, onProgress ? (l) => onProgress({ id: shortId(l.digest), status: "Pull complete" }) : undefined);
     let rec: ImageRecord;
     try {
       const res = await pullImage(client, service.content, ref, { platform: opts.platform ?? service.platform, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(unpack ? { onBlobStored: unpack.onBlobStored } : {}) });

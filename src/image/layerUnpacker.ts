@@ -47,8 +47,9 @@ export class LayerUnpacker {
    * already committed. `blobReady(i)` resolves once layer i's blob is stored and verified (a
    * pull still downloading), or rejects if it never will be; without it every blob is there.
    * Resolves when all are committed; rejects with the first failure once all have settled.
+   * `onCommitted(i)` is told when layer i's snapshot is committed (or was already).
    */
-  async unpack(layers: readonly Descriptor[], diffIds: readonly Digest[], blobReady?: (i: number) => Promise<void>): Promise<void> {
+  async unpack(layers: readonly Descriptor[], diffIds: readonly Digest[], blobReady?: (i: number) => Promise<void>, onCommitted?: (i: number) => void): Promise<void> {
     const chain = chainIds([...diffIds]);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < chain.length; i++) {
@@ -58,7 +59,8 @@ export class LayerUnpacker {
       const theirs = this.inFlight.get(key);
       // Another caller is unpacking this ChainID: share its work; if it fails for reasons of its
       // own (say its pull broke off before the blob came), try once with ours.
-      commits.push(theirs ? theirs.catch(() => this.inFlight.get(key) ?? start()) : start());
+      const commit = theirs ? theirs.catch(() => this.inFlight.get(key) ?? start()) : start();
+      commits.push(onCommitted ? commit.then(() => onCommitted(i)) : commit);
     }
     const settled = await Promise.allSettled(commits);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -17,7 +17,8 @@ export class PipelinedUnpack {
   /** Set by finish: blobs not stored by then never will be. */
   private missing: unknown;
 
-  constructor(private readonly unpacker: LayerUnpacker, private readonly content: ContentStore) {}
+  /** `onLayerDone`: a layer's snapshot is committed (Docker's "Pull complete"). */
+  constructor(private readonly unpacker: LayerUnpacker, private readonly content: ContentStore, private readonly onLayerDone?: (layer: Descriptor) => void) {}
 
   /** For PullOptions.onBlobStored. */
   readonly onBlobStored = (blob: Descriptor, manifest: Manifest): void => {
@@ -49,7 +50,8 @@ export class PipelinedUnpack {
     const config = parseImageConfig(await this.content.readBlob(manifest.config.digest));
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) throw invalidArgument(`unpack image: config ${manifest.config.digest} lists ${diffIds.length} diff_ids for ${manifest.layers.length} layers`);
-    await this.unpacker.unpack(manifest.layers, diffIds, (i) => this.blob(manifest.layers[i]!.digest).promise);
+    const done = this.onLayerDone;
+    await this.unpacker.unpack(manifest.layers, diffIds, (i) => this.blob(manifest.layers[i]!.digest).promise, done ? (i) => done(manifest.layers[i]!) : undefined);
   }
 
   /**

@@ -13,6 +13,7 @@ export type ProgressStatus =
   | "Verifying Checksum"
   | "Download complete"
   | "Already exists"
+  | "Pull complete"
   | "Digest"
   | "The push refers to repository"
   | "Preparing"
