@@ -16,8 +16,9 @@ export interface ContainerNetInfo {
   hostname: string;
   /**
    * Endpoint configuration per network, keyed by network NAME as recorded at create/connect
-   * (aliases, IPAMConfig.IPv4Address for --ip, MacAddress). The first key is the network whose
-   * gateway is the default route (HostConfig.NetworkMode's network).
+   * (aliases, IPAMConfig.IPv4Address for --ip, MacAddress). The first key is
+   * HostConfig.NetworkMode's network; the default route goes through the endpoint with the
+   * highest GwPriority, ties to the first key, never an internal network (docs/networking.md).
    */
   endpoints: Record<string, EndpointSettings>;
   /** HostConfig.PortBindings ("80/tcp" → [{HostIp, HostPort}]). */
