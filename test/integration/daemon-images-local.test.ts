@@ -70,6 +70,8 @@ test("docker save | docker load round trip and docker import", { skip }, async (
     assert.equal(load.code, 0, load.stderr);
     assert.equal(load.stdout.trim(), "Loaded image: berth-test/roundtrip:1");
     assert.equal((await d.docker(["images", "-q", "--no-trunc"])).stdout.trim(), img.manifest.config.digest);
+    // Loaded layers are unpacked at once, as Docker registers them: the reported size is the unpacked one.
+    assert.equal(d.env.service.records.get(img.manifest.config.digest)?.unpackedSize !== undefined, true, "load unpacks the layers");
 
     const rootfs = gzipSync(await tarOf({ "bin/app": "#!/bin/sh\n", "etc/motd": "hi" }));
     const imp = await d.docker(["import", "-c", "CMD [\"/bin/app\"]", "-c", "ENV A=b", "-m", "berth-test import", "-", "berth-test/imported:v1"], rootfs);
@@ -77,6 +79,8 @@ test("docker save | docker load round trip and docker import", { skip }, async (
     assert.match(imp.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
     const ii = await d.docker(["image", "inspect", "--format", "{{json .Config.Cmd}} {{json .Config.Env}} {{.Comment}}", "berth-test/imported:v1"]);
     assert.equal(ii.stdout.trim(), '["/bin/app"] ["A=b"] berth-test import');
+    const impId = (await d.docker(["image", "inspect", "--format", "{{.Id}}", "berth-test/imported:v1"])).stdout.trim();
+    assert.equal(d.env.service.records.get(impId)?.unpackedSize !== undefined, true, "import unpacks the layer");
     assert.ok(d.events.some((e) => e.Action === "import") && d.events.some((e) => e.Action === "load") && d.events.some((e) => e.Action === "save"));
   } finally {
     await d.close();

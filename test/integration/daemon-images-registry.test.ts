@@ -42,8 +42,15 @@ test("docker push and docker pull through berth's image backend, with Docker's p
       assert.ok(lines.includes(`${id}: Pull complete`), pull.stdout);
     }
     assert.ok(lines.includes(`Digest: ${img.manifestDescriptor.digest}`), pull.stdout);
+    // Docker's order: every layer complete (unpacked), then the digest.
+    const digestAt = lines.indexOf(`Digest: ${img.manifestDescriptor.digest}`);
+    assert.ok(lines.every((l, i) => !l.endsWith(": Pull complete") || i < digestAt), pull.stdout);
     assert.ok(lines.includes(`Status: Downloaded newer image for ${name}`), pull.stdout);
     assert.equal(lines.at(-1), name);
+    // Unpacked by the pull itself: the size is the unpacked one, not the sum of the gzip blobs.
+    const size = Number((await d.docker(["image", "inspect", "-f", "{{.Size}}", name])).stdout.trim());
+    const packed = img.manifest.layers.reduce((n, l) => n + l.size, 0);
+    assert.ok(size > packed, `size ${size} should be the unpacked size (packed ${packed})`);
 
     const again = await d.docker(["pull", name]);
     assert.equal(again.code, 0, again.stderr);
