@@ -1,6 +1,7 @@
 /**
  * Credentials the CLI sends with pull/push (X-Registry-Auth) and logs in with: read from and
- * written to the docker client config (`<configDir>/config.json`), like the docker CLI does.
+ * written to the docker client config (`<configDir>/config.json`) or the credential helper it
+ * names (credsStore, credHelpers), like the docker CLI does.
  * Loaded only by the commands that talk to registries.
  */
 import { join } from "node:path";
@@ -20,7 +21,9 @@ export function registryOf(image: string): string {
 export async function authFor(configDir: string, image: string): Promise<AuthConfig | undefined> {
   const host = registryOf(image);
   const key = credentialKeyFor(host);
+  // Through the config's credential helper when it names one (credentialHelper.ts), as docker does.
   const c = await readCredentials(configFile(configDir), key);
   if (!c) return undefined;
+  if (c.identityToken && c.password === "") return { identitytoken: c.identityToken, serveraddress: key };
   return { username: c.username, password: c.password, serveraddress: key };
 }

@@ -88,7 +88,7 @@ for (const mode of ["basic", "token"] as const) {
   });
 }
 
-test("login keeps other members of config.json and refuses hosts delegated to a credential helper", { skip }, async () => {
+test("login keeps other members of config.json; a host delegated to a missing credential helper is a clear error", { skip }, async () => {
   const { reg, configPath, work } = await setup("basic");
   await rm(join(work, "home"), { recursive: true, force: true });
   await import("node:fs/promises").then((fs) => fs.mkdir(join(work, "home", ".docker"), { recursive: true }));
@@ -99,5 +99,10 @@ test("login keeps other members of config.json and refuses hosts delegated to a 
   assert.ok(cfg.auths["other.example:5000"]);
   assert.ok(cfg.auths[reg.host]);
   await writeFile(configPath, JSON.stringify({ credHelpers: { [reg.host]: "pass" } }));
-  await assert.rejects(login(configPath, reg.host, creds), (e: unknown) => isEngineError(e, "NotImplemented"));
+  // Helpers are run (image-registry-credhelper.test.ts); one that is not installed is named.
+  await assert.rejects(login(configPath, reg.host, creds, undefined, { env: { PATH: "/nonexistent" } }), (e: any) => {
+    assert.ok(isEngineError(e, "FailedPrecondition"), String(e));
+    assert.match(e.message, /docker-credential-pass not found in PATH/);
+    return true;
+  });
 });

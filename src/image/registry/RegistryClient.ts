@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import { parseWwwAuthenticate } from "./authChallenge.js";
+import type { CredentialHelperOptions } from "./credentialHelper.js";
 import type { Credentials } from "./dockerConfig.js";
 import { readCredentials } from "./dockerConfig.js";
 import type { RegistryHost, RegistryHostOptions } from "./hostConfig.js";
@@ -33,6 +34,8 @@ export interface ClientForHostOptions extends RegistryClientOptions {
   hostOptions?: RegistryHostOptions;
   /** Docker client config to read credentials from (e.g. ~/.docker/config.json). */
   configPath?: string;
+  /** How a credential helper named by that config is run (timeout, environment). */
+  credentialHelper?: CredentialHelperOptions;
 }
 
 export interface Scope { repository: string; actions: ("pull" | "push")[] }
@@ -78,7 +81,7 @@ export class RegistryClient {
   static async forHost(name: string, opts: ClientForHostOptions = {}): Promise<RegistryClient> {
     const host = await resolveRegistryHost(name, opts.hostOptions);
     let credentials = opts.credentials;
-    if (!credentials && opts.configPath) credentials = await readCredentials(opts.configPath, host.credentialKey);
+    if (!credentials && opts.configPath) credentials = await readCredentials(opts.configPath, host.credentialKey, opts.credentialHelper);
     return new RegistryClient(host, { ...opts, credentials });
   }
 
@@ -155,6 +158,10 @@ export class RegistryClient {
   /** Returns true when a retry with new credentials makes sense. */
   private async answerChallenge(header: string, req: RegistryRequest): Promise<boolean> {
     const challenges = parseWwwAuthenticate(header);
+    if (this.credentials && this.credentials.password === "" && this.credentials.identityToken) {
+      // Docker trades an identity token for a registry token (OAuth refresh_token grant); not done here.
+      throw new EngineError("NotImplemented", `${req.op.op} ${req.op.name}: the stored credentials are an identity token, which berth's registry client cannot use yet; log in with a username and password`);
+    }
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer && bearer.params.realm) {
       const token = await this.fetchToken(bearer.params.realm, bearer.params.service, req, bearer.params.scope);

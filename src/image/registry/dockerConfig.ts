@@ -2,13 +2,15 @@ import { readFile, mkdir, chmod } from "node:fs/promises";
 import { dirname } from "node:path";
 import { atomicWrite } from "../../util/atomicWrite.js";
 import { invalidArgument } from "../../errors/EngineError.js";
+import { CredentialHelper, type CredentialHelperOptions } from "./credentialHelper.js";
 
 /**
- * Credentials in Docker's client config (`~/.docker/config.json`): `auths[<key>].auth` is
- * base64("user:password"). Credential helpers (`credsStore`, `credHelpers`) are not supported:
- * berth does not run external helper programs, so a host configured for one yields no
- * credentials (and `login` refuses to write a plain entry that Docker would ignore).
- * Unknown members of the file are preserved on write; the file is written mode 0600.
+ * Credentials in Docker's client config (`~/.docker/config.json`), where the docker CLI looks:
+ * a credential helper named for the host (`credHelpers[<key>]`), else the default helper
+ * (`credsStore`), else the file itself (`auths[<key>].auth` = base64("user:password")). A
+ * helper is the program `docker-credential-<name>` (credentialHelper.ts); with one configured,
+ * `auths[<key>]` keeps only an empty entry, as docker login leaves it. Unknown members of the
+ * file are preserved on write; the file is written mode 0600.
  */
 export interface Credentials {
   username: string;
@@ -46,8 +48,24 @@ function candidateKeys(key: string): string[] {
   return [key, `https://${key}`, `http://${key}`, `https://${key}/v1/`, `https://${key}/v2/`];
 }
 
-export async function readCredentials(configPath: string, key: string): Promise<Credentials | undefined> {
+/** The helper (suffix of docker-credential-<name>) the config delegates `key` to, if any. */
+function helperName(cfg: ConfigFile, key: string): string | undefined {
+  for (const k of candidateKeys(key)) {
+    const h = cfg.credHelpers?.[k];
+    if (typeof h === "string" && h !== "") return h;
+  }
+  return typeof cfg.credsStore === "string" && cfg.credsStore !== "" ? cfg.credsStore : undefined;
+}
+
+export async function readCredentials(configPath: string, key: string, helperOptions?: CredentialHelperOptions): Promise<Credentials | undefined> {
   const cfg = await readConfig(configPath);
+  const helper = helperName(cfg, key);
+  if (helper) {
+    // As the docker CLI: with a helper configured, a plain `auth` in the file is not consulted.
+    const c = await new CredentialHelper(helper, helperOptions).get(key);
+    if (!c) return undefined;
+    return c.identityToken ? { username: c.username, password: c.password, identityToken: c.identityToken } : { username: c.username, password: c.password };
+  }
   for (const k of candidateKeys(key)) {
     const entry = cfg.auths?.[k];
     if (!entry) continue;
@@ -62,31 +80,43 @@ export async function readCredentials(configPath: string, key: string): Promise<
   return undefined;
 }
 
-/** Whether the config delegates this host to a credential helper (unsupported by berth). */
-export async function usesCredentialHelper(configPath: string, key: string): Promise<string | undefined> {
-  const cfg = await readConfig(configPath);
-  return cfg.credHelpers?.[key] ?? cfg.credsStore;
+/** The credential helper program the config delegates this host to, if any. */
+export async function credentialHelperFor(configPath: string, key: string): Promise<string | undefined> {
+  const name = helperName(await readConfig(configPath), key);
+  return name === undefined ? undefined : `docker-credential-${name}`;
 }
 
-export async function storeCredentials(configPath: string, key: string, creds: Credentials): Promise<void> {
+/**
+ * Saves credentials where the docker CLI would: through the host's credential helper (the file
+ * then holds an empty `auths[key]`, as docker login leaves it), else base64 in `auths[key]`.
+ */
+export async function storeCredentials(configPath: string, key: string, creds: Credentials, helperOptions?: CredentialHelperOptions): Promise<void> {
   const cfg = await readConfig(configPath);
+  const helper = helperName(cfg, key);
   const auths = (cfg.auths ??= {});
-  auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64") };
+  if (helper) {
+    await new CredentialHelper(helper, helperOptions).store(key, creds);
+    auths[key] = {};
+  } else {
+    auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64") };
+  }
   await writeConfig(configPath, cfg);
 }
 
-/** Removes the host's entry; returns false when there was none. */
-export async function removeCredentials(configPath: string, key: string): Promise<boolean> {
+/** Removes the host's credentials (helper and file entry); returns false when there were none. */
+export async function removeCredentials(configPath: string, key: string, helperOptions?: CredentialHelperOptions): Promise<boolean> {
   const cfg = await readConfig(configPath);
-  let removed = false;
+  const helper = helperName(cfg, key);
+  const removed = helper ? await new CredentialHelper(helper, helperOptions).erase(key) : false;
+  let changed = false;
   for (const k of candidateKeys(key)) {
     if (cfg.auths && k in cfg.auths) {
       delete cfg.auths[k];
-      removed = true;
+      changed = true;
     }
   }
-  if (removed) await writeConfig(configPath, cfg);
-  return removed;
+  if (changed) await writeConfig(configPath, cfg);
+  return removed || changed;
 }
 
 async function writeConfig(path: string, cfg: ConfigFile): Promise<void> {

@@ -1,6 +1,6 @@
-import { EngineError } from "../../errors/EngineError.js";
+import type { CredentialHelperOptions } from "./credentialHelper.js";
 import type { Credentials } from "./dockerConfig.js";
-import { removeCredentials, storeCredentials, usesCredentialHelper } from "./dockerConfig.js";
+import { removeCredentials, storeCredentials } from "./dockerConfig.js";
 import type { RegistryHostOptions } from "./hostConfig.js";
 import { resolveRegistryHost } from "./hostConfig.js";
 import { RegistryClient } from "./RegistryClient.js";
@@ -8,13 +8,11 @@ import { RegistryClient } from "./RegistryClient.js";
 /**
  * `docker login` / `docker logout` against a Docker client config file: login verifies the
  * credentials with an authenticated `GET /v2/` (answering the registry's challenge) before
- * writing them; logout removes the entry. Credential helpers are not supported: a host that
- * the config delegates to one is refused rather than silently shadowed.
+ * saving them where the docker CLI would (the host's credential helper, else the file); logout
+ * erases them from both.
  */
-export async function login(configPath: string, registry: string, creds: Credentials, hostOptions?: RegistryHostOptions): Promise<{ status: "Login Succeeded" }> {
+export async function login(configPath: string, registry: string, creds: Credentials, hostOptions?: RegistryHostOptions, helperOptions?: CredentialHelperOptions): Promise<{ status: "Login Succeeded" }> {
   const host = await resolveRegistryHost(registry, hostOptions);
-  const helper = await usesCredentialHelper(configPath, host.credentialKey);
-  if (helper) throw new EngineError("NotImplemented", `login to ${registry}: ${configPath} delegates credentials to the helper "docker-credential-${helper}", which berth does not run`);
   const client = new RegistryClient(host, { credentials: creds, attempts: 2 });
   try {
     // A registry without auth accepts anonymous /v2/; Docker then still saves the entry.
@@ -22,11 +20,11 @@ export async function login(configPath: string, registry: string, creds: Credent
   } finally {
     client.close();
   }
-  await storeCredentials(configPath, host.credentialKey, creds);
+  await storeCredentials(configPath, host.credentialKey, creds, helperOptions);
   return { status: "Login Succeeded" };
 }
 
-export async function logout(configPath: string, registry: string, hostOptions?: RegistryHostOptions): Promise<{ removed: boolean }> {
+export async function logout(configPath: string, registry: string, hostOptions?: RegistryHostOptions, helperOptions?: CredentialHelperOptions): Promise<{ removed: boolean }> {
   const host = await resolveRegistryHost(registry, hostOptions);
-  return { removed: await removeCredentials(configPath, host.credentialKey) };
+  return { removed: await removeCredentials(configPath, host.credentialKey, helperOptions) };
 }
