@@ -43,6 +43,8 @@ export async function pull(service: ImageService, reference: string, opts: PullR
     let rec: ImageRecord;
     try {
       const res = await pullImage(client, service.content, ref, { platform: opts.platform ?? service.platform, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(unpack ? { onBlobStored: unpack.onBlobStored } : {}) });
+      // The repository holds these blobs: a later push elsewhere on this registry can mount them.
+      service.records.blobSources.record(ref.domain, ref.path, [res.manifest.config.digest, ...res.manifest.layers.map((l) => l.digest)]);
       // Docker records the tag (if any) and repo@digest of what the reference resolved to.
       const names = [formatReference(ref), `${repositoryName(ref)}@${res.resolvedDigest}`];
       rec = await service.recordImage(res.manifestDescriptor, [...new Set(names)]);
@@ -71,7 +73,13 @@ export async function push(service: ImageService, reference: string, opts: PushR
   const client = await RegistryClient.forHost(ref.domain, opts.registry);
   return service.lock.shared(async () => {
     const top: Descriptor = { mediaType: rec.manifestMediaType, digest: rec.manifestDigest, size: (await service.content.info(rec.manifestDigest)).size };
-    const res = await pushImage(client, service.content, ref, top, opts.onProgress ? { onProgress: opts.onProgress } : {});
+    // Blobs known in another repository of this registry are mounted from it, as Docker does.
+    const sources = service.records.blobSources;
+    const res = await pushImage(client, service.content, ref, top, {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      mountFrom: (digest) => sources.mountSource(digest, ref.domain, ref.path),
+    });
+    sources.record(ref.domain, ref.path, res.blobs);
     return res.descriptor;
   });
 }

@@ -1,6 +1,7 @@
 import { conflict, invalidArgument, notFound } from "../../errors/EngineError.js";
 import type { Digest, Platform } from "../../oci/image.js";
 import { parseDigest } from "../digest.js";
+import { BlobSources } from "./BlobSources.js";
 import { ensureSchema, type SqliteDatabase } from "./sqlite.js";
 
 /**
@@ -79,8 +80,12 @@ interface Row {
 }
 
 export class ImageRecords {
+  /** Which registry repositories hold which blobs (for cross-repository mounts on push). */
+  readonly blobSources: BlobSources;
+
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
     ensureSchema(db, "image", SCHEMA_VERSION, DDL);
+    this.blobSources = new BlobSources(db, now);
   }
 
   private toRecord(r: Row): ImageRecord {

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { EngineError } from "../../errors/EngineError.js";
+import { EngineError, isEngineError } from "../../errors/EngineError.js";
 import type { Descriptor } from "../../oci/image.js";
 import type { ContentProvider } from "../content/ContentStore.js";
 import type { RegistryClient, Scope } from "./RegistryClient.js";
@@ -28,17 +28,26 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
   const pushScope: Scope[] = [{ repository, actions: ["pull", "push"] }];
   if ((await client.headBlob(repository, desc.digest, op, ["pull", "push"])) !== undefined) return { kind: "exists" };
 
-  let location: string;
+  let location: string | undefined;
   if (opts.mountFrom && opts.mountFrom !== repository) {
     const from = opts.mountFrom;
-    const res = await client.request({
-      method: "POST", path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`,
-      headers: { "Content-Length": "0" }, scopes: [...pushScope, { repository: from, actions: ["pull"] }], op, what: `mount blob ${desc.digest} from ${from}`,
-    });
-    res.body.resume();
-    if (res.status === 201) return { kind: "mounted", from };
-    location = requireLocation(res.headers.location, op, desc.digest); // 202: the registry opened a normal upload instead
-  } else {
+    let res;
+    try {
+      res = await client.request({
+        method: "POST", path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`,
+        headers: { "Content-Length": "0" }, scopes: [...pushScope, { repository: from, actions: ["pull"] }], op, what: `mount blob ${desc.digest} from ${from}`,
+      });
+    } catch (e) {
+      // The source is only a hint (e.g. these credentials cannot read it): upload the bytes instead.
+      if (!isEngineError(e, "Forbidden") && !isEngineError(e, "NotFound")) throw e;
+    }
+    if (res) {
+      res.body.resume();
+      if (res.status === 201) return { kind: "mounted", from };
+      location = requireLocation(res.headers.location, op, desc.digest); // 202: the registry opened a normal upload instead
+    }
+  }
+  if (location === undefined) {
     const res = await client.request({ method: "POST", path: `/v2/${repository}/blobs/uploads/`, headers: { "Content-Length": "0" }, scopes: pushScope, op, what: `start upload of ${desc.digest}` });
     res.body.resume();
     location = requireLocation(res.headers.location, op, desc.digest);

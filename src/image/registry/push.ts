@@ -19,8 +19,11 @@ import type { RegistryOperation } from "./registryErrors.js";
 export interface PushOptions {
   onProgress?: ProgressListener;
   concurrency?: number;
-  /** digest → repository (same registry) the blob is known to come from: mounted, not uploaded. */
-  mountFrom?: ReadonlyMap<string, string> | Record<string, string>;
+  /**
+   * digest → repository of the same registry the blob is known to live in: mounted from there,
+   * not uploaded (a map, or a lookup such as BlobSources.mountSource).
+   */
+  mountFrom?: ReadonlyMap<string, string> | Record<string, string> | ((digest: string) => string | undefined);
   monolithicMax?: number;
   chunkSize?: number;
 }
@@ -28,6 +31,8 @@ export interface PushOptions {
 export interface PushResult {
   /** Descriptor of what the tag now points to. */
   descriptor: Descriptor;
+  /** Digests of the configs and layers now in the repository (pushed, mounted or already there). */
+  blobs: string[];
 }
 
 export async function pushImage(client: RegistryClient, provider: ContentProvider, ref: Reference, top: Descriptor, opts: PushOptions = {}): Promise<PushResult> {
@@ -36,7 +41,9 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   const op: RegistryOperation = { op: "push", name };
   const tag = ref.tag ?? "latest";
   emit({ status: "The push refers to repository", detail: `[${name}]` });
-  const mountFrom = opts.mountFrom instanceof Map ? opts.mountFrom : new Map(Object.entries(opts.mountFrom ?? {}));
+  const m = opts.mountFrom;
+  const mountFrom: (digest: string) => string | undefined =
+    typeof m === "function" ? m : m instanceof Map ? (d) => m.get(d) : ((rec) => (d: string) => rec.get(d))(new Map(Object.entries(m ?? {})));
 
   const topBytes = await provider.readBlob(top.digest);
   const parsed = parseManifestOrIndex(topBytes, top.mediaType);
@@ -66,7 +73,7 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
     });
     if (info.size !== b.size) throw invalidArgument(`push ${name}: blob ${b.digest} is ${info.size} bytes locally, the manifest says ${b.size}`);
     const outcome = await uploadBlob(client, provider, ref.path, b, op, {
-      mountFrom: mountFrom.get(b.digest), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
+      mountFrom: mountFrom(b.digest), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
       onBytes: (current) => emit({ id, status: "Pushing", current, total: b.size }),
     });
     if (outcome.kind === "exists") emit({ id, status: "Layer already exists" });
@@ -81,5 +88,5 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   const digest = await client.putManifest(ref.path, tag, topBytes, mediaType, op);
   if (digest !== top.digest) throw invalidArgument(`push ${name}: registry stored the manifest as ${digest}, expected ${top.digest}`);
   emit({ status: "Digest", detail: `${tag}: digest: ${top.digest} size: ${topBytes.length}` });
-  return { descriptor: { mediaType, digest: top.digest, size: topBytes.length } };
+  return { descriptor: { mediaType, digest: top.digest, size: topBytes.length }, blobs: list.map((b) => b.digest) };
 }
