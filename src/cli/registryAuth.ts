@@ -24,6 +24,5 @@ export async function authFor(configDir: string, image: string): Promise<AuthCon
   // Through the config's credential helper when it names one (credentialHelper.ts), as docker does.
   const c = await readCredentials(configFile(configDir), key);
   if (!c) return undefined;
-  if (c.identityToken && c.password === "") return { identitytoken: c.identityToken, serveraddress: key };
-  return { username: c.username, password: c.password, serveraddress: key };
+  return { username: c.username, password: c.password, serveraddress: key, ...(c.identityToken ? { identitytoken: c.identityToken } : {}) };
 }

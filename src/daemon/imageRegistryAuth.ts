@@ -3,7 +3,6 @@
  * AuthConfig, src/api/registry-auth.ts) as the registry client's Credentials, and the registry
  * host a login's `serveraddress` names.
  */
-import { EngineError } from "../errors/EngineError.js";
 import type { AuthConfig } from "../api/types/system.js";
 import type { Credentials } from "../image/registry/dockerConfig.js";
 
@@ -12,8 +11,8 @@ export function credentialsOf(config: AuthConfig | undefined): Credentials | und
   if (!config) return undefined;
   const username = config.username ?? "";
   const password = config.password ?? "";
-  // An OAuth identity token needs the token-refresh flow, which the registry client lacks.
-  if (config.identitytoken && password === "") throw new EngineError("NotImplemented", "registry credentials: identity tokens are not supported; log in with a username and password");
+  // An identity token (OAuth refresh token) is traded for registry tokens by the client.
+  if (config.identitytoken) return { username, password, identityToken: config.identitytoken };
   if (username === "" && password === "") return undefined;
   return { username, password };
 }

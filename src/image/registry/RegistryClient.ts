@@ -158,10 +158,6 @@ export class RegistryClient {
   /** Returns true when a retry with new credentials makes sense. */
   private async answerChallenge(header: string, req: RegistryRequest): Promise<boolean> {
     const challenges = parseWwwAuthenticate(header);
-    if (this.credentials && this.credentials.password === "" && this.credentials.identityToken) {
-      // Docker trades an identity token for a registry token (OAuth refresh_token grant); not done here.
-      throw new EngineError("NotImplemented", `${req.op.op} ${req.op.name}: the stored credentials are an identity token, which berth's registry client cannot use yet; log in with a username and password`);
-    }
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer && bearer.params.realm) {
       const token = await this.fetchToken(bearer.params.realm, bearer.params.service, req, bearer.params.scope);
@@ -170,7 +166,8 @@ export class RegistryClient {
     }
     if (challenges.some((c) => c.scheme === "basic")) {
       // Parallel requests may all meet the challenge; each retries once (authRetried bounds it).
-      if (!this.credentials) return false;
+      // An identity token alone is no Basic password.
+      if (!this.credentials || (this.credentials.password === "" && this.credentials.identityToken)) return false;
       this.basic = true;
       return true;
     }
@@ -184,22 +181,34 @@ export class RegistryClient {
     if (challengeScope) for (const s of challengeScope.split(" ")) if (s) scopes.add(s);
     for (const s of scopes) url.searchParams.append("scope", s);
     const headers: Record<string, string> = { "User-Agent": this.userAgent };
-    if (this.credentials) {
+    let body: Buffer | undefined;
+    const refreshToken = this.credentials?.identityToken;
+    if (refreshToken) {
+      // An identity token is an OAuth refresh token: Docker trades it with the refresh_token grant
+      // (POST, form-encoded) instead of sending a password.
+      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: "berth" });
+      if (service) form.set("service", service);
+      if (scopes.size) form.set("scope", [...scopes].join(" "));
+      body = Buffer.from(form.toString());
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      headers["Content-Length"] = String(body.length);
+      url.search = "";
+    } else if (this.credentials) {
       url.searchParams.set("account", this.credentials.username);
       headers.Authorization = basicHeader(this.credentials);
     }
     let res: HttpResponse;
     try {
-      res = await this.transport.send({ method: "GET", url, headers });
+      res = await this.transport.send({ method: body ? "POST" : "GET", url, headers, ...(body ? { body } : {}) });
     } catch (e) {
       throw new EngineError("Unavailable", `${req.op.op} ${req.op.name}: fetch auth token from ${url.origin}${url.pathname}: ${(e as Error).message}`, { cause: e });
     }
-    const body = await readBody(res.body, 1 << 20);
-    if (res.status === 401 || res.status === 403) throw registryError(res.status, parseErrorBody(body), req.op, req.what);
+    const answer = await readBody(res.body, 1 << 20);
+    if (res.status === 401 || res.status === 403 || (refreshToken && res.status === 400)) throw registryError(res.status === 400 ? 401 : res.status, parseErrorBody(answer), req.op, req.what);
     if (res.status !== 200) throw new EngineError("Unavailable", `${req.op.op} ${req.op.name}: fetch auth token: HTTP ${res.status}`);
     let parsed: { token?: string; access_token?: string; expires_in?: number };
     try {
-      parsed = JSON.parse(body.toString("utf8"));
+      parsed = JSON.parse(answer.toString("utf8"));
     } catch {
       throw new EngineError("Unavailable", `${req.op.op} ${req.op.name}: fetch auth token: response is not JSON`);
     }
