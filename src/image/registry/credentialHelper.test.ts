@@ -116,5 +116,9 @@ test("docker config with helpers: credHelpers[host] over credsStore over auths; 
     await writeFile(path, JSON.stringify({ auths: { "c.example": { auth: plain } } }));
     assert.deepEqual(await readCredentials(path, "c.example", opts), { username: "file-user", password: "file-pass", identityToken: undefined });
     assert.equal(await credentialHelperFor(path, "c.example"), undefined);
+    // An identity token in the file: Docker's `identitytoken` beside an empty password.
+    await storeCredentials(path, "d.example", { username: "me", password: "", identityToken: "refresh-9" }, opts);
+    assert.deepEqual(JSON.parse(await readFile(path, "utf8")).auths["d.example"], { auth: Buffer.from("me:").toString("base64"), identitytoken: "refresh-9" });
+    assert.deepEqual(await readCredentials(path, "d.example", opts), { username: "me", password: "", identityToken: "refresh-9" });
   });
 });

@@ -98,7 +98,7 @@ export async function storeCredentials(configPath: string, key: string, creds: C
     await new CredentialHelper(helper, helperOptions).store(key, creds);
     auths[key] = {};
   } else {
-    auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64") };
+    auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64"), ...(creds.identityToken ? { identitytoken: creds.identityToken } : {}) };
   }
   await writeConfig(configPath, cfg);
 }

@@ -61,7 +61,9 @@ export const command: CliCommand = {
     }
     if (!username || !password) throw new StatusError("Error: Username and password are required", 1);
     const res = await ctx.client().auth({ username, password, serveraddress: key });
-    await storeCredentials(configFile(ctx.configDir), key, { username, password });
+    // A registry that answers with an identity token gets that stored instead of the password, as docker does.
+    const creds = res.IdentityToken ? { username, password: "", identityToken: res.IdentityToken } : { username, password };
+    await storeCredentials(configFile(ctx.configDir), key, creds);
     ctx.io.out(`${res.Status || "Login Succeeded"}\n`);
     return 0;
   },
