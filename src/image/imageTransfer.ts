@@ -77,7 +77,8 @@ export async function push(service: ImageService, reference: string, opts: PushR
     const sources = service.records.blobSources;
     const res = await pushImage(client, service.content, ref, top, {
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      mountFrom: (digest) => sources.mountSource(digest, ref.domain, ref.path),
+      mountFrom: (digest) => sources.mountSources(digest, ref.domain, ref.path),
+      onMountMissed: (digest, from) => sources.forgetSource(digest, ref.domain, from),
     });
     sources.record(ref.domain, ref.path, res.blobs);
     return res.descriptor;

@@ -127,6 +127,18 @@ test("a pulled image's blobs are mounted when pushed to another repository; a st
   assert.deepEqual(statuses(await push(e, third)), blobs2.map((d) => `${d.slice(7, 19)} Pushed`).sort());
   assert.ok(proxy.log.some((l) => l.includes(`&from=${encodeURIComponent(`berth-test/never-${suffix}`)}`)), proxy.log.join("\n"));
   assert.equal(uploads(proxy.log).length, blobs2.length);
+  // The stale hint is dropped, as Docker drops v2metadata that failed to mount.
+  for (const d of blobs2) assert.deepEqual(e.service.records.blobSources.repositories(d, proxy.host), [`berth-test/third-${suffix}`]);
+
+  // Several candidates: the newest is stale (its upload session is cancelled), the next mounts.
+  e.service.records.blobSources.record(proxy.host, `berth-test/gone-${suffix}`, blobs);
+  const fourth = `${proxy.host}/berth-test/fourth-${suffix}:1`;
+  await e.service.recordImage(img.manifestDescriptor, [fourth]);
+  proxy.clear();
+  assert.deepEqual(statuses(await push(e, fourth)), ids.map((id) => `${id} Mounted from berth-test/copy-${suffix}`).sort());
+  assert.deepEqual(uploads(proxy.log), []);
+  assert.equal(proxy.log.filter((l) => l.startsWith(`DELETE /v2/berth-test/fourth-${suffix}/blobs/uploads/`)).length, blobs.length, proxy.log.join("\n"));
+  for (const d of blobs) assert.ok(!e.service.records.blobSources.repositories(d, proxy.host).includes(`berth-test/gone-${suffix}`));
 });
 
 test("blob sources stay bounded per digest, newest first", { skip: skipUnlessRoot }, async () => {
@@ -139,8 +151,10 @@ test("blob sources stay bounded per digest, newest first", { skip: skipUnlessRoo
   const repos = sources.repositories(digest, "r.example");
   assert.equal(repos.length, MAX_PER_DIGEST);
   assert.equal(repos[0], `repo-${MAX_PER_DIGEST + 2}`);
-  assert.equal(sources.mountSource(digest, "r.example", `repo-${MAX_PER_DIGEST + 2}`), `repo-${MAX_PER_DIGEST + 1}`);
-  assert.equal(sources.mountSource(digest, "other.example", "x"), undefined);
+  assert.deepEqual(sources.mountSources(digest, "r.example", `repo-${MAX_PER_DIGEST + 2}`), repos.slice(1));
+  assert.deepEqual(sources.mountSources(digest, "other.example", "x"), []);
+  sources.forgetSource(digest, "r.example", repos[1]!);
+  assert.deepEqual(sources.repositories(digest, "r.example"), [repos[0], ...repos.slice(2)]);
   sources.forget([digest]);
   assert.deepEqual(sources.repositories(digest, "r.example"), []);
 });

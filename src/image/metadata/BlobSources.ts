@@ -54,9 +54,14 @@ export class BlobSources {
     return (this.db.prepare("SELECT repository FROM blob_sources WHERE digest = ? AND registry = ? ORDER BY seen_at DESC, rowid DESC").all(digest, registry) as Array<{ repository: string }>).map((r) => r.repository);
   }
 
-  /** A repository of `registry` other than `exclude` to mount `digest` from, if one is known. */
-  mountSource(digest: string, registry: string, exclude: string): string | undefined {
-    return this.repositories(digest, registry).find((r) => r !== exclude);
+  /** Repositories of `registry` other than `exclude` to mount `digest` from, newest first. */
+  mountSources(digest: string, registry: string, exclude: string): string[] {
+    return this.repositories(digest, registry).filter((r) => r !== exclude);
+  }
+
+  /** Drops one hint (a mount from there found no blob), as Docker drops stale v2metadata. */
+  forgetSource(digest: string, registry: string, repository: string): void {
+    this.db.prepare("DELETE FROM blob_sources WHERE digest = ? AND registry = ? AND repository = ?").run(digest, registry, repository);
   }
 
   /** Forgets blobs (e.g. ones garbage collection removed from the store). */

@@ -16,7 +16,10 @@ import { blobStream } from "./blobStream.js";
 export type UploadOutcome = { kind: "exists" } | { kind: "mounted"; from: string } | { kind: "pushed" };
 
 export interface UploadOptions {
-  mountFrom?: string;
+  /** Repositories of this registry that may hold the blob, tried in order (at most MAX_MOUNT_ATTEMPTS). */
+  mountFrom?: string | readonly string[];
+  /** Called for a candidate that did not hold the blob (or could not be read), so the hint can be dropped. */
+  onMountMissed?: (from: string) => void;
   /** Blobs up to this size go in one PUT (default 8 MiB). */
   monolithicMax?: number;
   /** PATCH chunk size for larger blobs (default 8 MiB). */
@@ -29,8 +32,8 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
   if ((await client.headBlob(repository, desc.digest, op, ["pull", "push"])) !== undefined) return { kind: "exists" };
 
   let location: string | undefined;
-  if (opts.mountFrom && opts.mountFrom !== repository) {
-    const from = opts.mountFrom;
+  const candidates = (typeof opts.mountFrom === "string" ? [opts.mountFrom] : opts.mountFrom ?? []).filter((r) => r !== repository).slice(0, MAX_MOUNT_ATTEMPTS);
+  for (const [i, from] of candidates.entries()) {
     let res;
     try {
       res = await client.request({
@@ -38,14 +41,18 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
         headers: { "Content-Length": "0" }, scopes: [...pushScope, { repository: from, actions: ["pull"] }], op, what: `mount blob ${desc.digest} from ${from}`,
       });
     } catch (e) {
-      // The source is only a hint (e.g. these credentials cannot read it): upload the bytes instead.
+      // The source is only a hint (e.g. these credentials cannot read it): try the next, or upload.
       if (!isEngineError(e, "Forbidden") && !isEngineError(e, "NotFound")) throw e;
+      opts.onMountMissed?.(from);
+      continue;
     }
-    if (res) {
-      res.body.resume();
-      if (res.status === 201) return { kind: "mounted", from };
-      location = requireLocation(res.headers.location, op, desc.digest); // 202: the registry opened a normal upload instead
-    }
+    res.body.resume();
+    if (res.status === 201) return { kind: "mounted", from };
+    // 202: the registry opened a normal upload instead. The last one is used; earlier ones are cancelled.
+    opts.onMountMissed?.(from);
+    const opened = requireLocation(res.headers.location, op, desc.digest);
+    if (i === candidates.length - 1) location = opened;
+    else await cancelUpload(client, opened, pushScope, op, desc.digest);
   }
   if (location === undefined) {
     const res = await client.request({ method: "POST", path: `/v2/${repository}/blobs/uploads/`, headers: { "Content-Length": "0" }, scopes: pushScope, op, what: `start upload of ${desc.digest}` });
@@ -87,6 +94,15 @@ export async function uploadBlob(client: RegistryClient, provider: ContentProvid
   const res = await client.request({ method: "PUT", path: withDigest(location, desc.digest, client.baseUrl), headers: { "Content-Length": "0" }, scopes: pushScope, op, what: `finish upload of ${desc.digest}` });
   res.body.resume();
   return { kind: "pushed" };
+}
+
+/** Docker tries this many repositories before uploading the bytes. */
+export const MAX_MOUNT_ATTEMPTS = 3;
+
+async function cancelUpload(client: RegistryClient, location: string, scopes: Scope[], op: RegistryOperation, digest: string): Promise<void> {
+  // Best effort: an abandoned session is also purged by the registry after a while.
+  const res = await client.request({ method: "DELETE", path: location, scopes, op, what: `cancel upload of ${digest}`, accept: [404, 405] }).catch(() => undefined);
+  res?.body.resume();
 }
 
 function requireLocation(loc: string | undefined, op: RegistryOperation, digest: string): string {

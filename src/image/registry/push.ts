@@ -23,7 +23,9 @@ export interface PushOptions {
    * digest → repository of the same registry the blob is known to live in: mounted from there,
    * not uploaded (a map, or a lookup such as BlobSources.mountSource).
    */
-  mountFrom?: ReadonlyMap<string, string> | Record<string, string> | ((digest: string) => string | undefined);
+  mountFrom?: ReadonlyMap<string, string> | Record<string, string> | ((digest: string) => string | readonly string[] | undefined);
+  /** A mount candidate that did not hold the blob (see UploadOptions.onMountMissed). */
+  onMountMissed?: (digest: string, from: string) => void;
   monolithicMax?: number;
   chunkSize?: number;
 }
@@ -42,7 +44,7 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   const tag = ref.tag ?? "latest";
   emit({ status: "The push refers to repository", detail: `[${name}]` });
   const m = opts.mountFrom;
-  const mountFrom: (digest: string) => string | undefined =
+  const mountFrom: (digest: string) => string | readonly string[] | undefined =
     typeof m === "function" ? m : m instanceof Map ? (d) => m.get(d) : ((rec) => (d: string) => rec.get(d))(new Map(Object.entries(m ?? {})));
 
   const topBytes = await provider.readBlob(top.digest);
@@ -73,7 +75,7 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
     });
     if (info.size !== b.size) throw invalidArgument(`push ${name}: blob ${b.digest} is ${info.size} bytes locally, the manifest says ${b.size}`);
     const outcome = await uploadBlob(client, provider, ref.path, b, op, {
-      mountFrom: mountFrom(b.digest), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
+      mountFrom: mountFrom(b.digest), onMountMissed: (from) => opts.onMountMissed?.(b.digest, from), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
       onBytes: (current) => emit({ id, status: "Pushing", current, total: b.size }),
     });
     if (outcome.kind === "exists") emit({ id, status: "Layer already exists" });
