@@ -92,7 +92,9 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   if (hc.UsernsMode && hc.UsernsMode !== "host") throw invalidArgument(`invalid userns mode: ${hc.UsernsMode}`);
   const devices = userDevices(hc.Devices ?? [], hc.DeviceCgroupRules ?? []);
   if ((hc.VolumesFrom ?? []).length > 0) throw notImplemented("--volumes-from is not implemented in berth yet");
-  if (hc.CgroupnsMode === "host") throw notImplemented("--cgroupns=host is not implemented in berth yet");
+  // Docker's "" means the daemon default; berth's default is private (a cgroup namespace).
+  const cgroupns = hc.CgroupnsMode ?? "";
+  if (cgroupns !== "" && cgroupns !== "host" && cgroupns !== "private") throw invalidArgument(`invalid cgroup namespace mode: ${cgroupns}`);
   const sec = securityOptions(hc.SecurityOpt ?? []);
   const privileged = hc.Privileged === true;
   const capAdd = privileged ? hostCapabilities() : expandAllCapabilities(hc.CapAdd ?? []);
@@ -142,13 +144,17 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   for (const [field, ns] of [["PidMode", "pid"], ["IpcMode", "ipc"], ["UTSMode", "uts"]] as const) {
     const v = hc[field] ?? "";
     if (v === "host") linux.namespaces = linux.namespaces!.filter((n) => n.type !== ns);
-    else if (v !== "" && !(field === "IpcMode" && (v === "private" || v === "shareable"))) throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
+    else if (v !== "" && !(field === "IpcMode" && (v === "private" || v === "shareable" || v === "none"))) throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
   }
+  // --cgroupns host: the container stays in the host's cgroup namespace (Docker's v1 default).
+  if (cgroupns === "host") linux.namespaces = linux.namespaces!.filter((n) => n.type !== "cgroup");
   if (hc.UTSMode === "host") delete spec.hostname;
 
   // Mounts: the user's replace a default or /etc file at the same place.
   const userDest = new Set(mounts.spec.map((m) => m.destination));
   spec.mounts = spec.mounts!.filter((m) => !userDest.has(m.destination));
+  // --ipc none: a private ipc namespace and, as in moby, no /dev/shm mount at all.
+  if (hc.IpcMode === "none") spec.mounts = spec.mounts.filter((m) => m.destination !== "/dev/shm");
   const shm = spec.mounts.find((m) => m.destination === "/dev/shm");
   if (shm && (hc.ShmSize ?? 0) > 0) shm.options = [...(shm.options ?? []).filter((o) => !o.startsWith("size=")), `size=${hc.ShmSize}`];
   // Parents before children (Docker sorts by path depth).
