@@ -1,4 +1,5 @@
 import { release } from "node:os";
+import { containerModeTarget, type JoinedNamespaces } from "./sharedNamespaces.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ImageConfig } from "../../oci/image.js";
 import type { Seccomp, Spec } from "../../oci/runtime.js";
@@ -73,6 +74,8 @@ export interface SpecInputs {
   userns?: UsernsMapping;
   /** The daemon's --init default (for HostConfig.Init null) and --init-path. */
   init?: InitSettings;
+  /** At start: the pid/ipc namespace paths of --pid/--ipc container:<x> targets (sharedNamespaces.ts). */
+  joined?: JoinedNamespaces;
 }
 
 /**
@@ -144,6 +147,11 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   for (const [field, ns] of [["PidMode", "pid"], ["IpcMode", "ipc"], ["UTSMode", "uts"]] as const) {
     const v = hc[field] ?? "";
     if (v === "host") linux.namespaces = linux.namespaces!.filter((n) => n.type !== ns);
+    else if (field !== "UTSMode" && containerModeTarget(v, ns === "pid" ? "PID" : "IPC") !== undefined) {
+      // container:<x>: the path is known at start; at create the mode is only validated.
+      const path = i.joined?.[ns as "pid" | "ipc"];
+      if (path) linux.namespaces = linux.namespaces!.map((n) => (n.type === ns ? { type: ns, path } : n));
+    }
     else if (v !== "" && !(field === "IpcMode" && (v === "private" || v === "shareable" || v === "none"))) throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
   }
   // --cgroupns host: the container stays in the host's cgroup namespace (Docker's v1 default).
