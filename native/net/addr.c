@@ -59,8 +59,9 @@ int addr_add(struct nl *nl, int ifindex, const struct ipaddr *a, char extack[EXT
   return nl_talk(nl, &req, NULL, NULL, extack);
 }
 
-/* RTM_NEWROUTE for the default route of gw's family via gw out of ifindex, with `flags`. */
-static int route_default(struct nl *nl, int ifindex, const struct ipaddr *gw, uint16_t flags, char extack[EXTACK_MAX]) {
+/* RTM_NEWROUTE for the default route of gw's family via gw out of ifindex, with `flags`; with
+ * an `mtu` metric (RTAX_MTU) when mtu > 0, as `ip route ... mtu N` sets it. */
+static int route_default(struct nl *nl, int ifindex, const struct ipaddr *gw, int mtu, uint16_t flags, char extack[EXTACK_MAX]) {
   struct rtmsg rtm = {
     .rtm_family = (unsigned char)gw->family,
     .rtm_dst_len = 0,
@@ -73,15 +74,22 @@ static int route_default(struct nl *nl, int ifindex, const struct ipaddr *gw, ui
   nlreq_init(&req, RTM_NEWROUTE, flags, &rtm, sizeof(rtm));
   nlreq_put(&req, RTA_GATEWAY, gw->bytes, addr_len(gw->family));
   nlreq_put_u32(&req, RTA_OIF, (uint32_t)ifindex);
+  if (mtu > 0) {
+    struct rtattr *mx = nlreq_nest_start(&req, RTA_METRICS);
+    /* Plain type as iproute2 sends it: RTA_METRICS predates NLA_F_NESTED. */
+    if (mx) mx->rta_type &= (unsigned short)~NLA_F_NESTED;
+    nlreq_put_u32(&req, RTAX_MTU, (uint32_t)mtu);
+    nlreq_nest_end(&req, mx);
+  }
   return nl_talk(nl, &req, NULL, NULL, extack);
 }
 
-int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]) {
-  return route_default(nl, ifindex, gw, NLM_F_CREATE | NLM_F_EXCL, extack);
+int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, int mtu, char extack[EXTACK_MAX]) {
+  return route_default(nl, ifindex, gw, mtu, NLM_F_CREATE | NLM_F_EXCL, extack);
 }
 
-int route_replace_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]) {
+int route_replace_default(struct nl *nl, int ifindex, const struct ipaddr *gw, int mtu, char extack[EXTACK_MAX]) {
   /* The kernel matches the route to replace by table, destination, tos and metric: whatever
    * default route there is (another gateway, another interface) is replaced in place. */
-  return route_default(nl, ifindex, gw, NLM_F_CREATE | NLM_F_REPLACE, extack);
+  return route_default(nl, ifindex, gw, mtu, NLM_F_CREATE | NLM_F_REPLACE, extack);
 }

@@ -16,10 +16,11 @@ int ip_parse_cidr(const char *s, struct ipaddr *out);
 int ip_parse_addr(const char *s, struct ipaddr *out);
 /* Adds the address to ifindex (RTM_NEWADDR, exclusive: -EEXIST when it is there already). */
 int addr_add(struct nl *nl, int ifindex, const struct ipaddr *a, char extack[EXTACK_MAX]);
-/* Adds the default route of gw's family via gw out of ifindex (main table). */
-int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]);
+/* Adds the default route of gw's family via gw out of ifindex (main table), with an mtu metric
+ * when mtu > 0 (the link MTU is larger than the MTU outside the host, docs/networking.md). */
+int route_add_default(struct nl *nl, int ifindex, const struct ipaddr *gw, int mtu, char extack[EXTACK_MAX]);
 /* Makes the default route of gw's family go via gw out of ifindex: replaces the one there is,
  * or adds it when there is none. */
-int route_replace_default(struct nl *nl, int ifindex, const struct ipaddr *gw, char extack[EXTACK_MAX]);
+int route_replace_default(struct nl *nl, int ifindex, const struct ipaddr *gw, int mtu, char extack[EXTACK_MAX]);
 
 #endif

@@ -20,19 +20,21 @@
 struct op {
   const char *name;
   int nfields;
+  /* Trailing fields a newer client may add (absent: "" for the op). */
+  int optional;
   int (*fn)(struct helper *h, char **f, struct reply *rp);
 };
 
 static const struct op ops[] = {
-  { "netns_create", 1, op_netns_create },
-  { "netns_delete", 1, op_netns_delete },
-  { "bridge_ensure", 3, op_bridge_ensure },
-  { "bridge_delete", 1, op_bridge_delete },
-  { "veth_add", 9, op_veth_add },
-  { "link_delete", 1, op_link_delete },
-  { "nft", 1, op_nft },
-  { "sysctl", 2, op_sysctl },
-  { "route_default", 3, op_route_default },
+  { "netns_create", 1, 0, op_netns_create },
+  { "netns_delete", 1, 0, op_netns_delete },
+  { "bridge_ensure", 3, 0, op_bridge_ensure },
+  { "bridge_delete", 1, 0, op_bridge_delete },
+  { "veth_add", 9, 1, op_veth_add },
+  { "link_delete", 1, 0, op_link_delete },
+  { "nft", 1, 0, op_nft },
+  { "sysctl", 2, 0, op_sysctl },
+  { "route_default", 3, 1, op_route_default },
 };
 
 static void handle(struct helper *h, char *line, size_t len, struct reply *rp) {
@@ -52,9 +54,16 @@ static void handle(struct helper *h, char *line, size_t len, struct reply *rp) {
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
       if (!strcmp(ops[i].name, l->fields[0])) op = &ops[i];
     if (!op) op_fail_text(rp, EINVAL, "request: unknown operation %s", l->fields[0]);
-    else if (l->nfields - 1 != op->nfields)
+    else if (l->nfields - 1 < op->nfields || l->nfields - 1 > op->nfields + op->optional)
       op_fail_text(rp, EINVAL, "%s: expected %d fields, got %d", op->name, op->nfields, l->nfields - 1);
-    else op->fn(h, l->fields + 1, rp);
+    else {
+      /* Missing optional fields read as "": every op sees nfields + optional fields. */
+      char *fields[16];
+      int n = l->nfields - 1, i;
+      for (i = 0; i < n && i < 16; i++) fields[i] = l->fields[1 + i];
+      for (; i < op->nfields + op->optional && i < 16; i++) fields[i] = (char *)"";
+      op->fn(h, fields, rp);
+    }
   }
   lines_free(&ls);
 }

@@ -13,9 +13,12 @@
 int op_route_default(struct helper *h, char **f, struct reply *rp) {
   const char *path = f[0], *ifname = f[1], *gateway = f[2];
   struct ipaddr gw;
+  int mtu = 0;
   if (path[0] != '/') return op_fail_text(rp, EINVAL, "route_default %s: netns path must be absolute", path);
   if (!ifname_valid(ifname)) return op_fail_text(rp, EINVAL, "route_default %s: invalid interface name %s", path, ifname);
   if (ip_parse_addr(gateway, &gw) < 0) return op_fail_text(rp, EINVAL, "route_default %s: invalid gateway %s", path, gateway);
+  /* f[3], optional: the route's mtu metric ("" or absent: none). */
+  if (f[3][0] && mtu_parse(f[3], &mtu) < 0) return op_fail_text(rp, EINVAL, "route_default %s: invalid route mtu %s", path, f[3]);
   int nsfd = netns_open(path);
   if (nsfd < 0) return op_fail(rp, -nsfd, NULL, "route_default %s: open netns", path);
   int r = netns_enter(nsfd);
@@ -32,7 +35,7 @@ int op_route_default(struct helper *h, char **f, struct reply *rp) {
   if (ifindex == 0) {
     r = -errno;
     op_fail(rp, -r, NULL, "route_default %s: find %s", path, ifname);
-  } else if ((r = route_replace_default(&nl, ifindex, &gw, extack)) < 0) {
+  } else if ((r = route_replace_default(&nl, ifindex, &gw, mtu, extack)) < 0) {
     op_fail(rp, -r, extack, "route_default %s: default route via %s on %s", path, gateway, ifname);
   }
   nl_close(&nl);

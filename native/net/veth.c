@@ -21,6 +21,8 @@ struct veth_req {
   const char *host, *netns, *ifname, *bridge, *cidr, *gateway;
   unsigned char mac[6];
   int has_mac, mtu, isolated;
+  /* mtu metric of the default route; 0 = none (f[9], optional: "" or absent). */
+  int route_mtu;
   struct ipaddr addr, gw;
   int has_gw;
 };
@@ -45,6 +47,8 @@ static int parse(char **f, struct veth_req *v, struct reply *rp) {
     return op_fail_text(rp, EINVAL, "veth_add %s: invalid gateway %s for %s", v->host, v->gateway, v->cidr);
   if (strcmp(f[8], "0") && strcmp(f[8], "1")) return op_fail_text(rp, EINVAL, "veth_add %s: isolated must be 0 or 1, not %s", v->host, f[8]);
   v->isolated = f[8][0] == '1';
+  v->route_mtu = 0;
+  if (f[9][0] && mtu_parse(f[9], &v->route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_add %s: invalid route mtu %s", v->host, f[9]);
   return 0;
 }
 
@@ -98,7 +102,7 @@ static int configure_inside(struct helper *h, const struct veth_req *v, int nsfd
     op_fail(rp, -r, extack, "veth_add %s: address %s on %s", v->host, v->cidr, v->ifname);
   } else if ((r = link_set(&nl, ifindex, 1, 0, 0, extack)) < 0) {
     op_fail(rp, -r, extack, "veth_add %s: set %s up", v->host, v->ifname);
-  } else if (v->has_gw && (r = route_add_default(&nl, ifindex, &v->gw, extack)) < 0) {
+  } else if (v->has_gw && (r = route_add_default(&nl, ifindex, &v->gw, v->route_mtu, extack)) < 0) {
     op_fail(rp, -r, extack, "veth_add %s: default route via %s on %s", v->host, v->gateway, v->ifname);
   }
   nl_close(&nl);

@@ -52,6 +52,7 @@ export async function openNetworking(opts: DaemonOptions, db: SqliteDatabase, lo
       addressPools: opts.defaultAddressPools,
       userlandProxy: opts.userlandProxy,
       icc: opts.icc,
+      mtu: opts.mtu,
       ipForward: opts.ipForward,
     });
     return {

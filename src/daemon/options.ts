@@ -19,6 +19,8 @@ export interface DaemonOptions {
   bridge: string;
   /** --bip: the default bridge's gateway address and prefix (10.1.0.1/24); default: a free pool subnet. */
   bip?: string;
+  /** --mtu: the default bridge's MTU, used as its link MTU (default: 1500 outside, 65520 inside; docs/networking.md "MTU"). */
+  mtu?: number;
   /** --default-address-pool (repeatable): where networks without a subnet get theirs. */
   defaultAddressPools: { base: string; size: number }[];
   /** --userland-proxy: published ports through berth-proxy (true) or kernel DNAT (false). */
@@ -71,6 +73,8 @@ Networking:
                            "none": no default network
       --bip CIDR           The default bridge's address and subnet, e.g. 10.1.0.1/24
                            (default: the first free subnet of the address pools)
+      --mtu N              MTU of the default bridge's links (default: 1500 for
+                           traffic leaving the host, 65520 between containers)
       --default-address-pool base=CIDR,size=N
                            Subnets for networks created without one (repeatable;
                            default 172.17.0.0/16..172.31.0.0/16 and 192.168.0.0/16 by /20)
@@ -169,6 +173,12 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonOptions {
         const c = next();
         if (!isCidr(c)) throw invalidArgument(`berthd: --bip ${JSON.stringify(c)}: give an IPv4 address with prefix length, e.g. 10.1.0.1/24`);
         o.bip = c;
+        break;
+      }
+      case "--mtu": {
+        const v = next();
+        if (!/^\d{1,5}$/.test(v) || Number(v) < 68 || Number(v) > 65535) throw invalidArgument(`berthd: --mtu ${JSON.stringify(v)}: an MTU from 68 to 65535`);
+        o.mtu = Number(v);
         break;
       }
       case "--default-address-pool": o.defaultAddressPools.push(parseAddressPool(next())); break;

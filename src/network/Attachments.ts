@@ -25,6 +25,7 @@ import { movePublishedPorts } from "./movePorts.js";
 import { moveDefaultRoute, routeVia } from "./moveRoute.js";
 import { restoreContainers } from "./restore.js";
 import { linkAliases } from "./links.js";
+import { linkMtu, routeMtu } from "./bridge/mtu.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -157,8 +158,8 @@ export class Attachments {
     });
     rb.add(`release ${ep.ip} on ${n.name}`, () => store.deleteEndpoint(id));
     await ops.vethAdd({
-      hostName: ep.hostVeth, netnsPath: join(this.x.opts.execRoot, "netns", c.id), ifName: ep.ifName, mac: ep.mac, mtu: n.mtu,
-      bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc,
+      hostName: ep.hostVeth, netnsPath: join(this.x.opts.execRoot, "netns", c.id), ifName: ep.ifName, mac: ep.mac, mtu: linkMtu(n),
+      bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc, routeMtu: ep.gateway ? routeMtu(n) : 0,
     });
     rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
     return ep;

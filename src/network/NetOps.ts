@@ -22,6 +22,8 @@ export interface VethRequest {
   gateway: string;
   /** Bridge port isolation (icc=false): isolated ports cannot talk to each other. */
   isolated: boolean;
+  /** `mtu` metric of the default route (the MTU outside the host); absent or 0: none. */
+  routeMtu?: number;
 }
 
 export interface NetOps {
@@ -40,9 +42,9 @@ export interface NetOps {
    * Inside the netns at `netnsPath`: the default route (of the gateway's family) becomes "via
    * `gateway` dev `ifName`", replacing the one there is (or added when there is none). Used
    * when the network carrying the default route is disconnected. Optional: without it the
-   * route is not moved (docs/networking.md).
+   * route is not moved (docs/networking.md). `mtu` > 0: the route's mtu metric (bridge/mtu.ts).
    */
-  routeDefault?(netnsPath: string, ifName: string, gateway: string): Promise<void>;
+  routeDefault?(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void>;
   /** Ends the helper (the daemon is closing). */
   close(): void;
 }

@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { isEngineError } from "../errors/EngineError.js";
 import type { Filters } from "../api/filters.js";
 import { withService } from "./testing/serviceHarness.js";
+import { INTERNAL_MTU } from "./bridge/mtu.js";
 
 const F = (o: Record<string, string[]>): Filters => new Map(Object.entries(o).map(([k, v]) => [k, new Set(v)]));
 const NONE: Filters = new Map();
@@ -20,7 +21,7 @@ test("open: predefined bridge/host/none, default bridge in the kernel, nft table
     assert.equal(br.Options["com.docker.network.bridge.name"], "berth0");
     assert.equal(br.Options["com.docker.network.bridge.enable_icc"], "true");
     assert.equal(br.Options["com.docker.network.driver.mtu"], "1500");
-    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "172.17.0.1/16", mtu: 1500 });
+    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "172.17.0.1/16", mtu: INTERNAL_MTU });
     assert.match(ops.nftText, /delete table inet berth_unit/);
     assert.match(ops.nftText, /ip saddr 172.17.0.0\/16 oifname != "berth0" masquerade/);
     assert.equal(ops.sysctls.get("net.ipv4.ip_forward"), "1");
@@ -40,7 +41,7 @@ test("ipForward false: forwarding is left alone", async () => {
 test("open again keeps ids and does not duplicate; --bip and --bridge none", async () => {
   await withService({ defaultBridge: { name: "berth0", cidr: "10.250.3.1/24" } }, async ({ svc, reopen, ops }) => {
     const id = svc.inspect("bridge").Id;
-    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "10.250.3.1/24", mtu: 1500 });
+    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "10.250.3.1/24", mtu: INTERNAL_MTU });
     const again = await reopen();
     assert.equal(again.inspect("bridge").Id, id);
     assert.equal(again.list(NONE).length, 3);
@@ -62,7 +63,7 @@ test("create: next free pool skipping host routes, Docker's defaults for options
     assert.deepEqual(n.Labels, { team: "a" });
     assert.deepEqual(n.Options, {});
     const bridge = `br-${Id.slice(0, 12)}`;
-    assert.deepEqual(ops.bridges.get(bridge), { cidr: "172.19.0.1/16", mtu: 1500 });
+    assert.deepEqual(ops.bridges.get(bridge), { cidr: "172.19.0.1/16", mtu: INTERNAL_MTU });
     assert.ok(ops.nftText.includes(`ip saddr 172.19.0.0/16 oifname != "${bridge}" masquerade`));
     assert.ok(ops.nftText.includes(`iifname "berth0" oifname "${bridge}" drop`), "isolation between networks");
     // Lookup: name, id, unique prefix.
@@ -204,7 +205,7 @@ test("default bridge: --bip given as the network address, and a changed --bip ap
     const moved = await reopen({ defaultBridge: { name: "berth0", cidr: "10.250.5.1/24" } });
     assert.deepEqual(moved.inspect("bridge").IPAM.Config, [{ Subnet: "10.250.5.0/24", Gateway: "10.250.5.1" }]);
     assert.equal(moved.inspect("bridge").Id, id);
-    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "10.250.5.1/24", mtu: 1500 });
+    assert.deepEqual(ops.bridges.get("berth0"), { cidr: "10.250.5.1/24", mtu: INTERNAL_MTU });
     assert.ok(ops.calls.some((c) => c.op === "bridgeDelete" && c.args[0] === "berth0"), "the old address goes with the old bridge");
     await assert.rejects(reopen({ defaultBridge: { name: "berth0", cidr: "10.250.5.255/24" } }), kind("InvalidArgument"));
   });

@@ -26,6 +26,7 @@ import type { DnatRule } from "./firewall/nftScript.js";
 import { readHostRoutes } from "./ipam/hostRoutes.js";
 import { parseSubnet, type Subnet } from "./ipam/ipv4.js";
 import { DEFAULT_ADDRESS_POOLS, DEFAULT_BRIDGE_POOLS, nextFreeSubnet, parsePools } from "./ipam/pools.js";
+import { linkMtu } from "./bridge/mtu.js";
 import { buildNetworkRecord, bridgeCidr, defaultBridgeRecord, forbidden, newNetworkId, predefinedRecord } from "./networkRecord.js";
 import { listSelector, networkResource, pruneSelector } from "./networkResource.js";
 import { networkDnsRecords } from "./dnsRecords.js";
@@ -50,6 +51,8 @@ export interface NetworkServiceOptions {
   userlandProxy: boolean;
   /** enable_icc of the default bridge. */
   icc: boolean;
+  /** berthd --mtu: the default bridge's MTU, used as its link MTU (absent: bridge/mtu.ts's split). */
+  mtu?: number;
   /** Turn net.ipv4.ip_forward on once a network with outbound access exists (dockerd's --ip-forward; default true). */
   ipForward?: boolean;
   /** berthd's embedded resolver (listens on each bridge's gateway); null = containers get the host's nameservers. */
@@ -321,7 +324,8 @@ export class NetworkService implements ContainerNetworking {
       return;
     }
     let cidr = want.cidr;
-    const same = cur !== undefined && cur.bridge === want.name && (!cidr || bridgeCidr(cur) === cidr);
+    const sameMtu = cur !== undefined && (this.o.mtu === undefined ? cur.mtuExplicit !== true : cur.mtuExplicit === true && cur.mtu === this.o.mtu);
+    const same = cur !== undefined && cur.bridge === want.name && (!cidr || bridgeCidr(cur) === cidr) && sameMtu;
     if (same && cur.icc === this.o.icc) return;
     if (same && this.store.countEndpoints(cur.id) === 0) {
       // Only --icc changed: the record's (and so the next veths') isolation follows the flag.
@@ -339,7 +343,7 @@ export class NetworkService implements ContainerNetworking {
       if (!free) throw new EngineError("Unavailable", "default bridge: no free subnet in 172.17.0.0/16 … 172.31.0.0/16; give one with --bip");
       cidr = `${[free.network >>> 24, (free.network >>> 16) & 255, (free.network >>> 8) & 255, (free.network & 255) + 1].join(".")}/${free.prefix}`;
     }
-    const rec = defaultBridgeRecord(cur?.id ?? newNetworkId(), want.name, cidr, this.o.icc);
+    const rec = defaultBridgeRecord(cur?.id ?? newNetworkId(), want.name, cidr, this.o.icc, this.o.mtu);
     if (cur) {
       // bridge_ensure only adds an address: a bridge with the old one is made again.
       if (cur.bridge !== rec.bridge || bridgeCidr(cur) !== bridgeCidr(rec)) await this.o.ops.bridgeDelete(cur.bridge!);
@@ -366,7 +370,7 @@ export class NetworkService implements ContainerNetworking {
 
   /** The bridge with its address, up; the DNS listener on its gateway. Idempotent. */
   private async ensureKernel(n: NetworkRecord): Promise<void> {
-    await this.o.ops.bridgeEnsure(n.bridge!, bridgeCidr(n), n.mtu);
+    await this.o.ops.bridgeEnsure(n.bridge!, bridgeCidr(n), linkMtu(n));
     await this.startDns(n);
   }
 

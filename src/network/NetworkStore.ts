@@ -59,7 +59,10 @@ export interface NetworkRecord {
   options: Record<string, string>;
   /** Kernel interface of a bridge network. */
   bridge?: string;
+  /** The MTU outside the host (inspect's), 1500 unless set; the link MTU is bridge/mtu.ts's. */
   mtu: number;
+  /** Default bridge only: the MTU came from berthd --mtu (user networks: the option is set). */
+  mtuExplicit?: boolean;
   icc: boolean;
   masquerade: boolean;
 }

@@ -19,13 +19,13 @@ test("disconnecting the gateway network moves the default route to the next netw
     assert.equal(ops.count("routeDefault"), 0);
     // The gateway network: c takes over (its GwPriority beats b's earlier attachment).
     await svc.disconnect("a", x.id);
-    assert.deepEqual(ops.calls.filter((c) => c.op === "routeDefault").map((c) => c.args), [[setup.netnsPath, "eth2", "10.250.3.1"]]);
+    assert.deepEqual(ops.calls.filter((c) => c.op === "routeDefault").map((c) => c.args), [[setup.netnsPath, "eth2", "10.250.3.1", 1500]]);
     assert.equal(veth("eth2")?.gateway, "10.250.3.1");
     assert.equal(veth("eth1")?.gateway, "");
     assert.equal(svc.view(x.id, x).networks.c!.Gateway, "10.250.3.1");
     // And then b, the earliest left.
     await svc.disconnect("c", x.id);
-    assert.deepEqual(ops.calls.filter((c) => c.op === "routeDefault").at(-1)?.args, [setup.netnsPath, "eth1", "10.250.2.1"]);
+    assert.deepEqual(ops.calls.filter((c) => c.op === "routeDefault").at(-1)?.args, [setup.netnsPath, "eth1", "10.250.2.1", 1500]);
     await svc.tearDown(x.id);
   });
 });

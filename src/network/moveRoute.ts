@@ -7,6 +7,7 @@
  * attachment order (the rule at start too); internal networks have no gateway and never carry it.
  */
 import { notImplemented } from "../errors/EngineError.js";
+import { routeMtu } from "./bridge/mtu.js";
 import type { ServiceContext } from "./serviceContext.js";
 import type { EndpointRecord, NetnsRecord } from "./NetworkStore.js";
 
@@ -47,7 +48,9 @@ export async function moveDefaultRoute(x: ServiceContext, ns: NetnsRecord, rest:
 export async function routeVia(x: ServiceContext, ns: NetnsRecord, to: EndpointRecord, gateway: string, from?: EndpointRecord): Promise<EndpointRecord> {
   const { store, ops } = x;
   if (!ops.routeDefault) throw notImplemented(`move the default route of ${ns.containerId}: the netlink helper has no route operation`);
-  await ops.routeDefault(ns.path, to.ifName, gateway);
+  const n = store.network(to.networkId);
+  // The route's mtu metric keeps traffic leaving the host at the outside MTU (bridge/mtu.ts).
+  await ops.routeDefault(ns.path, to.ifName, gateway, n ? routeMtu(n) : 0);
   const moved = { ...to, gateway };
   store.tx(() => {
     store.updateEndpoint(moved);

@@ -164,7 +164,7 @@ export function predefinedRecord(name: "host" | "none", id: string): NetworkReco
  * The default bridge ("bridge"): interface `name`, address from --bip (gateway/prefix) or the
  * given free subnet's first address; Options as dockerd shows them.
  */
-export function defaultBridgeRecord(id: string, iface: string, cidr: string, icc: boolean): NetworkRecord {
+export function defaultBridgeRecord(id: string, iface: string, cidr: string, icc: boolean, mtu?: number): NetworkRecord {
   checkBridgeName(iface, "default bridge");
   const c = parseCidr(cidr);
   if (!c || c.prefix > 30) throw invalidArgument(`default bridge: invalid address ${JSON.stringify(cidr)} (want gateway/prefix, e.g. 172.17.0.1/16)`);
@@ -180,9 +180,11 @@ export function defaultBridgeRecord(id: string, iface: string, cidr: string, icc
       [OPT_ENABLE_MASQUERADE]: "true",
       [OPT_HOST_BINDING_IPV4]: "0.0.0.0",
       [OPT_BRIDGE_NAME]: iface,
-      [OPT_MTU]: String(DEFAULT_MTU),
+      [OPT_MTU]: String(mtu ?? DEFAULT_MTU),
     },
-    bridge: iface, mtu: DEFAULT_MTU, icc, masquerade: true,
+    bridge: iface, mtu: mtu ?? DEFAULT_MTU, icc, masquerade: true,
+    // Only berthd --mtu makes it the user's: then it is the link MTU as is (bridge/mtu.ts).
+    ...(mtu !== undefined ? { mtuExplicit: true } : {}),
   };
 }
 

@@ -87,7 +87,7 @@ test("requests are one escaped line each, fields in protocol order", async () =>
     await h.netnsCreate("/run/x/netns/a\tb");
     await h.bridgeEnsure("br0", "10.1.0.1/24", 1500);
     await h.vethAdd({ hostName: "vb01", netnsPath: "/n/c1", ifName: "eth0", mac: "02:42:0a:01:00:02", mtu: 1450, bridge: "br0", cidr: "10.1.0.2/24", gateway: "", isolated: true });
-    await h.vethAdd({ hostName: "vb02", netnsPath: "/n/c2", ifName: "eth1", mac: "", mtu: 0, bridge: "br0", cidr: "10.1.0.3/24", gateway: "10.1.0.1", isolated: false });
+    await h.vethAdd({ hostName: "vb02", netnsPath: "/n/c2", ifName: "eth1", mac: "", mtu: 0, bridge: "br0", cidr: "10.1.0.3/24", gateway: "10.1.0.1", isolated: false, routeMtu: 1500 });
     await h.nft("add table inet t\nadd chain inet t c\\x");
     await h.sysctl("net.ipv4.ip_forward", "1");
     await h.linkDelete("vb01");
@@ -96,8 +96,8 @@ test("requests are one escaped line each, fields in protocol order", async () =>
     assert.deepEqual(loggedLines(), [
       "netns_create\t/run/x/netns/a\\tb",
       "bridge_ensure\tbr0\t10.1.0.1/24\t1500",
-      "veth_add\tvb01\t/n/c1\teth0\t02:42:0a:01:00:02\t1450\tbr0\t10.1.0.2/24\t\t1",
-      "veth_add\tvb02\t/n/c2\teth1\t\t0\tbr0\t10.1.0.3/24\t10.1.0.1\t0",
+      "veth_add\tvb01\t/n/c1\teth0\t02:42:0a:01:00:02\t1450\tbr0\t10.1.0.2/24\t\t1\t",
+      "veth_add\tvb02\t/n/c2\teth1\t\t0\tbr0\t10.1.0.3/24\t10.1.0.1\t0\t1500",
       "nft\tadd table inet t\\nadd chain inet t c\\\\x",
       "sysctl\tnet.ipv4.ip_forward\t1",
       "link_delete\tvb01",

@@ -94,7 +94,7 @@ export class NetHelper implements NetOps {
   }
 
   vethAdd(r: VethRequest): Promise<void> {
-    return this.call("veth_add", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mac, r.mtu, r.bridge, r.cidr, r.gateway, r.isolated ? "1" : "0"]);
+    return this.call("veth_add", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mac, r.mtu, r.bridge, r.cidr, r.gateway, r.isolated ? "1" : "0", r.routeMtu ? String(r.routeMtu) : ""]);
   }
 
   linkDelete(name: string): Promise<void> {
@@ -115,8 +115,8 @@ export class NetHelper implements NetOps {
     return this.call("sysctl", key, [key, value]);
   }
 
-  routeDefault(netnsPath: string, ifName: string, gateway: string): Promise<void> {
-    return this.call("route_default", netnsPath, [netnsPath, ifName, gateway]);
+  routeDefault(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void> {
+    return this.call("route_default", netnsPath, [netnsPath, ifName, gateway, mtu ? String(mtu) : ""]);
   }
 
   /**

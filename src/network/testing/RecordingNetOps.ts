@@ -98,12 +98,12 @@ export class RecordingNetOps implements NetOps {
   }
 
   /** Like the helper: the veth whose peer is ifName in that netns now carries the default route. */
-  async routeDefault(netnsPath: string, ifName: string, gateway: string): Promise<void> {
-    await this.call("routeDefault", [netnsPath, ifName, gateway]);
+  async routeDefault(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void> {
+    await this.call("routeDefault", [netnsPath, ifName, gateway, mtu ?? 0]);
     const inside = [...this.veths].filter(([, v]) => v.netnsPath === netnsPath);
     if (!inside.some(([, v]) => v.ifName === ifName)) throw new EngineError("NotFound", `route_default ${netnsPath}: find ${ifName}: ENODEV`);
     // Copies: the recorded vethAdd arguments stay as they were asked.
-    for (const [name, v] of inside) this.veths.set(name, { ...v, gateway: v.ifName === ifName ? gateway : "" });
+    for (const [name, v] of inside) this.veths.set(name, { ...v, gateway: v.ifName === ifName ? gateway : "", routeMtu: v.ifName === ifName ? mtu ?? 0 : 0 });
   }
 
   close(): void {
