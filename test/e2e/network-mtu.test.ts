@@ -57,6 +57,16 @@ test("link MTU is 65520 on networks without the option, the option's value with 
     const userNet = `${token()}-plain`;
     await d.ok(["network", "create", userNet]);
     assert.equal((await inspect(d, userNet)).Options["com.docker.network.driver.mtu"], undefined);
+    // The route moved at disconnect (route_default) keeps the metric.
+    await d.ok(["network", "connect", userNet, plain]);
+    await d.ok(["network", "disconnect", "bridge", plain]);
+    assert.match(ipIn(d, plain, ["-4", "route", "show", "default"]), /^default via \S+ dev eth1 .*\bmtu 1500\b/m);
+    // ... and moved to a user-set network, it has none.
+    await d.ok(["network", "connect", set, plain]);
+    await d.ok(["network", "disconnect", userNet, plain]);
+    const moved = ipIn(d, plain, ["-4", "route", "show", "default"]);
+    assert.match(moved, /^default via \S+ dev eth\d/m);
+    assert.doesNotMatch(moved, /\bmtu\b/);
     await d.ok(["rm", "-f", plain, custom]);
     await d.ok(["network", "rm", set, userNet]);
   });
