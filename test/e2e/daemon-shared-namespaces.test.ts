@@ -7,20 +7,11 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { readlinkSync } from "node:fs";
-import { daemonSkipReason, startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { daemonSkipReason, withTestDaemon } from "../helpers/daemon.js";
 
 const skip = daemonSkipReason() ?? false;
 
-async function withDaemon(fn: (d: TestDaemon) => Promise<void>): Promise<void> {
-  const d = await startTestDaemon();
-  try {
-    await fn(d);
-  } catch (e) {
-    await d.cleanup();
-    throw e;
-  }
-  assert.deepEqual(await d.cleanup(), [], `berthd left these behind:\n${d.log()}`);
-}
+const withDaemon = withTestDaemon;
 
 test("--cgroupns host shares the host's cgroup namespace; private and the default do not; bad values refused", { skip }, async () => {
   await withDaemon(async (d) => {

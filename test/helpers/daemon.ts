@@ -291,3 +291,19 @@ async function networkLeftovers(o: { bridge: string; userBridges: string[]; netn
   if (nftTables().includes(`table inet ${o.nftTable}`)) spawnSync("nft", ["delete", "table", "inet", o.nftTable]);
   return forced;
 }
+
+/**
+ * Runs `fn` against a fresh test daemon, then cleans up and fails if the daemon left anything
+ * behind (the cleanup's forced list must be empty); after a failure of `fn` it only cleans up.
+ */
+export async function withTestDaemon(fn: (d: TestDaemon) => Promise<void>, opts: { args?: string[] } = {}): Promise<void> {
+  const d = await startTestDaemon(opts);
+  try {
+    await fn(d);
+  } catch (e) {
+    await d.cleanup();
+    throw e;
+  }
+  const left = await d.cleanup();
+  if (left.length > 0) throw new Error(`berthd left these behind: ${left.join(", ")}\n${d.log()}`);
+}
