@@ -10,22 +10,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { daemonSkipReason, startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { daemonSkipReason, type TestDaemon, withTestDaemon } from "../helpers/daemon.js";
 import { eventually, freePort, inspect, otherHost, token } from "./network-support.js";
 
 const skip = daemonSkipReason() ?? false;
 
-async function withDaemon(args: string[], fn: (d: TestDaemon) => Promise<void>): Promise<void> {
-  const d = await startTestDaemon({ args });
-  try {
-    await fn(d);
-  } catch (e) {
-    const left = await d.cleanup();
-    if (left.length > 0) (e as Error).message += `\n(cleanup also force-removed: ${left.join(", ")})`;
-    throw e;
-  }
-  assert.deepEqual(await d.cleanup(), [], `berthd left these behind:\n${d.log()}`);
-}
+const withDaemon = (args: string[], fn: (d: TestDaemon) => Promise<void>) => withTestDaemon(fn, { args });
 
 /** `ip args` inside a running container's netns (berth keeps it at <execRoot>/netns/<id>). */
 function ipIn(d: TestDaemon, id: string, args: string[]): string {
