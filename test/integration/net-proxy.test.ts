@@ -365,6 +365,8 @@ test("net-proxy: past the connection cap new connections are refused with a mess
       c.write("third");
     });
     assert.notEqual(third, "relayed");
+    // The refusal reaches the client before the proxy's message crosses its stderr pipe: wait for it.
+    for (let i = 0; i < 100 && !/connection limit/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(stderr, /connection limit \(2\) reached/);
     held[0].destroy();
     // Once a slot is free again a new connection is relayed (the proxy sees the close first).
