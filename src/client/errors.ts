@@ -3,7 +3,7 @@
  * the server's table), the `{"message": ...}` body gives the text, unchanged, so the CLI can
  * print Docker's words ("Error response from daemon: No such container: x").
  */
-import type { IncomingMessage } from "node:http";
+import type { HttpResponse } from "./http1.js";
 import { EngineError } from "../errors/EngineError.js";
 import { kindForStatus } from "../api/http-status.js";
 
@@ -21,7 +21,7 @@ export function errorFromBody(status: number, body: string): EngineError {
   return new EngineError(kindForStatus(status), message, { detail: { status } });
 }
 
-export async function errorFromResponse(res: IncomingMessage): Promise<EngineError> {
+export async function errorFromResponse(res: HttpResponse): Promise<EngineError> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res as AsyncIterable<Buffer>) {

@@ -2,7 +2,7 @@
  * The client side of an attach/exec connection: write stdin, half-close when it ends (the
  * process sees EOF), read output demultiplexed.
  */
-import type { IncomingMessage } from "node:http";
+import type { HttpResponse } from "./http1.js";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { readOutput, type OutputChunk } from "./streams.js";
@@ -16,7 +16,7 @@ export class HijackedStream {
     readonly multiplexed: boolean,
     /** False on the pre-upgrade protocol, where the connection only carries output. */
     readonly writable: boolean,
-    private readonly response?: IncomingMessage,
+    private readonly response?: HttpResponse,
   ) {}
 
   write(data: Buffer | string): boolean {

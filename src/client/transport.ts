@@ -4,9 +4,8 @@
  * Version negotiation follows the Docker client: ping once, then use the lower of our maximum
  * and the daemon's `Api-Version` (a daemon that does not say is taken to speak 1.24).
  */
-import { Agent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions as HttpRequestOptions } from "node:http";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Http1Client, type Headers, type HttpResponse } from "./http1.js";
 import { EngineError } from "../errors/EngineError.js";
 import { compareVersions, MAX_API_VERSION, MIN_API_VERSION } from "../api/version.js";
 import { formatFilters } from "../api/filters.js";
@@ -30,7 +29,7 @@ export interface RequestOptions {
   query?: QueryObject;
   /** JSON-encoded unless it is a Readable (streamed as-is, e.g. a tar). */
   body?: unknown;
-  headers?: OutgoingHttpHeaders;
+  headers?: Headers;
   signal?: AbortSignal;
   /** Statuses that are not errors besides 2xx (e.g. 304 for start/stop). */
   okStatuses?: readonly number[];
@@ -60,11 +59,11 @@ function isReadable(x: unknown): x is Readable {
 }
 
 export class Transport {
-  private readonly agent: Agent;
+  private readonly http: Http1Client;
   private negotiated: Promise<string> | null;
 
   constructor(private readonly options: TransportOptions) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.http = new Http1Client(options.socketPath);
     this.negotiated = options.apiVersion ? Promise.resolve(options.apiVersion) : null;
   }
 
@@ -86,11 +85,11 @@ export class Transport {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 
   /** Sends a request; answers >= 400 (and unexpected 3xx) become EngineErrors. */
-  async request(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
     const res = await this.send(method, path, opts, true);
     const status = res.statusCode ?? 0;
     if ((status >= 200 && status < 300) || opts.okStatuses?.includes(status)) return res;
@@ -117,34 +116,19 @@ export class Transport {
     return res.statusCode ?? 0;
   }
 
-  private async send(method: string, path: string, opts: RequestOptions, versioned: boolean): Promise<IncomingMessage> {
+  private async send(method: string, path: string, opts: RequestOptions, versioned: boolean): Promise<HttpResponse> {
     const prefix = versioned ? `/v${await this.apiVersion()}` : "";
-    const headers: OutgoingHttpHeaders = { "User-Agent": this.options.userAgent ?? "berth-client", ...opts.headers };
-    let payload: Buffer | null = null;
-    const stream = isReadable(opts.body) ? opts.body : null;
-    if (!stream && opts.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(opts.body));
+    const headers: Headers = { "User-Agent": this.options.userAgent ?? "berth-client", ...opts.headers };
+    let body: Buffer | Readable | undefined;
+    if (isReadable(opts.body)) {
+      body = opts.body;
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) headers["Content-Type"] = "application/x-tar";
+    } else if (opts.body !== undefined) {
+      body = Buffer.from(JSON.stringify(opts.body));
       headers["Content-Type"] = "application/json";
-      headers["Content-Length"] = payload.length;
     }
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const options: HttpRequestOptions & { servername: string } = {
-        socketPath: this.options.socketPath, agent: this.agent, method, path: prefix + path + buildQuery(opts.query),
-        headers, signal: opts.signal,
-        // No TLS here, but without a servername the agent derives one from the host, and its first
-        // isIPv6 test compiles a large regular expression (~3 ms of a CLI command's start).
-        servername: "",
-      };
-      const req = httpRequest(options);
-      req.once("response", resolve);
-      req.once("error", (e) => reject(connectionError(e, this.options.socketPath)));
-      if (stream) {
-        if (!headers["Content-Type"]) req.setHeader("Content-Type", "application/x-tar");
-        pipeline(stream, req).catch((e) => { req.destroy(e); });
-      } else {
-        req.end(payload ?? undefined);
-      }
-    });
+    return this.http.request({ method, path: prefix + path + buildQuery(opts.query), headers, body, signal: opts.signal })
+      .catch((e: Error) => { throw connectionError(e, this.options.socketPath); });
   }
 
   /**
@@ -153,24 +137,15 @@ export class Transport {
    */
   async hijack(path: string, opts: RequestOptions & { multiplexed: boolean }): Promise<HijackedStream> {
     const fullPath = `/v${await this.apiVersion()}${path}${buildQuery(opts.query)}`;
-    const payload = opts.body === undefined ? null : Buffer.from(JSON.stringify(opts.body));
-    const headers: OutgoingHttpHeaders = { "User-Agent": this.options.userAgent ?? "berth-client", Connection: "Upgrade", Upgrade: "tcp", ...opts.headers };
-    if (payload) { headers["Content-Type"] = "application/json"; headers["Content-Length"] = payload.length; }
-    return new Promise<HijackedStream>((resolve, reject) => {
-      const req = httpRequest({ socketPath: this.options.socketPath, agent: false, method: "POST", path: fullPath, headers, signal: opts.signal });
-      req.once("upgrade", (res, socket, head) => {
-        if (head.length) socket.unshift(head);
-        const ct = String(res.headers["content-type"] ?? "");
-        resolve(new HijackedStream(socket, ct, opts.multiplexed, true));
-      });
-      req.once("response", (res) => {
-        const status = res.statusCode ?? 0;
-        if (status !== 200) return void errorFromResponse(res).then(reject, reject);
-        resolve(new HijackedStream(res.socket, String(res.headers["content-type"] ?? ""), opts.multiplexed, false, res));
-      });
-      req.once("error", (e) => reject(connectionError(e, this.options.socketPath)));
-      req.end(payload ?? undefined);
-    });
+    const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Headers = { "User-Agent": this.options.userAgent ?? "berth-client", Connection: "Upgrade", Upgrade: "tcp", ...opts.headers };
+    if (body) headers["Content-Type"] = "application/json";
+    const res = await this.http.request({ method: "POST", path: fullPath, headers, body, signal: opts.signal, upgrade: true })
+      .catch((e: Error) => { throw connectionError(e, this.options.socketPath); });
+    const ct = String(res.headers["content-type"] ?? "");
+    if (res.statusCode === 101) return new HijackedStream(res.socket, ct, opts.multiplexed, true);
+    if (res.statusCode !== 200) throw await errorFromResponse(res);
+    return new HijackedStream(res.socket, ct, opts.multiplexed, false, res);
   }
 }
 
