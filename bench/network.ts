@@ -11,7 +11,8 @@
 //     --iptables=false --bridge=none, so it never touches the host's firewall; both daemons
 //     publish from a user-defined bridge network. `--no-docker` skips dockerd.
 // Run as root after `npx tsc -p . && make -C native`:
-//   node dist/bench/network.js [--n 200] [--seconds 5] [--requests 500] [--no-docker]
+//   node dist/bench/network.js [--n 200] [--seconds 5] [--rounds 5] [--requests 500] [--no-docker]
+//     [--only setup|throughput|latency]
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -33,6 +34,12 @@ const N = num("--n", 200);
 const SECONDS = num("--seconds", 5);
 const REQUESTS = num("--requests", 500);
 const NO_DOCKER = args.includes("--no-docker");
+// Throughput is noisy on a shared 2-core machine: bridge and loopback runs alternate ROUNDS
+// times and the medians are compared, so a burst of other load hits both sides alike.
+const ROUNDS = num("--rounds", 5);
+// --only setup|throughput|latency runs one part.
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const part = (p: "setup" | "throughput" | "latency") => ONLY === undefined || ONLY === p;
 const CNI_DIR = "/usr/lib/cni";
 
 const hex = (n: number) => randomBytes(n).toString("hex");
@@ -159,7 +166,7 @@ async function iperf(prefixServer: string[], prefixClient: string[], bind: strin
   }
 }
 
-async function throughput(svc: NetworkService, network: string): Promise<{ bridge: number; loopback: number }> {
+async function throughput(svc: NetworkService, network: string): Promise<{ bridge: number[]; loopback: number[] }> {
   const a = hex(32);
   const b = hex(32);
   await svc.setUp(info(a, network));
@@ -169,8 +176,12 @@ async function throughput(svc: NetworkService, network: string): Promise<{ bridg
       const ipA = svc.view(a, info(a, network)).networks[network]!.IPAddress!;
       const nsA = ["nsenter", `--net=${svc.netnsPath(a)}`];
       const nsB = ["nsenter", `--net=${svc.netnsPath(b)}`];
-      const bridge = await iperf(nsA, nsB, ipA);
-      const loopback = await iperf([], [], "127.0.0.1");
+      const bridge: number[] = [];
+      const loopback: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        bridge.push(await iperf(nsA, nsB, ipA));
+        loopback.push(await iperf([], [], "127.0.0.1"));
+      }
       return { bridge, loopback };
     } finally {
       await svc.tearDown(b);
@@ -226,47 +237,74 @@ async function publishedLatency(d: BenchDaemon): Promise<number[]> {
   }
 }
 
+/** Removes what a bench berthd leaves behind on purpose (as dockerd leaves docker0): its bridge and nft table. */
+function dropDaemonLeftovers(bridge: string): void {
+  spawnSync("ip", ["link", "del", bridge]);
+  const tables = spawnSync("nft", ["list", "tables"], { encoding: "utf8" }).stdout ?? "";
+  for (const m of tables.matchAll(/^table inet (berth_[0-9a-f]+)$/gm)) {
+    const t = spawnSync("nft", ["list", "table", "inet", m[1]!], { encoding: "utf8" }).stdout ?? "";
+    if (t.includes(`"${bridge}"`)) spawnSync("nft", ["delete", "table", "inet", m[1]!]);
+  }
+}
+
+async function berthdLatency(cleanups: Cleanups, label: string, bridge: string, extra: string[]): Promise<[string, number[]]> {
+  const d = await startBerthd(["--bridge", bridge, "--bip", `${randomNet24()}.1/24`, ...extra]);
+  const cleanup = async () => {
+    const forced = await d.cleanup();
+    dropDaemonLeftovers(bridge);
+    return forced;
+  };
+  cleanups.add(label, cleanup);
+  try {
+    return [label, await phase(`published port, ${label}`, () => publishedLatency(d))];
+  } finally {
+    await cleanup();
+  }
+}
+
+async function latencies(cleanups: Cleanups): Promise<void> {
+  const lat: [string, number[]][] = [];
+  lat.push(await berthdLatency(cleanups, "berthd (berth-proxy)", `bp${hex(4)}`, []));
+  lat.push(await berthdLatency(cleanups, "berthd --userland-proxy=false (DNAT)", `bn${hex(4)}`, ["--userland-proxy=false"]));
+  if (!NO_DOCKER) {
+    const from = await startBerthd(["--bridge", "none"]);
+    cleanups.add("berthd (image source)", () => from.cleanup());
+    const dockerd = await startDockerd();
+    cleanups.add("dockerd", () => dockerd.cleanup());
+    await copyBusybox(from, dockerd);
+    lat.push(["dockerd (docker-proxy)", await phase("published port, dockerd", () => publishedLatency(dockerd))]);
+  }
+  console.log("\nPublished-port request latency from the host, new connection per request (median / p90 of %d)", REQUESTS);
+  const docker = lat.find(([l]) => l.startsWith("dockerd"))?.[1];
+  printTable(["", "latency", "vs docker"], lat.map(([l, xs]) => [l, `${fmt(median(xs))} / ${fmt(percentile(xs, 0.9))}`, docker ? ratio(median(xs), median(docker)) : "-"]));
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("bench: needs root");
+  if (ONLY !== undefined && !["setup", "throughput", "latency"].includes(ONLY)) throw new Error(`bench: --only ${ONLY}: expected setup, throughput or latency`);
   const cleanups = new Cleanups();
   try {
     const { svc, network } = await berthNetworks(cleanups);
-    const berth = await phase(`berth setup/teardown x${N}`, () => berthSetupTeardown(svc, network));
-    const cni = await phase(`CNI bridge+host-local ADD/DEL x${N}`, () => cniSetupTeardown(cleanups));
-    console.log("\nPer-container network setup and teardown (median / p90)");
-    const row = (label: string, r: { setup: number[]; teardown: number[] }) => [label, `${fmt(median(r.setup))} / ${fmt(percentile(r.setup, 0.9))}`, `${fmt(median(r.teardown))} / ${fmt(percentile(r.teardown, 0.9))}`];
-    const rows = [row("berth (netlink helper)", berth)];
-    if (cni) rows.push(row("CNI bridge + host-local", cni), ["ratio berth/CNI", ratio(median(berth.setup), median(cni.setup)), ratio(median(berth.teardown), median(cni.teardown))]);
-    printTable(["", "setup", "teardown"], rows);
-
-    const tp = await phase("iperf3 bridge vs loopback", () => throughput(svc, network));
-    console.log("\nTCP throughput (iperf3, one stream, %d s)", SECONDS);
-    printTable(["", "Gbit/s"], [
-      ["container -> container over the berth bridge", (tp.bridge / 1e9).toFixed(2)],
-      ["host loopback", (tp.loopback / 1e9).toFixed(2)],
-      ["ratio", ratio(tp.bridge, tp.loopback)],
-    ]);
-
-    const lat: [string, number[]][] = [];
-    const proxy = await startBerthd(["--bridge", `bp${hex(4)}`, "--bip", `${randomNet24()}.1/24`]);
-    cleanups.add("berthd", () => proxy.cleanup());
-    lat.push(["berthd (berth-proxy)", await phase("published port, berthd", () => publishedLatency(proxy))]);
-    await proxy.cleanup();
-    const dnat = await startBerthd(["--bridge", `bn${hex(4)}`, "--bip", `${randomNet24()}.1/24`, "--userland-proxy=false"]);
-    cleanups.add("berthd dnat", () => dnat.cleanup());
-    lat.push(["berthd --userland-proxy=false (DNAT)", await phase("published port, berthd DNAT", () => publishedLatency(dnat))]);
-    await dnat.cleanup();
-    if (!NO_DOCKER) {
-      const from = await startBerthd(["--bridge", "none"]);
-      cleanups.add("berthd (image source)", () => from.cleanup());
-      const dockerd = await startDockerd();
-      cleanups.add("dockerd", () => dockerd.cleanup());
-      await copyBusybox(from, dockerd);
-      lat.push(["dockerd (docker-proxy)", await phase("published port, dockerd", () => publishedLatency(dockerd))]);
+    if (part("setup")) {
+      const berth = await phase(`berth setup/teardown x${N}`, () => berthSetupTeardown(svc, network));
+      const cni = await phase(`CNI bridge+host-local ADD/DEL x${N}`, () => cniSetupTeardown(cleanups));
+      console.log("\nPer-container network setup and teardown (median / p90)");
+      const row = (label: string, r: { setup: number[]; teardown: number[] }) => [label, `${fmt(median(r.setup))} / ${fmt(percentile(r.setup, 0.9))}`, `${fmt(median(r.teardown))} / ${fmt(percentile(r.teardown, 0.9))}`];
+      const rows = [row("berth (netlink helper)", berth)];
+      if (cni) rows.push(row("CNI bridge + host-local", cni), ["ratio berth/CNI", ratio(median(berth.setup), median(cni.setup)), ratio(median(berth.teardown), median(cni.teardown))]);
+      printTable(["", "setup", "teardown"], rows);
     }
-    console.log("\nPublished-port request latency from the host, new connection per request (median / p90 of %d)", REQUESTS);
-    const docker = lat.find(([l]) => l.startsWith("dockerd"))?.[1];
-    printTable(["", "latency", "vs docker"], lat.map(([l, xs]) => [l, `${fmt(median(xs))} / ${fmt(percentile(xs, 0.9))}`, docker ? ratio(median(xs), median(docker)) : "-"]));
+    if (part("throughput")) {
+      const tp = await phase("iperf3 bridge vs loopback", () => throughput(svc, network));
+      const gbit = (xs: number[]) => `${(median(xs) / 1e9).toFixed(2)} (${xs.map((x) => (x / 1e9).toFixed(1)).join(" ")})`;
+      console.log("\nTCP throughput (iperf3, one stream, %d s; median of %d alternating runs, each run in parentheses)", SECONDS, ROUNDS);
+      printTable(["", "Gbit/s"], [
+        ["container -> container over the berth bridge", gbit(tp.bridge)],
+        ["host loopback", gbit(tp.loopback)],
+        ["ratio of medians", ratio(median(tp.bridge), median(tp.loopback))],
+      ]);
+    }
+    if (part("latency")) await latencies(cleanups);
   } finally {
     await cleanups.run();
   }
