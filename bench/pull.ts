@@ -16,12 +16,11 @@
  * Usage: node dist/bench/pull.js [--runs N] [--rootfs DIR] [--no-docker] [--no-sequential] [--generated]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes, createHash } from "node:crypto";
-import { createGunzip } from "node:zlib";
+import { createHash } from "node:crypto";
 import { FsContentStore } from "../src/image/content/FsContentStore.js";
 import { ImageService } from "../src/image/ImageService.js";
 import { openTestDatabase } from "../src/image/metadata/testDatabase.js";
@@ -31,6 +30,7 @@ import { pushImage } from "../src/image/registry/push.js";
 import { parseReference } from "../src/image/reference.js";
 import { applyLayer } from "../src/image/unpack/applyLayer.js";
 import type { Descriptor } from "../src/oci/image.js";
+import { fileDigest, imageConfig, layerFiles, ownsRootfs, rootfs } from "./lib/debianLayers.js";
 import { dockerdSkipReason, startRegistry, startTestDockerd, type TestDockerd, type TestRegistry } from "../test/helpers/registry.js";
 
 const args = process.argv.slice(2);
@@ -40,77 +40,8 @@ const RUNS = Number(opt("--runs") ?? 3);
 
 const cleanups: (() => Promise<void>)[] = [];
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
-const sh = (cmd: string, a: string[], o: { cwd?: string } = {}) => {
-  const r = spawnSync(cmd, a, { encoding: "utf8", maxBuffer: 1 << 26, ...o });
-  if (r.status !== 0) throw new Error(`${cmd} ${a.join(" ")} failed: ${r.stderr || r.error}`);
-  return r.stdout;
-};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sha = (b: Buffer) => "sha256:" + createHash("sha256").update(b).digest("hex");
-
-async function fileDigest(path: string, gunzip: boolean): Promise<{ digest: string; size: number }> {
-  const h = createHash("sha256");
-  let size = 0;
-  const src = createReadStream(path);
-  const s = gunzip ? src.pipe(createGunzip()) : src;
-  for await (const c of s) { h.update(c as Buffer); size += (c as Buffer).length; }
-  return { digest: "sha256:" + h.digest("hex"), size };
-}
-
-/** The rootfs: given, or debootstrapped into a temp dir (removed at the end), or undefined. */
-async function rootfs(work: string): Promise<string | undefined> {
-  if (opt("--rootfs")) return opt("--rootfs");
-  if (flag("--generated") || !existsSync("/usr/sbin/debootstrap")) return undefined;
-  const dir = join(work, "rootfs");
-  log("debootstrap --variant=minbase bookworm (from the machine's Debian mirror) ...");
-  const mirror = /URIs:\s*(\S+)/.exec(await readFile("/etc/apt/sources.list.d/debian.sources", "utf8").catch(() => ""))?.[1] ?? "http://deb.debian.org/debian";
-  const r = spawnSync("debootstrap", ["--variant=minbase", "bookworm", dir, mirror], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (r.status !== 0) {
-    log(`debootstrap failed (${r.stderr.split("\n").slice(-3).join(" ")}); using generated layers`);
-    return undefined;
-  }
-  return dir;
-}
-
-/** Four gzip layers: the rootfs split at usr/lib, usr/share, the rest of usr, the rest. */
-async function layerFiles(work: string, root: string | undefined): Promise<string[]> {
-  const out: string[] = [];
-  if (root) {
-    const groups: string[][] = [
-      ["--exclude=./usr", "--exclude=./proc/*", "--exclude=./sys/*", "--exclude=./dev/*", "."],
-      ["./usr/lib"],
-      ["./usr/share"],
-      ["--exclude=./usr/lib", "--exclude=./usr/share", "./usr"],
-    ];
-    for (const [i, g] of groups.entries()) {
-      const f = join(work, `layer${i}.tar.gz`);
-      sh("sh", ["-c", `tar --numeric-owner --sort=name -C "$0" -cf - "$@" | gzip -n -6 > ${f}`, root, ...g]);
-      out.push(f);
-    }
-    return out;
-  }
-  // Generated: mixed compressible text and incompressible data, sizes like a small distro.
-  const sizes = [4, 24, 16, 8].map((m) => m * 1024 * 1024);
-  for (const [i, size] of sizes.entries()) {
-    const dir = join(work, `gen${i}`);
-    await mkdir(join(dir, "files"), { recursive: true });
-    let left = size;
-    let n = 0;
-    const { writeFile } = await import("node:fs/promises");
-    while (left > 0) {
-      const sz = Math.min(left, 64 * 1024 + ((n * 7919) % (512 * 1024)));
-      const data = n % 3 === 0 ? randomBytes(sz) : Buffer.from(("line of text " + n + " ").repeat(Math.ceil(sz / 20)).slice(0, sz));
-      await writeFile(join(dir, "files", `f${n}`), data);
-      left -= sz;
-      n++;
-    }
-    const f = join(work, `layer${i}.tar.gz`);
-    sh("sh", ["-c", `tar --numeric-owner --sort=name -C "$0" -cf - . | gzip -n -6 > ${f}`, dir]);
-    await rm(dir, { recursive: true, force: true });
-    out.push(f);
-  }
-  return out;
-}
 
 async function buildImage(store: FsContentStore, files: string[]): Promise<Descriptor> {
   const layers: Descriptor[] = [];
@@ -121,7 +52,7 @@ async function buildImage(store: FsContentStore, files: string[]): Promise<Descr
     await store.write(blob, createReadStream(f));
     layers.push({ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: blob.digest, size: blob.size });
   }
-  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Cmd: ["/bin/bash"] }, rootfs: { type: "layers", diff_ids: diffIds }, history: diffIds.map(() => ({ created_by: "berth bench" })) }));
+  const config = imageConfig(diffIds);
   await store.write({ digest: sha(config), size: config.length }, config);
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: sha(config), size: config.length }, layers }));
   await store.write({ digest: sha(manifest), size: manifest.length }, manifest);
@@ -161,9 +92,10 @@ async function startDockerd(registry: string): Promise<TestDockerd | undefined> 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "berth-bench-pull-"));
   cleanups.push(() => rm(work, { recursive: true, force: true }));
-  const root = await rootfs(work);
+  const rootfsOpts = { ...(opt("--rootfs") ? { rootfs: opt("--rootfs")! } : {}), generated: flag("--generated"), log };
+  const root = await rootfs(work, rootfsOpts);
   const files = await layerFiles(work, root);
-  if (root && !opt("--rootfs")) await rm(root, { recursive: true, force: true });
+  if (ownsRootfs(root, rootfsOpts)) await rm(root!, { recursive: true, force: true });
   const srcStore = new FsContentStore(join(work, "src"));
   const manifest = await buildImage(srcStore, files);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
