@@ -17,13 +17,12 @@
  * Usage: node dist/bench/load.js [--runs N] [--rootfs DIR] [--generated] [--no-docker] [--no-berth-cli]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startBerthd, startDockerd, type BenchDaemon, type DaemonKind } from "./lib/daemons.js";
-import { fileDigest, imageConfig, layerFiles, ownsRootfs, rootfs } from "./lib/debianLayers.js";
+import { dockerSaveArchive, type DockerSaveArchive as Archive } from "./lib/debianLayers.js";
 import { dockerCli, dockerOk } from "./lib/docker.js";
 import { Cleanups, median, phase, printTable } from "./lib/harness.js";
 
@@ -36,47 +35,7 @@ const BERTH_CLI = resolve("dist/src/bin/berth.js");
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (digest: string) => digest.slice("sha256:".length);
 const cleanups = new Cleanups();
-
-interface Archive { path: string; configDigest: string; layers: number; plainBytes: number; source: string }
-
-/**
- * Writes the archive as Docker 20.10's `docker save` does: a directory per layer holding its
- * plain tar, the config as `<hex>.json`, manifest.json; tarred in name order (so manifest.json
- * comes after every layer, as in Docker's archives).
- */
-async function buildArchive(work: string): Promise<Archive> {
-  const rootfsOpts = { ...(opt("--rootfs") ? { rootfs: opt("--rootfs")! } : {}), generated: flag("--generated"), log };
-  const root = await rootfs(work, rootfsOpts);
-  const files = await layerFiles(work, root, { compression: "none" });
-  if (ownsRootfs(root, rootfsOpts)) await rm(root!, { recursive: true, force: true });
-  const stage = join(work, "archive");
-  await mkdir(stage);
-  const diffIds: string[] = [];
-  const layerPaths: string[] = [];
-  let plainBytes = 0;
-  for (const f of files) {
-    const { digest, size } = await fileDigest(f, false);
-    diffIds.push(digest);
-    plainBytes += size;
-    // Docker names the directories by v1 layer ids; any unique hex does for `docker load`.
-    const dir = createHash("sha256").update(diffIds.join(",")).digest("hex");
-    await mkdir(join(stage, dir));
-    await rename(f, join(stage, dir, "layer.tar"));
-    layerPaths.push(`${dir}/layer.tar`);
-  }
-  const config = imageConfig(diffIds);
-  const configDigest = "sha256:" + createHash("sha256").update(config).digest("hex");
-  await writeFile(join(stage, `${hex(configDigest)}.json`), config);
-  await writeFile(join(stage, "manifest.json"), JSON.stringify([{ Config: `${hex(configDigest)}.json`, RepoTags: [TAG], Layers: layerPaths }]));
-  const path = join(work, "debian.tar");
-  const names = (await readdir(stage)).sort(); // no "./" prefix, as Docker writes them
-  const r = spawnSync("tar", ["--sort=name", "--numeric-owner", "-C", stage, "-cf", path, ...names], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tar the archive: ${r.stderr}`);
-  await rm(stage, { recursive: true, force: true });
-  return { path, configDigest, layers: files.length, plainBytes, source: root ? "Debian bookworm minbase" : "generated" };
-}
 
 /** Writes out dirty data (no step pays for the previous one's writeback), then waits. */
 async function settle(pauseMs = 0): Promise<void> {
@@ -142,7 +101,8 @@ function berthCliLoad(sock: string, path: string): Promise<number> {
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "berth-bench-load-"));
   cleanups.add("work dir", () => rm(work, { recursive: true, force: true }));
-  const archive = await phase("build the archive", () => buildArchive(work));
+  const rootfsOpts = { ...(opt("--rootfs") ? { rootfs: opt("--rootfs")! } : {}), generated: flag("--generated"), log };
+  const archive = await phase("build the archive", () => dockerSaveArchive(work, TAG, rootfsOpts));
   const archiveBytes = (await stat(archive.path)).size;
   log(`archive: ${archive.layers} layers, ${(archive.plainBytes / 1048576).toFixed(1)} MiB of layer tars, ${(archiveBytes / 1048576).toFixed(1)} MiB in all (${archive.source})`);
 

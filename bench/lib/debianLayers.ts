@@ -1,12 +1,13 @@
 /**
  * The multi-layer test image of the image benchmarks (pull.ts, load.ts): a Debian minbase rootfs
  * made with debootstrap (or given) split into four layer tars, or, without debootstrap,
- * generated layers of mixed text and random data of a small distro's size. Everything is
- * written under a work directory the caller owns (and removes).
+ * generated layers of mixed text and random data of a small distro's size; also that image
+ * as a `docker save` archive. Everything is written under a work directory the caller owns
+ * (and removes).
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { randomBytes, createHash } from "node:crypto";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
@@ -118,6 +119,56 @@ export async function layerFiles(work: string, root: string | undefined, opts: L
  * The image config of the benchmark image for layers with these diff_ids (amd64/linux, bash as
  * the command, one history entry per layer).
  */
+const hex = (digest: string) => digest.slice("sha256:".length);
+
 export function imageConfig(diffIds: readonly string[]): Buffer {
   return Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Cmd: ["/bin/bash"] }, rootfs: { type: "layers", diff_ids: diffIds }, history: diffIds.map(() => ({ created_by: "berth bench" })) }));
+}
+
+export interface DockerSaveArchive {
+  /** The archive file (work/debian.tar). */
+  path: string;
+  /** The image's config digest, i.e. its image ID after `docker load`. */
+  configDigest: string;
+  layers: number;
+  /** Bytes of the layer tars together. */
+  plainBytes: number;
+  /** "Debian bookworm minbase" or "generated". */
+  source: string;
+}
+
+/**
+ * Writes the archive as Docker 20.10's `docker save` does: a directory per layer holding its
+ * plain tar, the config as `<hex>.json`, manifest.json; tarred in name order (so manifest.json
+ * comes after every layer, as in Docker's archives).
+ */
+export async function dockerSaveArchive(work: string, tag: string, rootfsOpts: RootfsOptions = {}): Promise<DockerSaveArchive> {
+  const root = await rootfs(work, rootfsOpts);
+  const files = await layerFiles(work, root, { compression: "none" });
+  if (ownsRootfs(root, rootfsOpts)) await rm(root!, { recursive: true, force: true });
+  const stage = join(work, "archive");
+  await mkdir(stage);
+  const diffIds: string[] = [];
+  const layerPaths: string[] = [];
+  let plainBytes = 0;
+  for (const f of files) {
+    const { digest, size } = await fileDigest(f, false);
+    diffIds.push(digest);
+    plainBytes += size;
+    // Docker names the directories by v1 layer ids; any unique hex does for `docker load`.
+    const dir = createHash("sha256").update(diffIds.join(",")).digest("hex");
+    await mkdir(join(stage, dir));
+    await rename(f, join(stage, dir, "layer.tar"));
+    layerPaths.push(`${dir}/layer.tar`);
+  }
+  const config = imageConfig(diffIds);
+  const configDigest = "sha256:" + createHash("sha256").update(config).digest("hex");
+  await writeFile(join(stage, `${hex(configDigest)}.json`), config);
+  await writeFile(join(stage, "manifest.json"), JSON.stringify([{ Config: `${hex(configDigest)}.json`, RepoTags: [tag], Layers: layerPaths }]));
+  const path = join(work, "debian.tar");
+  const names = (await readdir(stage)).sort(); // no "./" prefix, as Docker writes them
+  const r = spawnSync("tar", ["--sort=name", "--numeric-owner", "-C", stage, "-cf", path, ...names], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`tar the archive: ${r.stderr}`);
+  await rm(stage, { recursive: true, force: true });
+  return { path, configDigest, layers: files.length, plainBytes, source: root ? "Debian bookworm minbase" : "generated" };
 }
