@@ -30,6 +30,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { long: "tmpfs", value: true, multi: true },
   { long: "volume", short: "v", value: true, multi: true },
   { long: "mount", value: true, multi: true },
+  { long: "volumes-from", value: true, multi: true },
   { long: "cap-add", value: true, multi: true },
   { long: "cap-drop", value: true, multi: true },
   { long: "security-opt", value: true, multi: true },
@@ -291,6 +292,8 @@ export function buildCreatePlan(p: Parsed, command: string, env: NodeJS.ProcessE
       hc.Tmpfs[colon < 0 ? t : t.slice(0, colon)] = colon < 0 ? "" : t.slice(colon + 1);
     }
   }
+  const volumesFrom = flagValues(p, "volumes-from");
+  if (volumesFrom.length) hc.VolumesFrom = volumesFrom;
   const sysctls = flagValues(p, "sysctl");
   if (sysctls.length) hc.Sysctls = keyValues(sysctls);
   if (flagBool(p, "init")) hc.Init = true;

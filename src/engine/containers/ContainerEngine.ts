@@ -21,6 +21,7 @@ import { connectContainer, disconnectContainer, releaseNetworking, restoreNetwor
 import { createContainer } from "./createContainer.js";
 import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
+import { tearDownIpcShm } from "./ipcShm.js";
 import { clearStaleProbeState, makeHealthChecker, startHealthChecks, wantsRestartOnUnhealthy } from "./healthWiring.js";
 import { KeyedLock } from "./KeyedLock.js";
 import { restoreContainers } from "./liveRestore.js";
@@ -418,6 +419,7 @@ export class ContainerEngine implements ContainerLookup {
     try {
       await releaseNetworking(this.ctx, rec);
       await unmountAll(join(rec.dir, "rootfs"));
+      await tearDownIpcShm(rec);
       await engine.images.removeContainerRootfs(rec.id);
       await this.deletes.remove(rec.dir);
     } catch (e) {

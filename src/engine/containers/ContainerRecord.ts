@@ -30,8 +30,13 @@ export interface ContainerRecord {
   logPath: string;
   /** Who owns it (multi-tenancy, later issue); "" = the daemon's admin. */
   owner: string;
-  /** Volumes resolved at create (named, anonymous, image VOLUMEs); they hold the references. */
+  /** Volumes resolved at create (named, anonymous, image VOLUMEs, and those of --volumes-from sources); they hold the references. */
   volumes?: ContainerVolumeMount[];
+  /**
+   * Bind mounts copied from the --volumes-from sources at create (moby copies the sources' mount
+   * points once, at create). Absent in records of containers without --volumes-from.
+   */
+  copiedBinds?: CopiedBind[];
   /**
    * A bridged container's endpoint configs by network name (aliases, --ip, MAC, NetworkID), as
    * validated at create and changed by network connect/disconnect; the first is NetworkMode's
@@ -49,8 +54,19 @@ export interface ContainerVolumeMount {
   rw: boolean;
   /** What the user wrote after the destination (-v name:/d:ro → "ro"); "" for --mount and image volumes. */
   mode: string;
-  /** Created for this container without a name: `docker rm -v` and AutoRemove delete it. */
+  /** Created without a name: `docker rm -v` and AutoRemove delete it once no other container uses it. */
   anonymous: boolean;
+  /** Copied from a --volumes-from source (moby copies no Mode: inspect shows ""). */
+  copied?: boolean;
+}
+
+/** A bind mount a container got from a --volumes-from source. */
+export interface CopiedBind {
+  source: string;
+  destination: string;
+  rw: boolean;
+  /** rprivate, rshared, ... as the source had it. */
+  propagation: string;
 }
 
 export interface ContainerStateRecord {

@@ -1,5 +1,6 @@
 import { release } from "node:os";
 import { containerModeTarget, type JoinedNamespaces } from "./sharedNamespaces.js";
+import { hasShareableShm, shmPath } from "./ipcShm.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ImageConfig } from "../../oci/image.js";
 import type { Seccomp, Spec } from "../../oci/runtime.js";
@@ -74,7 +75,7 @@ export interface SpecInputs {
   userns?: UsernsMapping;
   /** The daemon's --init default (for HostConfig.Init null) and --init-path. */
   init?: InitSettings;
-  /** At start: the pid/ipc namespace paths of --pid/--ipc container:<x> targets (sharedNamespaces.ts). */
+  /** At start: the pid/ipc namespace paths of --pid/--ipc container:<x> targets and the /dev/shm to bind (sharedNamespaces.ts). */
   joined?: JoinedNamespaces;
 }
 
@@ -94,7 +95,6 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   // Docker knows only "host" (opt out of a remapping daemon); the mapping itself comes in i.userns.
   if (hc.UsernsMode && hc.UsernsMode !== "host") throw invalidArgument(`invalid userns mode: ${hc.UsernsMode}`);
   const devices = userDevices(hc.Devices ?? [], hc.DeviceCgroupRules ?? []);
-  if ((hc.VolumesFrom ?? []).length > 0) throw notImplemented("--volumes-from is not implemented in berth yet");
   // Docker's "" means the daemon default; berth's default is private (a cgroup namespace).
   const cgroupns = hc.CgroupnsMode ?? "";
   if (cgroupns !== "" && cgroupns !== "host" && cgroupns !== "private") throw invalidArgument(`invalid cgroup namespace mode: ${cgroupns}`);
@@ -109,7 +109,7 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
     seccomp = sec.seccomp === "default" ? defaultSeccompProfile({ capabilities: caps }) : loadDockerProfile(sec.seccomp.json, resolveOpts) ?? "unconfined";
   }
   const resources = ociResources(hc, warnings);
-  const mounts = userMounts(hc, i.creating, i.rec.volumes);
+  const mounts = userMounts(hc, i.creating, i.rec.volumes, i.rec.copiedBinds);
 
   const spec = containerSpec({
     id: rec.id,
@@ -152,7 +152,9 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
       const path = i.joined?.[ns as "pid" | "ipc"];
       if (path) linux.namespaces = linux.namespaces!.map((n) => (n.type === ns ? { type: ns, path } : n));
     }
-    else if (v !== "" && !(field === "IpcMode" && (v === "private" || v === "shareable" || v === "none"))) throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
+    else if (field === "IpcMode") {
+      if (v !== "" && v !== "private" && v !== "shareable" && v !== "none") throw invalidArgument(`invalid IPC mode: ${v}`);
+    } else if (v !== "") throw notImplemented(`${field} ${JSON.stringify(v)} is not implemented in berth yet`);
   }
   // --cgroupns host: the container stays in the host's cgroup namespace (Docker's v1 default).
   if (cgroupns === "host") linux.namespaces = linux.namespaces!.filter((n) => n.type !== "cgroup");
@@ -165,6 +167,11 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   if (hc.IpcMode === "none") spec.mounts = spec.mounts.filter((m) => m.destination !== "/dev/shm");
   const shm = spec.mounts.find((m) => m.destination === "/dev/shm");
   if (shm && (hc.ShmSize ?? 0) > 0) shm.options = [...(shm.options ?? []).filter((o) => !o.startsWith("size=")), `size=${hc.ShmSize}`];
+  // A shm that is shared (ipcShm.ts): shareable binds its own host-side tmpfs, container:<x> the
+  // donor's and host the host's /dev/shm (both known at start only: the create-time spec keeps
+  // the tmpfs, config.json is rewritten at start).
+  const shmSource = hasShareableShm(rec) ? shmPath(rec) : i.joined?.shm;
+  if (shm && shmSource) Object.assign(shm, { type: "bind", source: shmSource, options: ["rbind", "rprivate"] });
   // Parents before children (Docker sorts by path depth).
   spec.mounts.push(...[...mounts.spec].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length));
 

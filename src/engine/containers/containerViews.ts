@@ -52,7 +52,7 @@ function healthSuffix(rec: ContainerRecord): string {
 
 export function mountPoints(rec: ContainerRecord): MountPoint[] {
   try {
-    return userMounts(rec.hostConfig, false, rec.volumes).points;
+    return userMounts(rec.hostConfig, false, rec.volumes, rec.copiedBinds).points;
   } catch {
     // A bind source deleted since create: show what can be shown (start will report it).
     return [];

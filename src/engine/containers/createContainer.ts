@@ -22,6 +22,7 @@ import { generateName, normalizeName } from "./names.js";
 import { containerUserns } from "./usernsContainer.js";
 import { validateRestartPolicy } from "./restartPolicy.js";
 import { containerVolumes } from "../volumes/createVolumes.js";
+import { volumesFrom } from "../volumes/volumesFrom.js";
 
 export const LOG_FILE = "container.log";
 
@@ -53,6 +54,8 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   const argv = containerArgs(imageConfig.config, { cmd: cfgIn.Cmd ?? undefined, entrypoint: cfgIn.Entrypoint ?? undefined });
   if (config.StopSignal) parseSignal(config.StopSignal);
   logLimits(hostConfig.LogConfig);
+  // --volumes-from: the sources' mount points, copied once, at create (moby's registerMountPoints).
+  const copied = volumesFrom((n) => store.get(n), hostConfig);
 
   let id = randomBytes(32).toString("hex");
   // A new id must not look like an existing name's prefix target: retry on the (improbable) clash.
@@ -72,7 +75,8 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     rb.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
     await engine.images.prepareRootfs(id, image);
     rb.add(`remove the rootfs snapshot of ${id}`, () => engine.images.removeContainerRootfs(id));
-    rec.volumes = await containerVolumes(ctx, rec, rb);
+    rec.volumes = await containerVolumes(ctx, rec, rb, copied);
+    if (copied.binds.length > 0) rec.copiedBinds = copied.binds;
     // The /etc files get their content at start (addresses exist only then); they exist from now.
     const etcFiles = await writeEtcFiles(dir, { hostname: config.Hostname || shortId(id), hosts: [], resolvConf: "" });
     // Every HostConfig problem surfaces now, not at start. The user is resolved at start (it
@@ -143,6 +147,8 @@ function normalizeHostConfig(hc: HostConfig): HostConfig {
   out.LogConfig = { Type: hc.LogConfig?.Type || "json-file", Config: { ...(hc.LogConfig?.Config ?? {}) } };
   out.RestartPolicy = { Name: hc.RestartPolicy?.Name || "no", MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
   validateRestartPolicy(out.RestartPolicy);
+  // moby: an unset IPC mode is the daemon's default, "private", and inspect shows it so.
+  if (!out.IpcMode) out.IpcMode = "private";
   if (out.AutoRemove && out.RestartPolicy.Name !== "no") throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   // On the default bridge (and host/none/container: modes) a link means /etc/hosts entries and
   // ALIAS_* variables, which berth does not write: refused rather than ignored. On a

@@ -6,6 +6,7 @@ import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete
 import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
 import { stopNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
+import { tearDownIpcShm } from "./ipcShm.js";
 import type { RunningProcess } from "./startProcess.js";
 
 /** Docker's exit code when the process's end is unknown (the shim died without a record). */
@@ -32,6 +33,7 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
       if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
     }),
     unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)),
+    tearDownIpcShm(rec).catch((e) => log("warn", `container ${rec.id}: unmounting its shm failed: ${(e as Error).message}`)),
   ]);
   const code = exit ? exitStatusCode(exit) : UNKNOWN_EXIT;
   rec.state = {

@@ -1,16 +1,21 @@
 /**
  * --pid container:<name|id> and --ipc container:<name|id>: the container joins the target's pid
  * or ipc namespace by path (/proc/<target init pid>/ns/<type>), resolved at start as moby does,
- * because the target must be running then (its init's pid is only known while it runs).
+ * because the target must be running then (its init's pid is only known while it runs). An IPC
+ * join also binds the donor's /dev/shm (ipcShm.ts), and --ipc host the host's.
  */
-import { conflict, invalidArgument } from "../../errors/EngineError.js";
+import { existsSync } from "node:fs";
+import { conflict, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
 import type { ContainerContext } from "./ContainerContext.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
+import { declaresMountAt, hasShareableShm, shmPath } from "./ipcShm.js";
 
-/** Namespace paths to join, by OCI namespace type. */
+/** Namespace paths to join, by OCI namespace type, and the /dev/shm to bind. */
 export interface JoinedNamespaces {
   pid?: string;
   ipc?: string;
+  /** The host path bind-mounted at /dev/shm (a donor's shm tmpfs, or the host's /dev/shm). */
+  shm?: string;
 }
 
 const isRunning = (rec: ContainerRecord) => rec.state.status === "running" || rec.state.status === "paused";
@@ -26,18 +31,56 @@ export function containerModeTarget(mode: string | undefined, what: "PID" | "IPC
 /** At start: the running targets' namespace paths (Docker's errors for a missing or stopped one). */
 export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord): JoinedNamespaces {
   const out: JoinedNamespaces = {};
-  for (const [what, field, type] of [["PID", "PidMode", "pid"], ["IPC", "IpcMode", "ipc"]] as const) {
-    const name = containerModeTarget(rec.hostConfig[field], what);
-    if (name === undefined) continue;
-    const target = ctx.store.get(name); // NotFound: "No such container: <name>"
-    if (target.id === rec.id) throw invalidArgument(`cannot join own ${what} namespace`);
-    if (!isRunning(target) || !target.state.pid) throw conflict(`cannot join ${what} of a non running container: ${target.id}`);
-    if (what === "IPC") {
-      const tm = target.hostConfig.IpcMode ?? "";
-      // moby: only a shareable (or, via its own join, shared) donor may be joined; berth's "" is private.
-      if (tm === "private" || tm === "none") throw conflict(`cannot join IPC of container ${target.id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
-    }
-    out[type] = `/proc/${target.state.pid}/ns/${type}`;
+  const pidTarget = containerModeTarget(rec.hostConfig.PidMode, "PID");
+  if (pidTarget !== undefined) {
+    const target = ctx.store.get(pidTarget); // NotFound: "No such container: <name>"
+    if (target.id === rec.id) throw invalidArgument("cannot join own PID namespace");
+    if (!isRunning(target) || !target.state.pid) throw conflict(`cannot join PID of a non running container: ${target.id}`);
+    out.pid = `/proc/${target.state.pid}/ns/pid`;
+  }
+  const ownShm = declaresMountAt(rec, "/dev/shm");
+  const ipcTarget = containerModeTarget(rec.hostConfig.IpcMode, "IPC");
+  if (ipcTarget !== undefined) {
+    const donor = ipcDonor(ctx, ipcTarget, rec.id);
+    const shm = donorShm(ctx, donor, ipcTarget, new Set([rec.id]));
+    out.ipc = `/proc/${donor.state.pid}/ns/ipc`;
+    if (!ownShm) out.shm = shm;
+  } else if (rec.hostConfig.IpcMode === "host" && !ownShm) {
+    if (!existsSync("/dev/shm")) throw internal("/dev/shm is not mounted, but must be for --ipc=host");
+    out.shm = "/dev/shm";
   }
   return out;
+}
+
+const joinError = (msg: string) => `failed to join IPC namespace: ${msg}`;
+
+/** moby's getIPCContainer: it must exist (else a 400) and run (else a 409), named as the user named it. */
+function ipcDonor(ctx: ContainerContext, name: string, selfId?: string): ContainerRecord {
+  let donor: ContainerRecord;
+  try {
+    donor = ctx.store.get(name);
+  } catch (e) {
+    if (isEngineError(e, "NotFound")) throw invalidArgument(joinError(e.message), { cause: e });
+    throw e;
+  }
+  if (donor.id === selfId) throw invalidArgument("cannot join own IPC namespace");
+  if (!isRunning(donor) || !donor.state.pid) throw conflict(joinError(`container ${name} is not running`));
+  return donor;
+}
+
+/**
+ * The /dev/shm a donor shares: its own shm tmpfs (shareable), the host's (host), or, for a donor
+ * that joined another, that one's (running too: its tmpfs is mounted only while it runs).
+ * Private, none, and a donor with a /dev/shm of its own are moby's "non-shareable IPC" (a 400).
+ */
+function donorShm(ctx: ContainerContext, donor: ContainerRecord, name: string, seen: Set<string>): string {
+  const nonShareable = () => invalidArgument(joinError(`container ${name}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`));
+  const mode = donor.hostConfig.IpcMode ?? "";
+  if (declaresMountAt(donor, "/dev/shm")) throw nonShareable();
+  if (hasShareableShm(donor)) return shmPath(donor);
+  if (mode === "host") return "/dev/shm";
+  const next = containerModeTarget(mode, "IPC");
+  if (next === undefined || seen.has(donor.id)) throw nonShareable();
+  seen.add(donor.id);
+  return donorShm(ctx, ipcDonor(ctx, next), next, seen);
 }

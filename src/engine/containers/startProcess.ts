@@ -13,6 +13,7 @@ import type { ContainerContext } from "./ContainerContext.js";
 import { announceConnected, startNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { logLimits } from "./logOptions.js";
+import { setUpIpcShm } from "./ipcShm.js";
 import { joinedNamespaces } from "./sharedNamespaces.js";
 import { containerUserns, mountContainerRootfs, openContainerDirs, openVolumes } from "./usernsContainer.js";
 
@@ -52,6 +53,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
     const user = await resolveImageUser(rootfs, rec.config.User || undefined);
     const joined = joinedNamespaces(ctx, rec);
+    await setUpIpcShm(rec, userns, rb); // --ipc shareable: its shm tmpfs on the host
     const net = await startNetworking(ctx, rec, rb);
     const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false, userns, init: ctx.init, joined });
     await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });

@@ -4,7 +4,7 @@ import type { HostConfig, MountPoint } from "../../api/types/container.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { SpecMount } from "../../oci/runtime.js";
 import { isVolumeBind } from "../volumes/containerVolumes.js";
-import type { ContainerVolumeMount } from "./ContainerRecord.js";
+import type { ContainerVolumeMount, CopiedBind } from "./ContainerRecord.js";
 
 export interface UserMounts {
   spec: SpecMount[];
@@ -20,8 +20,9 @@ const volumesMissing = (what: string) =>
  * -v/--mount/--tmpfs → OCI mounts, in Docker's order of precedence and with its checks: bind
  * sources must be absolute (a relative one is a named volume: not yet), a -v source that does not
  * exist is created as a directory (Docker's legacy behaviour), a --mount source must exist.
+ * `volumes` and `copiedBinds` are what create resolved (ContainerRecord.volumes, .copiedBinds).
  */
-export function userMounts(hc: HostConfig, create: boolean, volumes?: readonly ContainerVolumeMount[]): UserMounts {
+export function userMounts(hc: HostConfig, create: boolean, volumes?: readonly ContainerVolumeMount[], copiedBinds: readonly CopiedBind[] = []): UserMounts {
   const spec: SpecMount[] = [];
   const points: MountPoint[] = [];
   const seen = new Set<string>();
@@ -101,12 +102,16 @@ export function userMounts(hc: HostConfig, create: boolean, volumes?: readonly C
     spec.push({ destination: target, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...given] });
     points.push({ Type: "tmpfs", Source: "", Destination: target, Mode: options, RW: !given.includes("ro"), Propagation: "" });
   }
-  // Volumes (named, anonymous, the image's): their _data directories, bind-mounted.
+  // Volumes (named, anonymous, the image's, copied): their _data directories, bind-mounted.
   for (const v of volumes ?? []) {
     const target = dest(v.destination, `volume ${v.name}`);
     spec.push({ destination: target, type: "bind", source: v.source, options: ["rbind", v.rw ? "rw" : "ro", "rprivate"] });
-    points.push({ Type: "volume", Name: v.name, Source: v.source, Destination: target, Driver: "local", Mode: v.mode || (v.name && !v.anonymous ? "z" : ""), RW: v.rw, Propagation: "" });
+    // moby sets Mode "z" on a named local volume it mounts itself; a --volumes-from copy has none.
+    const mode = v.copied ? "" : v.mode || (v.name && !v.anonymous ? "z" : "");
+    points.push({ Type: "volume", Name: v.name, Source: v.source, Destination: target, Driver: "local", Mode: mode, RW: v.rw, Propagation: "" });
   }
+  // Binds copied from --volumes-from sources (already without the destinations declared above).
+  for (const b of copiedBinds) bind(b.source, dest(b.destination, `--volumes-from bind ${b.source}`), !b.rw, b.propagation, "");
   // moby sorts mounts by depth so a mount inside another (a bind under a volume) lands on top.
   const depth = (d: string) => d.split("/").length;
   spec.sort((a, b) => depth(a.destination) - depth(b.destination));

@@ -31,10 +31,11 @@ export function isVolumeBind(bind: string): boolean {
 /**
  * The volumes a container create asks for, in moby's terms: `Binds` entries whose source is a
  * name, `Mounts` of type volume (no Source = anonymous), then the image's and the request's
- * Config.Volumes as anonymous volumes unless a user mount already covers that destination.
+ * Config.Volumes as anonymous volumes unless a user mount (or one copied by --volumes-from,
+ * `copied`) already covers that destination.
  * Checks names and options; creates nothing.
  */
-export function planContainerVolumes(hc: HostConfig, config: ContainerConfig): VolumePlan[] {
+export function planContainerVolumes(hc: HostConfig, config: ContainerConfig, copied: Iterable<string> = []): VolumePlan[] {
   const plans: VolumePlan[] = [];
   for (const b of hc.Binds ?? []) {
     if (!isVolumeBind(b)) continue;
@@ -61,6 +62,8 @@ export function planContainerVolumes(hc: HostConfig, config: ContainerConfig): V
   for (const b of hc.Binds ?? []) if (b.split(":").length >= 2) covered.add(posix.normalize(b.split(":")[1]));
   for (const m of hc.Mounts ?? []) if (m.Target) covered.add(posix.normalize(m.Target));
   for (const t of Object.keys(hc.Tmpfs ?? {})) covered.add(posix.normalize(t));
+  // moby: an image volume at a destination --volumes-from already mounts is not created.
+  for (const d of copied) covered.add(d);
   for (const d of Object.keys(config.Volumes ?? {})) {
     if (!isAbsolute(d)) throw invalidArgument(`invalid volume specification: '${d}': must be an absolute path`);
     if (covered.has(posix.normalize(d))) continue;
