@@ -12,7 +12,8 @@ import type { Snapshotter, SnapshotInfo } from "./snapshot/Snapshotter.js";
  * roots are the image records and every active/view snapshot. Marked: each image's manifest,
  * config and layer blobs and its chain of layer snapshots; each active/view snapshot's parent
  * chain. Everything else in the content store and every unmarked committed snapshot is
- * deleted. The caller must hold the store's exclusive lock, so nothing half-written is swept.
+ * deleted, and so are the registry locations recorded for the swept blobs (BlobSources). The
+ * caller must hold the store's exclusive lock, so nothing half-written is swept.
  */
 export interface GcContext {
   records: ImageRecords;
@@ -96,5 +97,9 @@ export async function collectGarbage(ctx: GcContext): Promise<GcResult> {
       if (!isEngineError(e, "NotFound")) throw e;
     }
   }
+  // A swept blob is no longer ours to offer for a cross-repository mount: a push lists only
+  // blobs it has, so a hint kept here would only come back stale if the blob is pulled again
+  // from elsewhere (and the table would grow with every image ever removed).
+  if (result.deletedBlobs.length > 0) ctx.records.blobSources.forget(result.deletedBlobs);
   return result;
 }

@@ -112,3 +112,38 @@ test("a layer whose content does not match its diff id is refused and leaves no 
     await env.close();
   }
 });
+
+test("garbage collection forgets the registry locations of the blobs it sweeps, and only those", async () => {
+  const env = await openImageTestEnv("gc");
+  try {
+    const s = env.service;
+    const base = layer("base", "shared");
+    const a = await buildTestImage(s, "berth-test/a:1", [base, layer("a", "only in a")]);
+    const b = await buildTestImage(s, "berth-test/b:1", [base, layer("b", "only in b")]);
+    const ma = await s.imageManifest(a);
+    const mb = await s.imageManifest(b);
+    const sources = s.records.blobSources;
+    // As after pulls of a from one repository and b from another (pull records config and layers).
+    sources.record("127.0.0.1:5000", "berth-test/src-a", [a.id, ...ma.layers.map((l) => l.digest)]);
+    sources.record("127.0.0.1:5000", "berth-test/src-b", [b.id, ...mb.layers.map((l) => l.digest)]);
+    // A hint for a blob this store never had stays: GC only forgets what it swept.
+    const foreign = `sha256:${"f".repeat(64)}`;
+    sources.record("127.0.0.1:5000", "berth-test/other", [foreign]);
+
+    await s.remove("berth-test/a:1");
+    assert.deepEqual(sources.repositories(a.id, "127.0.0.1:5000"), [], "a's config is swept, so is its hint");
+    assert.deepEqual(sources.repositories(ma.layers[1]!.digest, "127.0.0.1:5000"), [], "a's unique layer is swept, so is its hint");
+    assert.deepEqual(sources.repositories(ma.layers[0]!.digest, "127.0.0.1:5000"), ["berth-test/src-b", "berth-test/src-a"], "the shared layer is kept with all its hints");
+    assert.deepEqual(sources.repositories(b.id, "127.0.0.1:5000"), ["berth-test/src-b"]);
+    assert.deepEqual(sources.repositories(foreign, "127.0.0.1:5000"), ["berth-test/other"]);
+
+    // The same through prune of the dangling b: its blobs go, their hints with them.
+    assert.equal(await s.untag("berth-test/b:1"), true);
+    assert.deepEqual((await s.prune()).ImagesDeleted, [{ Deleted: b.id }]);
+    assert.deepEqual(await s.content.list(), []);
+    for (const d of [b.id, ...mb.layers.map((l) => l.digest)]) assert.deepEqual(sources.repositories(d, "127.0.0.1:5000"), [], `hint of swept ${d}`);
+    assert.deepEqual(sources.repositories(foreign, "127.0.0.1:5000"), ["berth-test/other"]);
+  } finally {
+    await env.close();
+  }
+});
