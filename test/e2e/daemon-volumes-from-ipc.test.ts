@@ -115,6 +115,10 @@ test("--ipc shareable/container:/host share /dev/shm; private donors are refused
       // One shm mount on the host while it runs, under its directory; gone once it stops.
       const shmMount = join(d.dataRoot, "containers", id, "mounts", "shm");
       assert.ok((await mountsUnder(d.dir)).includes(shmMount), "no host-side shm mount for a running shareable container");
+      // Live restore: berthd killed and restarted, the donor's shm is still there to join.
+      await d.crash();
+      await d.restart();
+      assert.equal(await d.ok(["run", "--rm", "--ipc", `container:${x}`, "busybox", "cat", "/dev/shm/g"]), "from-joiner");
       await d.ok(["stop", "-t", "1", x]);
       assert.ok(!(await mountsUnder(d.dir)).includes(shmMount), "the shm mount outlived the container");
       // A new start is a new tmpfs (as moby: the shm goes with the container's run).
