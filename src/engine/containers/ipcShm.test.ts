@@ -6,7 +6,7 @@ import type { ImageConfig } from "../../oci/image.js";
 import { buildSpec } from "./buildSpec.js";
 import type { ContainerContext } from "./ContainerContext.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
-import { declaresMountAt, hasShareableShm, shmPath } from "./ipcShm.js";
+import { declaresMountAt, hasShareableShm, shmMounted, shmPath } from "./ipcShm.js";
 import { joinedNamespaces, type JoinedNamespaces } from "./sharedNamespaces.js";
 
 function record(id: string, hostConfig: HostConfig, running = true): ContainerRecord {
@@ -46,13 +46,23 @@ test("--ipc container:X joins X's namespace and binds the /dev/shm X shares (its
   const hostIpc = record("hostipc", { IpcMode: "host" });
   const chained = record("chained", { IpcMode: "container:donor" });
   const ctx = context([donor, hostIpc, chained]);
-  assert.deepEqual(joinedNamespaces(ctx, record("j1", { IpcMode: "container:donor" }, false)), { ipc: "/proc/4242/ns/ipc", shm: shmPath(donor) });
-  assert.deepEqual(joinedNamespaces(ctx, record("j2", { IpcMode: "container:hostipc" }, false)), { ipc: "/proc/4242/ns/ipc", shm: "/dev/shm" });
-  assert.deepEqual(joinedNamespaces(ctx, record("j3", { IpcMode: "container:chained" }, false)), { ipc: "/proc/4242/ns/ipc", shm: shmPath(donor) });
+  const mounted = (p: string) => p === shmPath(donor);
+  const joined = (r: ContainerRecord) => joinedNamespaces(ctx, r, mounted);
+  assert.deepEqual(joined(record("j1", { IpcMode: "container:donor" }, false)), { ipc: "/proc/4242/ns/ipc", shm: shmPath(donor) });
+  assert.deepEqual(joined(record("j2", { IpcMode: "container:hostipc" }, false)), { ipc: "/proc/4242/ns/ipc", shm: "/dev/shm" });
+  assert.deepEqual(joined(record("j3", { IpcMode: "container:chained" }, false)), { ipc: "/proc/4242/ns/ipc", shm: shmPath(donor) });
   // A /dev/shm of the joiner's own wins (moby's HasMountFor): the namespace is still joined.
-  assert.deepEqual(joinedNamespaces(ctx, record("j4", { IpcMode: "container:donor", Binds: ["/h:/dev/shm"] }, false)), { ipc: "/proc/4242/ns/ipc" });
-  assert.deepEqual(joinedNamespaces(ctx, record("j5", { IpcMode: "host" }, false)), { shm: "/dev/shm" });
-  assert.deepEqual(joinedNamespaces(ctx, record("j6", { IpcMode: "private" }, false)), {});
+  assert.deepEqual(joined(record("j4", { IpcMode: "container:donor", Binds: ["/h:/dev/shm"] }, false)), { ipc: "/proc/4242/ns/ipc" });
+  assert.deepEqual(joined(record("j5", { IpcMode: "host" }, false)), { shm: "/dev/shm" });
+  assert.deepEqual(joined(record("j6", { IpcMode: "private" }, false)), {});
+  // A shareable donor whose shm tmpfs is not mounted (started before berth shared it) shares nothing.
+  assert.throws(() => joinedNamespaces(ctx, record("j7", { IpcMode: "container:donor" }, false), () => false), /container donor: non-shareable IPC/);
+});
+
+test("shmMounted: a mount point (own device) yes, a plain directory or a missing path no", () => {
+  assert.equal(shmMounted("/proc"), true);
+  assert.equal(shmMounted("/proc/self"), false);
+  assert.equal(shmMounted("/nonexistent-berth-test"), false);
 });
 
 test("--ipc container:X: moby's errors for a missing, stopped or non-shareable donor", () => {

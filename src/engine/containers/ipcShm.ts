@@ -10,8 +10,9 @@
  * A /dev/shm the container mounts itself (-v, --mount, --tmpfs, --volumes-from) wins, as in moby
  * (its HasMountFor("/dev/shm")): then a shareable container has nothing to share.
  */
+import { statSync } from "node:fs";
 import { mkdir, chown } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { mountAll, unmountAll } from "../../image/snapshot/mountAll.js";
 import type { Rollback } from "../../util/rollback.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
@@ -25,6 +26,19 @@ export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 /** Where a shareable container's shm tmpfs is mounted on the host while it runs. */
 export function shmPath(rec: ContainerRecord): string {
   return join(rec.dir, "mounts", "shm");
+}
+
+/**
+ * Is a tmpfs mounted at a shareable donor's shmPath (its device differs from its parent's)? Not
+ * for a donor started before berth mounted it there, or whose mount was lost: binding the bare
+ * directory would share nothing.
+ */
+export function shmMounted(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Does the container mount something of its own at `dest` (moby's HasMountFor)? */

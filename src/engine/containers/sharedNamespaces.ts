@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { conflict, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
 import type { ContainerContext } from "./ContainerContext.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
-import { declaresMountAt, hasShareableShm, shmPath } from "./ipcShm.js";
+import { declaresMountAt, hasShareableShm, shmMounted, shmPath } from "./ipcShm.js";
 
 /** Namespace paths to join, by OCI namespace type, and the /dev/shm to bind. */
 export interface JoinedNamespaces {
@@ -29,7 +29,7 @@ export function containerModeTarget(mode: string | undefined, what: "PID" | "IPC
 }
 
 /** At start: the running targets' namespace paths (Docker's errors for a missing or stopped one). */
-export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord): JoinedNamespaces {
+export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord, mounted: (path: string) => boolean = shmMounted): JoinedNamespaces {
   const out: JoinedNamespaces = {};
   const pidTarget = containerModeTarget(rec.hostConfig.PidMode, "PID");
   if (pidTarget !== undefined) {
@@ -42,7 +42,7 @@ export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord): J
   const ipcTarget = containerModeTarget(rec.hostConfig.IpcMode, "IPC");
   if (ipcTarget !== undefined) {
     const donor = ipcDonor(ctx, ipcTarget, rec.id);
-    const shm = donorShm(ctx, donor, ipcTarget, new Set([rec.id]));
+    const shm = donorShm(ctx, donor, ipcTarget, new Set([rec.id]), mounted);
     out.ipc = `/proc/${donor.state.pid}/ns/ipc`;
     if (!ownShm) out.shm = shm;
   } else if (rec.hostConfig.IpcMode === "host" && !ownShm) {
@@ -71,16 +71,20 @@ function ipcDonor(ctx: ContainerContext, name: string, selfId?: string): Contain
 /**
  * The /dev/shm a donor shares: its own shm tmpfs (shareable), the host's (host), or, for a donor
  * that joined another, that one's (running too: its tmpfs is mounted only while it runs).
- * Private, none, and a donor with a /dev/shm of its own are moby's "non-shareable IPC" (a 400).
+ * Private, none, a donor with a /dev/shm of its own, and a shareable one whose shm tmpfs is not
+ * mounted are moby's "non-shareable IPC" (a 400; moby stats the donor's ShmPath likewise).
  */
-function donorShm(ctx: ContainerContext, donor: ContainerRecord, name: string, seen: Set<string>): string {
+function donorShm(ctx: ContainerContext, donor: ContainerRecord, name: string, seen: Set<string>, mounted: (path: string) => boolean): string {
   const nonShareable = () => invalidArgument(joinError(`container ${name}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`));
   const mode = donor.hostConfig.IpcMode ?? "";
   if (declaresMountAt(donor, "/dev/shm")) throw nonShareable();
-  if (hasShareableShm(donor)) return shmPath(donor);
+  if (hasShareableShm(donor)) {
+    if (!mounted(shmPath(donor))) throw nonShareable();
+    return shmPath(donor);
+  }
   if (mode === "host") return "/dev/shm";
   const next = containerModeTarget(mode, "IPC");
   if (next === undefined || seen.has(donor.id)) throw nonShareable();
   seen.add(donor.id);
-  return donorShm(ctx, ipcDonor(ctx, next), next, seen);
+  return donorShm(ctx, ipcDonor(ctx, next), next, seen, mounted);
 }
