@@ -23,7 +23,10 @@ test("docker push and docker pull through berth's image backend, with Docker's p
     const push = await d.docker(["push", name]);
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stdout, new RegExp(`The push refers to repository \\[${reg.host}/berth-test/app\\]`));
-    assert.match(push.stdout, /: Pushed$/m);
+    // Docker's lines: one per layer, by its short id; none for the config blob.
+    for (const l of img.manifest.layers) assert.match(push.stdout, new RegExp(`^${l.digest.slice(7, 19)}: Pushed$`, "m"));
+    assert.equal(push.stdout.match(/: Pushed$/gm)?.length, img.manifest.layers.length, push.stdout);
+    assert.ok(!push.stdout.includes(img.manifest.config.digest.slice(7, 19)), push.stdout);
     assert.match(push.stdout, new RegExp(`^1: digest: ${img.manifestDescriptor.digest} size: ${img.manifestBytes.length}$`, "m"));
 
     const rmi = await d.docker(["rmi", name]);
@@ -82,7 +85,8 @@ test("docker push and docker pull through berth's image backend, with Docker's p
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /^1: digest: sha256:/m);
     assert.match(all.stdout, /^2: digest: sha256:/m);
-    assert.match(all.stdout, /: Layer already exists$/m);
+    assert.equal(all.stdout.match(/: Layer already exists$/gm)?.length, 2 * img.manifest.layers.length, all.stdout);
+    assert.ok(!all.stdout.includes(img.manifest.config.digest.slice(7, 19)), all.stdout);
     await d.docker(["rmi", `${reg.host}/berth-test/app:2`]);
     const noTag = await d.docker(["push", `${reg.host}/berth-test/app:9`]);
     assert.notEqual(noTag.code, 0);

@@ -66,21 +66,25 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   const blobs = new Map<string, Descriptor>();
   for (const m of manifests) for (const b of [...m.manifest.layers, m.manifest.config]) blobs.set(b.digest, b);
   const list = [...blobs.values()];
-  for (const b of list) emit({ id: shortId(b.digest), status: "Preparing" });
-  for (const b of list) emit({ id: shortId(b.digest), status: "Waiting" });
+  // Docker draws a progress line per layer only; configs are uploaded without one.
+  const configs = new Set(manifests.map((m) => m.manifest.config.digest));
+  const layers = list.filter((b) => !configs.has(b.digest));
+  for (const b of layers) emit({ id: shortId(b.digest), status: "Preparing" });
+  for (const b of layers) emit({ id: shortId(b.digest), status: "Waiting" });
   await runBounded(list, opts.concurrency ?? 3, async (b) => {
     const id = shortId(b.digest);
+    const report: ProgressListener = configs.has(b.digest) ? () => {} : emit;
     const info = await provider.info(b.digest).catch((e) => {
       throw invalidArgument(`push ${name}: blob ${b.digest} is not in the local store`, { cause: e });
     });
     if (info.size !== b.size) throw invalidArgument(`push ${name}: blob ${b.digest} is ${info.size} bytes locally, the manifest says ${b.size}`);
     const outcome = await uploadBlob(client, provider, ref.path, b, op, {
       mountFrom: mountFrom(b.digest), onMountMissed: (from) => opts.onMountMissed?.(b.digest, from), monolithicMax: opts.monolithicMax, chunkSize: opts.chunkSize,
-      onBytes: (current) => emit({ id, status: "Pushing", current, total: b.size }),
+      onBytes: (current) => report({ id, status: "Pushing", current, total: b.size }),
     });
-    if (outcome.kind === "exists") emit({ id, status: "Layer already exists" });
-    else if (outcome.kind === "mounted") emit({ id, status: "Mounted from", detail: outcome.from });
-    else emit({ id, status: "Pushed" });
+    if (outcome.kind === "exists") report({ id, status: "Layer already exists" });
+    else if (outcome.kind === "mounted") report({ id, status: "Mounted from", detail: outcome.from });
+    else report({ id, status: "Pushed" });
   });
 
   if (parsed.kind === "index") {
