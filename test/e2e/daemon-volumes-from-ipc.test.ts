@@ -55,6 +55,11 @@ test("--volumes-from: binds, named and anonymous volumes copied; :ro; own mounts
       // A mount the container declares itself at the same destination wins.
       assert.equal(await d.ok(["run", "--rm", "--volumes-from", src, "-v", `${ownDir}:/named`, "busybox", "cat", "/named/f", "/anon/f"]), "own\na");
 
+      // A create that fails after the copies were claimed holds nothing (the volume rm below succeeds).
+      const failed = await d.docker(["create", "--volumes-from", src, "--ipc", "bogus", "busybox", "true"]);
+      assert.notEqual(failed.code, 0);
+      assert.match(failed.stderr, /invalid IPC mode: bogus/);
+
       // Inspect: VolumesFrom as given, the copies in Mounts (no Mode, as moby copies none).
       const c1 = `berth-test-c1-${s}`;
       await d.ok(["create", "--name", c1, "--volumes-from", `${src}:ro`, "busybox", "true"]);
