@@ -34,6 +34,10 @@ export class HttpResponse extends Readable {
     private readonly onDestroy: () => void,
   ) {
     super();
+    // A failure (connection lost, malformed chunk) may come before the caller starts reading:
+    // it is kept (`errored`) and thrown by the reader's iterator or pipeline instead of
+    // crashing the process as an unheard 'error' event (node:http drops it instead).
+    this.on("error", () => {});
   }
   override _read(): void { this.onRead(); }
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
@@ -103,18 +107,47 @@ function encodeHead(req: Http1Request): string {
   return lines.join("\r\n") + "\r\n\r\n";
 }
 
-async function writeChunked(socket: Socket, body: Readable): Promise<void> {
-  for await (const c of body as AsyncIterable<Buffer | string>) {
-    const chunk = typeof c === "string" ? Buffer.from(c) : c;
-    if (chunk.length === 0) continue;
-    const ok = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write("\r\n");
-    if (!ok) await new Promise<void>((resolve, reject) => {
-      const done = (e?: Error) => { socket.off("drain", done).off("close", closed); e ? reject(e) : resolve(); };
-      const closed = () => done(errnoError("socket hang up", "ECONNRESET"));
-      socket.once("drain", done).once("close", closed);
-    });
+/**
+ * Streams `body` as chunked transfer coding. Each chunk goes out as one corked write (size line,
+ * data, CRLF: none may be skipped, whatever `write` returns), and the next chunk is read only
+ * once the socket drained, so a large archive is never held in memory. Stops, destroying `body`
+ * (stdin, a file), as soon as the exchange is over: the socket closed, or `stop` fired because
+ * the daemon answered before reading it all.
+ */
+async function writeChunked(socket: Socket, body: Readable, stop: AbortSignal): Promise<void> {
+  const over = () => socket.destroyed || stop.aborted;
+  // Unblocks a read from a body that has nothing more to give (an idle stdin) when the exchange ends.
+  const onStop = () => body.destroy();
+  stop.addEventListener("abort", onStop, { once: true });
+  try {
+    for await (const c of body as AsyncIterable<Buffer | string>) {
+      if (over()) return;
+      const chunk = typeof c === "string" ? Buffer.from(c) : c;
+      if (chunk.length === 0) continue;
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`);
+      socket.write(chunk);
+      const ok = socket.write("\r\n");
+      socket.uncork();
+      if (!ok) await drained(socket, stop);
+    }
+    if (!over()) socket.write("0\r\n\r\n");
+  } catch (e) {
+    if (over()) return; // the body was destroyed because the exchange ended: not an error of its own
+    throw e;
+  } finally {
+    stop.removeEventListener("abort", onStop);
   }
-  socket.write("0\r\n\r\n");
+}
+
+/** Resolves on `drain`, or at once when the socket is closed or the exchange over (never hangs). */
+function drained(socket: Socket, stop: AbortSignal): Promise<void> {
+  if (socket.destroyed || stop.aborted || !socket.writableNeedDrain) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => { socket.off("drain", done).off("close", done); stop.removeEventListener("abort", done); resolve(); };
+    socket.once("drain", done).once("close", done);
+    stop.addEventListener("abort", done, { once: true });
+  });
 }
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailers" | "until-close" | "done";
@@ -128,10 +161,13 @@ function exchange(socket: Socket, req: Http1Request, release: (s: Socket) => voi
     let res: HttpResponse | undefined;
     let keepAlive = !req.upgrade;
     let bodySent = !(req.body instanceof Readable);
+    // Fired when the exchange is over (answered, failed, aborted): a body still streaming stops.
+    const bodyStop = new AbortController();
 
     const detach = () => {
       socket.off("data", onData).off("end", onEnd).off("close", onEnd).off("error", onError);
       req.signal?.removeEventListener("abort", onAbort);
+      bodyStop.abort();
     };
     const fail = (e: Error) => {
       detach();
@@ -183,6 +219,11 @@ function exchange(socket: Socket, req: Http1Request, release: (s: Socket) => voi
       res = new HttpResponse(status, m[2] ?? "", headers, socket, () => socket.resume(), () => { detach(); socket.destroy(); });
       if (status === 101) {
         detach();
+        // Back to a fresh, not flowing state (as node:http hands over an upgraded socket): bytes
+        // that came with the head, or arrive before the caller reads, wait in the socket's
+        // buffer instead of being emitted to no listener.
+        socket.pause();
+        (socket as { readableFlowing: boolean | null }).readableFlowing = null; // a setter, typed read-only
         if (buf.length) socket.unshift(buf);
         buf = Buffer.alloc(0);
         res.complete = true;
@@ -250,12 +291,14 @@ function exchange(socket: Socket, req: Http1Request, release: (s: Socket) => voi
     }
 
     socket.on("data", onData).on("end", onEnd).on("close", onEnd).on("error", onError);
+    // A reused socket may have been paused by the previous answer's last push (backpressure).
+    socket.resume();
     req.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       socket.write(encodeHead(req));
     } catch (e) { return fail(e as Error); }
     if (req.body instanceof Readable) {
-      writeChunked(socket, req.body).then(() => { bodySent = true; }, (e: Error) => fail(e));
+      writeChunked(socket, req.body, bodyStop.signal).then(() => { bodySent = !bodyStop.signal.aborted; }, (e: Error) => fail(e));
     } else if (req.body) socket.write(req.body);
   });
 }
