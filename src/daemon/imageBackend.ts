@@ -206,9 +206,9 @@ export function createImageBackend(deps: ImageBackendDeps): ImageBackend {
     async load(tar: Readable, _o: { quiet: boolean }, progress: ProgressFn): Promise<void> {
       // The loader reads the archive in one pass and reports per image, so quiet and verbose
       // print the same lines (moby's quiet only drops the per-layer bars berth does not draw).
-      const loaded = await images.load(tar as AsyncIterable<Uint8Array>);
-      // Layers unpacked before "Loaded image", as Docker registers them (and sizes are unpacked ones).
-      for (const l of loaded) await images.ensureUnpacked(l.image);
+      // Layers unpacked before "Loaded image", as Docker registers them (and sizes are unpacked
+      // ones); each is applied as soon as it has arrived, while the archive still streams in.
+      const loaded = await images.load(tar as AsyncIterable<Uint8Array>, { unpack: true });
       for (const l of loaded) {
         if (l.names.length === 0) await progress({ stream: `Loaded image ID: ${l.image.id}\n` });
         for (const n of l.names) await progress({ stream: `Loaded image: ${familiarString(parseReference(n))}\n` });

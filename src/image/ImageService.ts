@@ -17,7 +17,7 @@ import { formatReference, normalizeReference, repositoryName } from "./reference
 import { RwLock } from "./rwLock.js";
 import { removeImage, type ImageDeleteItem, type RemoveImageOptions } from "./imageRemoval.js";
 import * as transfer from "./imageTransfer.js";
-import type { ImportRootfsOptions, LoadedImageRecord, PullRequestOptions, PushRequestOptions } from "./imageTransfer.js";
+import type { ImportRootfsOptions, LoadedImageRecord, LoadRequestOptions, PullRequestOptions, PushRequestOptions } from "./imageTransfer.js";
 import type { LayoutTarget } from "./archive/layoutTarget.js";
 import type { Writable } from "node:stream";
 import { OverlaySnapshotter } from "./snapshot/OverlaySnapshotter.js";
@@ -358,8 +358,8 @@ export class ImageService {
   }
 
   /** `docker load` of a docker-save or OCI-layout tar stream. */
-  load(source: AsyncIterable<Uint8Array>): Promise<LoadedImageRecord[]> {
-    return transfer.load(this, source);
+  load(source: AsyncIterable<Uint8Array>, opts: LoadRequestOptions = {}): Promise<LoadedImageRecord[]> {
+    return transfer.load(this, source, opts);
   }
 
   /** `docker save` of images (by name or ID) as one tar written to `out`. */

@@ -9,6 +9,7 @@ import type { LayoutTarget } from "./archive/layoutTarget.js";
 import { importRootfs as importRootfsArchive } from "./archive/rootfsImport.js";
 import type { ImageService } from "./ImageService.js";
 import { parseManifestOrIndex } from "./manifest.js";
+import { EarlyLayers } from "./earlyLayers.js";
 import { PipelinedUnpack } from "./pipelinedUnpack.js";
 import type { ImageRecord } from "./metadata/ImageRecords.js";
 import { selectPlatformManifest } from "./platform.js";
@@ -97,17 +98,42 @@ export interface LoadedImageRecord {
   names: string[];
 }
 
+export interface LoadRequestOptions {
+  /**
+   * Unpack the layers before returning, as Docker's load does (default false: at first use).
+   * Layers are then applied while the archive still streams in (EarlyLayers).
+   */
+  unpack?: boolean;
+}
+
 /** `docker load`: a docker-save or OCI-layout tar (plain or gzip). */
-export async function load(service: ImageService, source: AsyncIterable<Uint8Array>): Promise<LoadedImageRecord[]> {
-  return service.lock.shared(async () => {
-    const loaded = await loadDockerArchive(source, service.content);
-    const out: LoadedImageRecord[] = [];
-    for (const l of loaded) {
-      const manifest = await platformManifest(service, l.manifestDescriptor);
-      out.push({ image: await service.recordImage(manifest, l.names), names: l.names });
+export async function load(service: ImageService, source: AsyncIterable<Uint8Array>, opts: LoadRequestOptions = {}): Promise<LoadedImageRecord[]> {
+  const out = await service.lock.shared(async () => {
+    const early = opts.unpack ? new EarlyLayers(service.unpacker, service.snapshotter, service.content) : undefined;
+    try {
+      const loaded = await loadDockerArchive(source, service.content, early ? { onBlobStored: early.offer } : {});
+      const out: LoadedImageRecord[] = [];
+      for (const l of loaded) {
+        const manifest = await platformManifest(service, l.manifestDescriptor);
+        out.push({ image: await service.recordImage(manifest, l.names), names: l.names });
+      }
+      if (early) {
+        for (const { image } of out) {
+          const manifest = await service.imageManifest(image);
+          const diffIds = (await service.imageConfig(image)).rootfs.diff_ids;
+          await service.unpacker.unpack(manifest.layers, diffIds, undefined, undefined, (i) => early.take(manifest.layers[i]!.digest));
+        }
+      }
+      await early?.discard();
+      return out;
+    } catch (e) {
+      await early?.discard().catch(() => {}); // the load's error is the one to report
+      throw e;
     }
-    return out;
   });
+  // Committed by now: this records the unpacked sizes.
+  if (opts.unpack) for (const { image } of out) await service.ensureUnpacked(image);
+  return out.map((l) => ({ ...l, image: service.records.get(l.image.id) ?? l.image }));
 }
 
 /** Imports an OCI layout directory (e.g. written by skopeo or `exportOCI`). */

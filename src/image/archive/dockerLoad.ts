@@ -8,7 +8,7 @@ import { isIndexMediaType, parseManifestOrIndex } from "../manifest.js";
 import { blobCompression, diffIdOf } from "./layerDigest.js";
 import type { ImportedImage } from "./ociLayout.js";
 import { importLayout, stagedLayoutSource } from "./ociLayout.js";
-import type { StagedArchive } from "./stagedArchive.js";
+import type { StagedArchive, StageOptions } from "./stagedArchive.js";
 import { parseJsonFile, resolveStaged, stageArchive, stagedBytes } from "./stagedArchive.js";
 
 /**
@@ -31,8 +31,8 @@ export interface LoadedImage {
 
 interface ManifestEntry { Config?: unknown; RepoTags?: unknown; Layers?: unknown }
 
-export async function loadDockerArchive(source: AsyncIterable<Uint8Array>, store: ContentStore): Promise<LoadedImage[]> {
-  const staged = await stageArchive(source, store);
+export async function loadDockerArchive(source: AsyncIterable<Uint8Array>, store: ContentStore, opts: StageOptions = {}): Promise<LoadedImage[]> {
+  const staged = await stageArchive(source, store, opts);
   const manifestJson = resolveStaged(staged, "manifest.json");
   if (!manifestJson) {
     if (resolveStaged(staged, "index.json")) return importLayout(stagedLayoutSource(staged, store, "load image archive"), store, "load image archive");

@@ -34,9 +34,17 @@ function isBlobLike(path: string): boolean {
   return BLOB_PATH.test(path) || path.endsWith(".tar") || path.endsWith(".tar.gz") || path.endsWith("/layer.tar");
 }
 
-export async function stageArchive(source: AsyncIterable<Uint8Array>, store: ContentIngester): Promise<StagedArchive> {
+export interface StageOptions {
+  /**
+   * Told of each blob-like file once it is stored, while the rest of the archive still streams
+   * in (docker load starts unpacking layers there, see EarlyLayers).
+   */
+  onBlobStored?: (blob: { digest: string; size: number }, path: string) => void;
+}
+
+export async function stageArchive(source: AsyncIterable<Uint8Array>, store: ContentIngester, opts: StageOptions = {}): Promise<StagedArchive> {
   try {
-    return await stage(source, store);
+    return await stage(source, store, opts);
   } catch (e) {
     // The tar reader's own errors ("read tar: ...") get the archive context.
     if (isEngineError(e, "InvalidArgument") && !e.message.startsWith("read image archive")) throw invalidArgument(`read image archive: ${e.message}`, { cause: e });
@@ -44,7 +52,7 @@ export async function stageArchive(source: AsyncIterable<Uint8Array>, store: Con
   }
 }
 
-async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester): Promise<StagedArchive> {
+async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester, opts: StageOptions): Promise<StagedArchive> {
   const files = new Map<string, StagedFile>();
   const links = new Map<string, string>();
   const plain = await decompressed(source, "image archive");
@@ -63,14 +71,16 @@ async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester):
     const m = BLOB_PATH.exec(path);
     if (m) {
       const digest = `${m[1]}:${m[2]}`;
-      const info = await store.write({ digest, size: entry.size }, body).catch((e) => {
+      const info = await store.write({ digest, size: entry.size }, coalesced(body)).catch((e) => {
         throw invalidArgument(`read image archive: ${path}: ${(e as Error).message}`, { cause: e });
       });
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
+      opts.onBlobStored?.({ digest: info.digest, size: info.size }, path);
     } else if (isBlobLike(path) || entry.size > METADATA_LIMIT || inMemory + entry.size > MEMORY_TOTAL) {
-      const info = await store.writeUnverified(body);
+      const info = await store.writeUnverified(coalesced(body));
       if (info.size !== entry.size) throw invalidArgument(`read image archive: ${path}: stored ${info.size} bytes of ${entry.size}`);
       files.set(path, { kind: "stored", digest: info.digest, size: info.size });
+      opts.onBlobStored?.({ digest: info.digest, size: info.size }, path);
     } else {
       const parts: Buffer[] = [];
       for await (const c of body) parts.push(c);
@@ -80,6 +90,26 @@ async function stage(source: AsyncIterable<Uint8Array>, store: ContentIngester):
   }
   if (entries === 0) throw invalidArgument("read image archive: the archive is empty");
   return { files, links };
+}
+
+/**
+ * A body passed on in pieces of at least `min` bytes: an archive read from a socket arrives in
+ * pieces of 16-64 KiB, and the content store makes one write (a thread-pool round trip) per
+ * piece it is given.
+ */
+async function* coalesced(body: AsyncIterable<Buffer>, min = 1 << 20): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    parts.push(c);
+    n += c.length;
+    if (n >= min) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+      parts = [];
+      n = 0;
+    }
+  }
+  if (n > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
 }
 
 /** Follows links (up to 16 hops) to the file an archive path names. */
