@@ -24,6 +24,7 @@
 
 #include "idmap.h"
 #include "launcher_mount.h"
+#include "launcher_self.h"
 #include "launcher_warm.h"
 #include "lines.h"
 #include "util.h"
@@ -126,10 +127,11 @@ static int open_as(const char *path, int flags, int target) {
 
 /* The child: the caller's stdio, /dev/null, or the given paths (stdin read, stdout and stderr
  * written: an exec's FIFOs, whose other ends the caller holds, so no open blocks), the sync
- * pipe as fd 3, default signals, exec. A stdio path that cannot be opened exits 127 before
- * anything ran: the caller sees an empty sync line. */
-static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv) __attribute__((noreturn));
-static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv) {
+ * pipe as fd 3, default signals, exec (or, for the launcher's own program, its main called
+ * here: launcher_self.c). A stdio path that cannot be opened exits 127 before anything ran:
+ * the caller sees an empty sync line. */
+static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv, int self) __attribute__((noreturn));
+static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv, int self) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -153,6 +155,7 @@ static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **
     _exit(127);
   }
   close_range(4, ~0U, 0);
+  if (self) launcher_run_self(argv);
   execv(argv[0], argv);
   _exit(127);
 }
@@ -188,6 +191,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
   char *tagcopy = strdup(tag);
   if (!argv || !tagcopy) { free(argv); free(tagcopy); answer_error(L, tag, ENOMEM, "out of memory"); return; }
   for (int i = 0; i < argc; i++) argv[i] = ln->fields[prog + i];
+  int self = launcher_is_self(argv[0]);
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) {
     int err = errno;
@@ -203,7 +207,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
     answer_error(L, tag, err, "fork: %s", strerror(err));
     return;
   }
-  if (pid == 0) child_exec(p[1], ignore, paths, argv);
+  if (pid == 0) child_exec(p[1], ignore, paths, argv, self);
   warm_kick(); /* the shim is about to write cgroup.procs (launcher_warm.c) */
   free(argv);
   close(p[1]);

@@ -36,14 +36,17 @@ static int bad_usage(const struct options *o, const char *what) {
   return 2;
 }
 
-int main(int argc, char **argv) {
+int shim_main(int argc, char **argv) {
   TMARK("main");
   struct options o = {.sync_fd = -1, .log_max_files = 1, .stdio = STDIO_PIPES};
   int stdio_given = 0;
   if (argc < 2) { fputs(usage, stderr); return 2; }
   if (!strcmp(argv[1], "launcher")) {
     uint64_t fd;
-    if (argc != 4 || strcmp(argv[2], "--ctl-fd") || parse_u64(argv[3], 10, &fd) < 0 || fd < 3 || fd > INT_MAX) { fputs(usage, stderr); return 2; }
+    int room = argc == 6 && !strcmp(argv[4], "--title-room");
+    if ((argc != 4 && !room) || strcmp(argv[2], "--ctl-fd") || parse_u64(argv[3], 10, &fd) < 0 || fd < 3 || fd > INT_MAX) { fputs(usage, stderr); return 2; }
+    if (!room) launcher_make_title_room(argv); /* returns only if that failed */
+    else launcher_title_init(argv[0], argv[5] + strlen(argv[5]) + 1);
     return run_launcher((int)fd);
   }
   if (!strcmp(argv[1], "create")) o.mode = MODE_CREATE;
@@ -93,4 +96,8 @@ int main(int argc, char **argv) {
   /* Foreground exec defaults to passing our stdio through; everything else to pipes. */
   if (!stdio_given && o.mode == MODE_EXEC && !o.detach) o.stdio = STDIO_INHERIT;
   return o.mode == MODE_CREATE ? run_create(&o) : run_exec(&o);
+}
+
+int main(int argc, char **argv) {
+  return shim_main(argc, argv);
 }

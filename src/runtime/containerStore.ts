@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hook, Process } from "../oci/runtime.js";
@@ -46,30 +46,39 @@ export const RECORD_FILE = "state.json";
 
 export async function readRecord(root: string, id: string): Promise<ContainerRecord> {
   const dir = containerDir(root, id);
-  let text: string;
-  try {
-    // Synchronous: a few hundred bytes from the page cache; the thread-pool round trip of the
-    // async call costs ten times the read, and every lifecycle verb reads the record.
-    text = readFileSync(join(dir, RECORD_FILE), "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`container ${id}: does not exist`);
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as ContainerRecord;
-  } catch (e) {
-    throw internal(`container ${id}: corrupt ${join(dir, RECORD_FILE)}`, { cause: e });
+  for (let attempt = 1; ; attempt++) {
+    let text: string;
+    try {
+      // Synchronous: a few hundred bytes from the page cache; the thread-pool round trip of the
+      // async call costs ten times the read, and every lifecycle verb reads the record.
+      text = readFileSync(join(dir, RECORD_FILE), "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`container ${id}: does not exist`);
+      throw e;
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch (e) {
+      // Another process may have read while an in-place rewrite was copied in (writeRecord).
+      if (attempt < 3) continue;
+      throw internal(`container ${id}: corrupt ${join(dir, RECORD_FILE)}`, { cause: e });
+    }
   }
 }
 
+/** A record that fits one page is rewritten in place (see writeRecord). */
+const IN_PLACE_MAX = 4096;
+
 export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
-  // Runtime state is volatile (like the processes it describes): atomic, not fsynced. Written
-  // synchronously (temp file + rename into the page cache), as readRecord reads.
+  // Runtime state is volatile (like the processes it describes): not fsynced, and written
+  // synchronously into the page cache, as readRecord reads.
   const dir = containerDir(root, rec.id);
   const path = join(dir, RECORD_FILE);
+  const text = JSON.stringify(rec, null, 1) + "\n";
+  if (Buffer.byteLength(text) <= IN_PLACE_MAX && rewriteInPlace(path, text)) return;
   const tmp = join(dir, `.${RECORD_FILE}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify(rec, null, 1) + "\n", { mode: 0o600, flag: "wx" });
+    writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
     renameSync(tmp, path);
   } catch (e) {
     try {
@@ -78,6 +87,35 @@ export async function writeRecord(root: string, rec: ContainerRecord): Promise<v
       /* never made, or already renamed */
     }
     throw e;
+  }
+}
+
+/**
+ * Rewrites an existing record of at most one page with one write(2) at offset 0, padded with
+ * spaces (valid JSON) to the old length so nothing is truncated: a process killed around it
+ * leaves the old or the new record, never a mix. Replacing the file by rename costs ~130 µs
+ * on this ext4 (a rename over an existing file starts its writeback: auto_da_alloc) against
+ * ~5 µs, and a container's create and start write the record three times. False: no such
+ * file, or a larger one (then the caller renames a new file in).
+ */
+function rewriteInPlace(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+  try {
+    const old = fstatSync(fd).size;
+    if (old > IN_PLACE_MAX) return false;
+    const body = Buffer.from(text);
+    const data = body.length >= old ? body : Buffer.concat([body, Buffer.alloc(old - body.length, " ")]);
+    const n = writeSync(fd, data, 0, data.length, 0);
+    if (n !== data.length) throw internal(`write ${path}: short write (${n} of ${data.length} bytes)`);
+    return true;
+  } finally {
+    closeSync(fd);
   }
 }
 
