@@ -153,7 +153,7 @@ test("a connection closed before the answer rejects with ECONNRESET", async () =
 test("a connection closed mid-body errors the response stream", async () => {
   await withServer((sock) => { sock.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"); setTimeout(() => sock.destroy(), 10); }, async (client) => {
     const res = await client.request({ method: "GET", path: "/", headers: {} });
-    await assert.rejects(readAll(res), { code: "ECONNRESET", message: "aborted" });
+    await assert.rejects(readAll(res), { code: "ECONNRESET", message: /closed the connection before the end of the answer/ });
   });
 });
 
@@ -317,7 +317,7 @@ test("a chunked stream the server ends cleanly ends the response; one it cuts er
   }, async (client, sockets) => {
     assert.equal(await readAll(await client.request({ method: "GET", path: "/events?until=now", headers: {} })), '{"status":"start"}\n{"status":"stop"}\n');
     const cut = await client.request({ method: "GET", path: "/events", headers: {} });
-    await assert.rejects(readAll(cut), { code: "ECONNRESET", message: "aborted" });
+    await assert.rejects(readAll(cut), { code: "ECONNRESET", message: /closed the connection before the end of the answer/ });
     await until(() => sockets.size === 0, "the connections to close");
   });
 });

@@ -187,7 +187,11 @@ function exchange(socket: Socket, req: Http1Request, release: (s: Socket) => voi
     function onError(e: Error) { fail(e); }
     function onEnd() {
       if (state === "until-close") finish();
-      else if (state !== "done") fail(res ? errnoError("aborted", "ECONNRESET") : errnoError("socket hang up", "ECONNRESET"));
+      else if (state !== "done") {
+        fail(res
+          ? errnoError("read response: the daemon closed the connection before the end of the answer (unexpected EOF)", "ECONNRESET")
+          : errnoError("send request: the daemon closed the connection without answering (socket hang up)", "ECONNRESET"));
+      }
     }
     function onData(data: Buffer) {
       buf = buf.length ? Buffer.concat([buf, data]) : data;
