@@ -14,7 +14,7 @@
  * step and everything (daemons' data roots, the archive) is removed at the end, also on failure
  * and on Ctrl-C.
  *
- * Usage: node dist/bench/load.js [--runs N] [--rootfs DIR] [--generated] [--no-docker] [--no-berth-cli]
+ * Usage: [TMPDIR=/var/tmp] node dist/bench/load.js [--runs N] [--rootfs DIR] [--generated] [--no-docker] [--no-berth-cli] [--before OTHER/dist/src/bin/berthd.js]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -62,12 +62,17 @@ async function halt(d: BenchDaemon): Promise<void> {
   for (let i = 0; i < 600 && !dead(d.pid); i++) await sleep(100);
 }
 
-type Step = "berthd (docker CLI)" | "dockerd (docker CLI)" | "berthd (berth CLI)";
+type Step = "berthd (docker CLI)" | "dockerd (docker CLI)" | "berthd (berth CLI)" | "berthd before (docker CLI)";
+/** --before PATH: another build's berthd.js (say the commit before a change), timed as a fourth step. */
+const BEFORE = opt("--before");
 
 /** One timed load on a fresh daemon; checks the image is there (untimed) and halts the daemon. */
 async function timedLoad(step: Step, archive: Archive): Promise<number> {
   const kind: DaemonKind = step.startsWith("dockerd") ? "dockerd" : "berthd";
-  const d = await phase(`${step}: start ${kind}`, () => (kind === "dockerd" ? startDockerd() : startBerthd()));
+  // Under $TMPDIR, like the archive: /var/tmp keeps both daemons away from the block groups
+  // where parallel test suites keep creating and deleting files in /tmp.
+  const dirs = { parentDir: tmpdir(), ...(step === "berthd before (docker CLI)" ? { berthd: resolve(BEFORE!) } : {}) };
+  const d = await phase(`${step}: start ${kind}`, () => (kind === "dockerd" ? startDockerd(dirs) : startBerthd([], dirs)));
   cleanups.add(`${kind} ${d.dir}`, () => d.cleanup());
   // Both answer before their start-up work is done (dockerd's containerd plugins, berthd's
   // default image): let it finish so it is not timed.
@@ -107,10 +112,11 @@ async function main(): Promise<void> {
   log(`archive: ${archive.layers} layers, ${(archive.plainBytes / 1048576).toFixed(1)} MiB of layer tars, ${(archiveBytes / 1048576).toFixed(1)} MiB in all (${archive.source})`);
 
   const useDocker = !flag("--no-docker") && existsSync("/usr/sbin/dockerd");
-  const steps: Step[] = ["berthd (docker CLI)", ...(useDocker ? ["dockerd (docker CLI)" as const] : []), ...(flag("--no-berth-cli") ? [] : ["berthd (berth CLI)" as const])];
+  const steps: Step[] = ["berthd (docker CLI)", ...(useDocker ? ["dockerd (docker CLI)" as const] : []), ...(flag("--no-berth-cli") ? [] : ["berthd (berth CLI)" as const]), ...(BEFORE ? ["berthd before (docker CLI)" as const] : [])];
   const results = new Map<Step, number[]>(steps.map((s) => [s, []]));
-  // Let the writeback of the archive (and of the layer tars' tar run) finish before timing.
-  await settle(10_000);
+  // Before timing: the archive's writeback done, and 65 s for ext4 to stop skipping inodes
+  // deleted just before (by an earlier invocation's cleanup, say): see README-pull.md.
+  await settle(65_000);
   for (let r = 0; r < RUNS && !cleanups.stopping; r++) {
     // Rotate the order, so no step always follows the same other step's writes.
     const order = steps.map((_, i) => steps[(i + r) % steps.length]!);
@@ -125,6 +131,8 @@ async function main(): Promise<void> {
   const b = med("berthd (docker CLI)");
   const d = med("dockerd (docker CLI)");
   if (b !== undefined && d !== undefined) console.log(`ratio berth/docker (docker load, median): ${(b / d).toFixed(2)}x (below 1: berth is faster; docker/berth ${(d / b).toFixed(2)}x)`);
+  const o = med("berthd before (docker CLI)");
+  if (o !== undefined && b !== undefined) console.log(`ratio berthd / berthd before (${BEFORE}): ${(b / o).toFixed(2)}x`);
   const c = med("berthd (berth CLI)");
   if (c !== undefined && d !== undefined) console.log(`ratio berth CLI + berthd / docker:         ${(c / d).toFixed(2)}x`);
 }

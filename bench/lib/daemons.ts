@@ -58,15 +58,23 @@ async function unmountAndRemove(dir: string, forced: string[], mountsReported: b
   await rm(dir, { recursive: true, force: true });
 }
 
+/** Where a daemon's directory (socket, data root, exec root) is made. */
+export interface DaemonDirOptions {
+  /** Parent of the daemon's directory (default /tmp; the image benchmarks pass $TMPDIR). */
+  parentDir?: string;
+  /** startBerthd: another build's berthd.js (default dist/src/bin/berthd.js), to compare builds. */
+  berthd?: string;
+}
+
 /** `extraArgs`: more berthd flags (e.g. a private --bridge/--bip so side-by-side daemons never share a bridge). */
-export async function startBerthd(extraArgs: readonly string[] = []): Promise<BenchDaemon> {
-  const dir = await mkdtemp("/tmp/bd-bench-");
+export async function startBerthd(extraArgs: readonly string[] = [], opts: DaemonDirOptions = {}): Promise<BenchDaemon> {
+  const dir = await mkdtemp(join(opts.parentDir ?? "/tmp", "bd-bench-"));
   const sock = join(dir, "docker.sock");
   const dataRoot = join(dir, "data");
   const execRoot = join(dir, "exec");
   // BERTH_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where berthd's time goes.
   const nodeArgs = (process.env.BERTH_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const proc = spawn(process.execPath, [...nodeArgs, opts.berthd ?? BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   proc.stderr!.on("data", (d) => { stderr = (stderr + d).slice(-5000); });
   let cleaned: Promise<string[]> | undefined;
@@ -120,9 +128,9 @@ export async function startBerthd(extraArgs: readonly string[] = []): Promise<Be
  * Debian's dockerd (20.10) with no bridge and no iptables; it starts its own containerd under
  * the exec root (no system containerd runs here). Its container mounts live under the data root.
  */
-export async function startDockerd(): Promise<BenchDaemon> {
+export async function startDockerd(opts: DaemonDirOptions = {}): Promise<BenchDaemon> {
   if (!existsSync("/usr/sbin/dockerd")) throw new Error("bench: dockerd is not installed (apt-get install docker.io)");
-  const dir = await mkdtemp("/tmp/berth-bench-dockerd-");
+  const dir = await mkdtemp(join(opts.parentDir ?? "/tmp", "berth-bench-dockerd-"));
   const sock = join(dir, "docker.sock");
   const proc = spawn("/usr/sbin/dockerd", [
     "--host", `unix://${sock}`, "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "dockerd.pid"),
