@@ -35,6 +35,7 @@ import { pauseLocked, unpauseLocked, updateLocked } from "./cgroupVerbs.js";
 import { Waiters } from "./Waiters.js";
 import { waitResult, type WaitResult } from "./waitResult.js";
 import type { UsernsSettings } from "./usernsContainer.js";
+import { mark } from "./timing.js";
 
 export interface ContainerEngineOptions {
   engine: Engine;
@@ -130,7 +131,8 @@ export class ContainerEngine implements ContainerLookup {
 
   create(req: ContainerCreateRequest, opts: ContainerCreateOptions): Promise<ContainerCreateResponse> {
     this.checkOpen();
-    return createContainer(this.ctx, req, opts);
+    mark("create: begin");
+    return createContainer(this.ctx, req, opts).finally(() => mark("create: end"));
   }
 
   async start(input: string): Promise<"done" | "notModified"> {
@@ -340,6 +342,7 @@ export class ContainerEngine implements ContainerLookup {
     this.store.save(rec);
     this.watch(id, p, Date.now());
     emit(this.ctx, rec, "start");
+    mark("start: end");
     return "done";
   }
 
@@ -349,6 +352,7 @@ export class ContainerEngine implements ContainerLookup {
     this.live.set(id, { ...p, startedMs, monitor });
     const cancel = this.exitMonitor.watch(id, { dir: this.runtimeDir(id), shimPid: p.shimPid, shimStartTime: p.shimStartTime }, (exit) => {
       if (monitor.signal.aborted) return;
+      mark("exit: seen");
       this.locked(id, () => this.handleExit(id, p, exit)).catch((e) => this.ctx.log("error", `container ${id}: handling its exit failed: ${(e as Error).message}`));
     });
     monitor.signal.addEventListener("abort", cancel, { once: true });
@@ -416,6 +420,7 @@ export class ContainerEngine implements ContainerLookup {
     const exitCode = rec.state.exitCode;
     rec.state.status = "removing";
     this.store.save(rec);
+    mark("remove: begin");
     try {
       await releaseNetworking(this.ctx, rec);
       await unmountAll(join(rec.dir, "rootfs"));
@@ -438,6 +443,7 @@ export class ContainerEngine implements ContainerLookup {
     this.shimReady.delete(rec.id);
     emit(this.ctx, rec, "destroy");
     this.removals.resolve(rec.id, exitCode);
+    mark("remove: end");
   }
 }
 

@@ -8,6 +8,7 @@ import { stopNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { tearDownIpcShm } from "./ipcShm.js";
 import type { RunningProcess } from "./startProcess.js";
+import { mark } from "./timing.js";
 
 /** Docker's exit code when the process's end is unknown (the shim died without a record). */
 const UNKNOWN_EXIT = 255;
@@ -20,21 +21,24 @@ const UNKNOWN_EXIT = 255;
  */
 export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p: RunningProcess | null, exit: ExitRecord | null): Promise<number> {
   const { engine, log } = ctx;
+  mark("exit: begin");
   let oomKilled = false;
   const cgroups = engine.runtime.cgroups;
   if (p?.cgroupsPath && cgroups) {
     const stats = await cgroups.stats(p.cgroupsPath).catch(() => null);
     oomKilled = (stats?.memory?.oomKills ?? 0) > 0;
   }
+  mark("exit: stats");
   // Independent of each other (cgroups and state directory; the overlay): at once, since the
-  // unmount waits for overlayfs to sync its upper filesystem.
+  // unmount waits for overlayfs to sync its upper filesystem (unless volatile: startProcess).
   await Promise.all([
     runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
       if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
-    }),
-    unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)),
+    }).finally(() => mark("exit: runtime deleted")),
+    unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)).finally(() => mark("exit: unmounted")),
     tearDownIpcShm(rec).catch((e) => log("warn", `container ${rec.id}: unmounting its shm failed: ${(e as Error).message}`)),
   ]);
+  mark("exit: deleted, unmounted");
   const code = exit ? exitStatusCode(exit) : UNKNOWN_EXIT;
   rec.state = {
     ...rec.state, status: "exited", pid: 0, exitCode: code, oomKilled,
@@ -42,9 +46,11 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
     error: exit ? rec.state.error : "the container's shim ended without recording an exit status",
   };
   ctx.store.save(rec);
+  mark("exit: saved");
   if (oomKilled) emit(ctx, rec, "oom");
   emit(ctx, rec, "die", { exitCode: String(code) });
   // After die, as Docker orders the events (container die, then network disconnect).
   await stopNetworking(ctx, rec);
+  mark("exit: networking stopped");
   return code;
 }

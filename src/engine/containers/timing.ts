@@ -16,3 +16,7 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () =>
     clearTimeout(timer);
   }
 }
+
+
+// Timing marks of the start/exit path (BERTH_TIMING): kept by the runtime, which marks too.
+export { mark } from "../../runtime/timingMarks.js";

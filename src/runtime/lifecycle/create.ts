@@ -19,6 +19,7 @@ import { parseShimReply } from "../shimReply.js";
 import { waitForExit } from "../waitExit.js";
 import { notImplemented } from "../errorsLocal.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
+import { mark } from "../timingMarks.js";
 
 export interface ShimLogOptions {
   path: string;
@@ -66,7 +67,9 @@ const ROLLBACK_WAIT_MS = 10_000;
 export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<CreateResult> {
   const id = validateId(opts.id);
   if (opts.noPivot) throw notImplemented("create: --no-pivot is not supported by berth (the shim always uses pivot_root)");
+  mark("rt: begin");
   const { bundle, spec, rootfs } = await readBundle(opts.bundle);
+  mark("rt: bundle read");
   checkTerminal(spec, opts);
   if (opts.stdin?.open && !opts.log) throw invalidArgument("create: an open stdin needs the shim to hold stdio (a log); with inherited stdio the container already has the caller's stdin");
   const cgroupsPath = cgroupPathOf(spec, id);
@@ -84,6 +87,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
   }
 
+  mark("rt: plan dry, seccomp");
   await ensureRoot(ctx.root);
   const dir = containerDir(ctx.root, id);
   if (join(dir, "ctl.sock").length > 107) throw invalidArgument(`create: state directory ${dir} is too long for a unix socket path (use a shorter --root or id)`);
@@ -108,6 +112,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         await cg.killAll(cgroupsPath, 9).catch(() => {});
         await destroyContainerCgroup(cg, cgroupsPath);
       });
+      mark("rt: cgroup created");
       const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
       cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
     }
@@ -138,12 +143,14 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       process: spec.process,
     };
     await writeRecord(ctx.root, rec);
+    mark("rt: plan, record written");
 
     const args = ["create", "--state-dir", dir, "--plan", planFile, "--sync-fd", "3"];
     if (opts.log) args.push("--stdio", "pipes", "--log", opts.log.path, "--log-max-size", String(opts.log.maxSize), "--log-max-files", String(opts.log.maxFiles));
     else args.push("--stdio", "inherit");
     if (opts.consoleSocket) args.push("--console-socket", resolve(opts.consoleSocket));
     const spawned = await ctx.sys.spawnShim({ shimPath: ctx.shimPath, args, stdio: opts.log ? "ignore" : (opts.stdio ?? "inherit") });
+    mark("rt: shim replied");
     const reply = parseShimReply(spawned.syncLine, `create ${id}`);
     if (!reply.ok) {
       await spawned.exited.catch(() => {});
@@ -165,8 +172,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       await waitForExit(ctx.sys, { dir, shimPid: rec.shimPid, shimStartTime: rec.shimStartTime }, { timeoutMs: ROLLBACK_WAIT_MS });
     });
     await writeRecord(ctx.root, rec);
+    mark("rt: record 2");
     if (opts.pidFile) await atomicWrite(resolve(opts.pidFile), String(rec.pid), { durable: false });
     await spawned.exited.catch(() => {});
+    mark("rt: shim exited");
     rb.commit();
     return { id, pid: rec.pid, shimPid: rec.shimPid };
   } catch (e) {

@@ -10,6 +10,7 @@ import { canDelete } from "../state.js";
 import { deriveStatus, isSameProcessAlive, ociState } from "../status.js";
 import { waitForExit } from "../waitExit.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
+import { mark } from "../timingMarks.js";
 
 export interface DeleteOptions {
   /** Kill a running or paused container first (SIGKILL to its whole cgroup). */
@@ -52,7 +53,9 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
     }
     throw e;
   }
+  mark("del: record read");
   const status = await deriveStatus(ctx, rec);
+  mark("del: status");
   if (!canDelete(status) && !opts.force) throw conflict(`delete ${id}: cannot delete a container that is ${status} (stop it first or use --force)`);
   const warnings: string[] = [];
   if (status !== "stopped") {
@@ -78,14 +81,19 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
       throw wrapError(e, `delete ${id}`);
     }
   }
+  mark("del: waited");
   warnings.push(...(await runHooksCollectingFailures(ctx.sys, rec.poststop, ociState({ record: rec, status: "stopped" }), "poststop")));
   if (ctx.cgroups && rec.cgroupsPath) {
     // Detached exec processes live in the same cgroup; a stopped init leaves them orphaned.
+    mark("del: hooks");
     const left = await ctx.cgroups.pids(rec.cgroupsPath).catch(() => []);
     if (left.length) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
+    mark("del: pids");
     await destroyContainerCgroup(ctx.cgroups, rec.cgroupsPath);
+    mark("del: cgroup destroyed");
   }
   await removeStateDir(dir);
+  mark("del: state dir removed");
   return { warnings };
 }
 
