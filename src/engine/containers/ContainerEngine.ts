@@ -5,7 +5,6 @@ import type {
 import type { EndpointSettings } from "../../api/types/network.js";
 import type { ContainerNetworking } from "../../network/types.js";
 import { conflict, EngineError, internal, invalidArgument, isEngineError } from "../../errors/EngineError.js";
-import { unmountAll } from "../../image/snapshot/mountAll.js";
 import type { ExitRecord } from "../../runtime/exitRecord.js";
 import type { Engine } from "../Engine.js";
 import type { EventBus } from "../events/EventBus.js";
@@ -28,7 +27,7 @@ import { restoreContainers } from "./liveRestore.js";
 import { renameRecord } from "./names.js";
 import { RestartScheduler } from "./RestartScheduler.js";
 import { shouldRestart } from "./restartPolicy.js";
-import { startFailureExitCode, startProcess, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
+import { startFailureExitCode, startProcess, unmountRootfs, type RunningProcess, type ShimReadyHook } from "./startProcess.js";
 import { killContainer, signalContainer, stopContainer, waitAfterKill, type StopKillDeps } from "./stopKill.js";
 import { isLive } from "./isLive.js";
 import { pauseLocked, unpauseLocked, updateLocked } from "./cgroupVerbs.js";
@@ -423,7 +422,7 @@ export class ContainerEngine implements ContainerLookup {
     mark("remove: begin");
     try {
       await releaseNetworking(this.ctx, rec);
-      await unmountAll(join(rec.dir, "rootfs"));
+      await unmountRootfs(rec.dir);
       await tearDownIpcShm(rec);
       await engine.images.removeContainerRootfs(rec.id);
       await this.deletes.remove(rec.dir);

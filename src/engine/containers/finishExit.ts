@@ -1,13 +1,11 @@
-import { join } from "node:path";
 import { isEngineError } from "../../errors/EngineError.js";
-import { unmountAll } from "../../image/snapshot/mountAll.js";
 import { exitStatusCode, type ExitRecord } from "../../runtime/exitRecord.js";
 import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
 import { emit, nowNano, rfc3339Nano, type ContainerContext } from "./ContainerContext.js";
 import { stopNetworking } from "./containerNetwork.js";
 import type { ContainerRecord } from "./ContainerRecord.js";
 import { tearDownIpcShm } from "./ipcShm.js";
-import type { RunningProcess } from "./startProcess.js";
+import { unmountRootfs, type RunningProcess } from "./startProcess.js";
 import { mark } from "./timing.js";
 
 /** Docker's exit code when the process's end is unknown (the shim died without a record). */
@@ -35,7 +33,7 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
     runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
       if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
     }).finally(() => mark("exit: runtime deleted")),
-    unmountAll(join(rec.dir, "rootfs")).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)).finally(() => mark("exit: unmounted")),
+    unmountRootfs(rec.dir).catch((e) => log("warn", `container ${rec.id}: unmounting its rootfs failed: ${(e as Error).message}`)).finally(() => mark("exit: unmounted")),
     tearDownIpcShm(rec).catch((e) => log("warn", `container ${rec.id}: unmounting its shm failed: ${(e as Error).message}`)),
   ]);
   mark("exit: deleted, unmounted");

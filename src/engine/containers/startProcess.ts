@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EngineError, isEngineError } from "../../errors/EngineError.js";
-import { unmountAll } from "../../image/snapshot/mountAll.js";
+import { unmount, unmountAll } from "../../image/snapshot/mountAll.js";
 import type { SnapshotMount } from "../../image/snapshot/Snapshotter.js";
 import { readRecord } from "../../runtime/containerStore.js";
 import { createContainer as runtimeCreate } from "../../runtime/lifecycle/create.js";
@@ -45,7 +45,8 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
   mark("start: begin");
   try {
     await mkdir(rootfs, { recursive: true, mode: 0o700 });
-    await unmountAll(rootfs);
+    // A mount left from an interrupted start or a failed unmount: gone first.
+    await unmountRootfs(rec.dir);
     // A user namespace: the rootfs and /etc files reachable by its root, the image's layers idmapped.
     const userns = containerUserns(ctx.userns, rec.hostConfig, rec.config.Labels);
     if (userns) {
@@ -91,6 +92,25 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
   } catch (e) {
     return rb.run(startError(e), `start container ${rec.id}`);
   }
+}
+
+/**
+ * Unmounts whatever is stacked on a container's `rootfs`. The rootfs is an overlay, whose root
+ * has a device of its own: a stat of it and of the container's directory tells whether anything
+ * is mounted, where asking the launcher to unmount until it answers "not mounted" (unmountAll)
+ * costs a round trip more (~0.2-0.4 ms) on every start, exit and removal.
+ */
+export async function unmountRootfs(containerDir: string): Promise<void> {
+  const rootfs = join(containerDir, "rootfs");
+  const mounted = () => {
+    const st = statSync(rootfs, { throwIfNoEntry: false });
+    return st !== undefined && st.dev !== statSync(containerDir).dev;
+  };
+  for (let i = 0; i < 64; i++) {
+    if (!mounted()) return;
+    await unmount(rootfs);
+  }
+  throw new EngineError("Internal", `unmount ${rootfs}: still mounted after 64 unmounts`);
 }
 
 /**
