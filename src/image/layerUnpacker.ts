@@ -161,7 +161,8 @@ export class LayerUnpacker {
 
   /** Applies one layer into `dir`: in a worker reading the blob file, or in-process for other stores. */
   private async apply(dir: string, layer: Descriptor, diffId: Digest | undefined): Promise<ApplyLayerResult & { usage?: SnapshotUsage }> {
-    const opts: ApplyLayerOptions = { mediaType: layer.mediaType, implicitDirs: "record", ...(diffId !== undefined ? { expectedDiffId: diffId } : {}) };
+    // The blob's digest was computed and checked when it was stored: a plain tar needs no second hash.
+    const opts: ApplyLayerOptions = { mediaType: layer.mediaType, implicitDirs: "record", storedDigest: layer.digest, ...(diffId !== undefined ? { expectedDiffId: diffId } : {}) };
     await this.content.info(layer.digest); // NotFound for a missing blob, as openRead says
     if (this.content instanceof FsContentStore) return applyLayerInWorker(dir, this.content.blobPath(layer.digest), opts);
     const blob = await this.content.openRead(layer.digest);
