@@ -45,6 +45,22 @@ test("berthd network flags: bad values name the flag", () => {
   assert.throws(() => parseDaemonArgs(["--icc=maybe"]), /invalid boolean value "maybe" for --icc/);
 });
 
+test("berthd --mtu: the default bridge's MTU, both syntaxes; bad values refused naming the flag", () => {
+  assert.equal(parseDaemonArgs([]).mtu, undefined);
+  assert.equal(parseDaemonArgs(["--mtu", "1500"]).mtu, 1500);
+  assert.equal(parseDaemonArgs(["--mtu=9000"]).mtu, 9000);
+  assert.equal(parseDaemonArgs(["--mtu", "68"]).mtu, 68);
+  assert.equal(parseDaemonArgs(["--mtu", "65535"]).mtu, 65535);
+  for (const bad of ["0", "67", "65536", "1500x", "-1500", "1.5", "", "abc"]) {
+    assert.throws(() => parseDaemonArgs(["--mtu", bad]), (e: Error & { kind?: string }) => {
+      assert.equal(e.kind, "InvalidArgument", bad);
+      assert.equal(e.message, `berthd: --mtu ${JSON.stringify(bad)}: an MTU from 68 to 65535`);
+      return true;
+    });
+  }
+  assert.throws(() => parseDaemonArgs(["--mtu"]), /needs an argument: --mtu/);
+});
+
 test("nft table name: berth for the default exec root, a stable per-root name otherwise", () => {
   assert.equal(nftTableName("/run/berth"), "berth");
   const t = nftTableName("/tmp/bd-x/exec");
