@@ -1,7 +1,8 @@
 // CLI start-up cost: `berth version` / `berth ps` against `docker version` / `docker ps`, the same
 // berthd behind both (so the difference is the client: process start, module loading, API
 // version negotiation, one request). Two forms of berth: the bundled CLI the installed `berth`
-// runs (dist/berth-cli.cjs: one CommonJS file and a V8 code cache, `npm run build:cli`) and
+// runs (dist/berth-cli.cjs: one CommonJS file and a V8 code cache, `npm run build:cli`; the
+// first, unmeasured round makes the cache if the build left none) and
 // tsc's module tree (dist/src/bin/berth.js). 20 runs each by default, median wall time, plus the
 // mean CPU time (user + sys) per run, which a loaded machine distorts less, and node's own floor
 // (`node -e 0`). The series are interleaved run by run so that load changes hit all alike, and
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
       console.log(`${verb.padEnd(10)} ${cell(b)}   ${cell(t)}   ${cell(d)}   ${(median(b.wall) / median(d.wall)).toFixed(2)}x, ${(b.cpuMs / d.cpuMs).toFixed(2)}x`);
     }
     console.log(`node -e 0  ${cell(floor)}   (the floor of any Node CLI)`);
+    // What berth adds to a bare Node start: the part its own code can still change.
+    console.log(`berth (bundle) over node -e 0: ${rows.map(([verb, b]) => `${verb} +${(median(b.wall) - median(floor.wall)).toFixed(1)} ms wall, +${((b.cpuMs - floor.cpuMs) / N).toFixed(1)} ms CPU`).join("; ")}`);
   } finally {
     const forced = await daemon.cleanup();
     if (forced.length) console.error(`bench: cleanup had to force: ${forced.join(", ")}`);
