@@ -23,8 +23,9 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
   let oomKilled = false;
   const cgroups = engine.runtime.cgroups;
   if (p?.cgroupsPath && cgroups) {
-    const stats = await cgroups.stats(p.cgroupsPath).catch(() => null);
-    oomKilled = (stats?.memory?.oomKills ?? 0) > 0;
+    const path = p.cgroupsPath;
+    const kills = cgroups.oomKills ? cgroups.oomKills(path) : cgroups.stats(path).then((s) => s.memory?.oomKills ?? 0);
+    oomKilled = (await kills.catch(() => 0)) > 0;
   }
   mark("exit: stats");
   // Independent of each other (cgroups and state directory; the overlay): at once, since the

@@ -174,3 +174,14 @@ test("v1 stats: memory, cpu (cpuacct + cpu.stat in a combined hierarchy), pids, 
     assert.deepEqual(s.io, { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0, devices: [] });
   });
 });
+
+test("v1 oomKills: the oom_kill count of memory.oom_control, the one file read", async () => {
+  await withManager(async (f, m) => {
+    await m.create("/berth/oom1");
+    await f.fs.set(join(f.dir("memory", "/berth/oom1"), "memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+    assert.equal(await m.oomKills("/berth/oom1"), 3);
+    assert.equal(await m.oomKills("/berth/oom1"), (await m.stats("/berth/oom1")).memory!.oomKills);
+    await f.fs.set(join(f.dir("memory", "/berth/oom1"), "memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\n");
+    assert.equal(await m.oomKills("/berth/oom1"), 0, "a kernel without the counter: none");
+  });
+});

@@ -7,6 +7,7 @@ import { cgroupPathParts } from "../cgroupPath.js";
 import { signalAll, type SignalAllOptions } from "../signalAll.js";
 import { makePath, readPids, removeCreated, removeTree, type RemoveOptions, removeIfEmpty } from "../tree.js";
 import { validateResources } from "../validate.js";
+import { parseFlatKeyed, readOptional } from "../control.js";
 import { applyBlkioV1, blkioStatsV1 } from "./blkio.js";
 import { applyCpuV1, cpuThrottlingV1 } from "./cpu.js";
 import { cpuacctStatsV1 } from "./cpuacct.js";
@@ -186,6 +187,15 @@ export class CgroupV1Manager implements CgroupManager {
       throw wrapError(e, `read stats of cgroup ${path}`);
     }
     return out;
+  }
+
+  async oomKills(path: string): Promise<number> {
+    const mem = this.controllerDir("memory", path);
+    if (!mem) return 0;
+    const oom = await readOptional(this.fs, mem, "memory.oom_control").catch((e) => {
+      throw wrapError(e, `read OOM kills of cgroup ${path}`);
+    });
+    return parseFlatKeyed(oom ?? "").get("oom_kill") ?? 0;
   }
 
   async killAll(path: string, signal: NodeJS.Signals | number): Promise<void> {

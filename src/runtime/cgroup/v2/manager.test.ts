@@ -145,3 +145,12 @@ test("v2 stats: memory, cpu, pids, io from one directory", async () => {
     assert.deepEqual(s.io, { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0, devices: [] });
   });
 });
+
+test("v2 oomKills: the oom_kill count of memory.events; 0 without the file", async () => {
+  await withManager(async (f, m) => {
+    await m.create("/berth/oom2");
+    assert.equal(await m.oomKills("/berth/oom2"), 0);
+    await f.fs.set(join(f.dir("/berth/oom2"), "memory.events"), "low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n");
+    assert.equal(await m.oomKills("/berth/oom2"), 2);
+  });
+});

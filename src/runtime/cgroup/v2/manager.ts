@@ -4,7 +4,7 @@ import type { Resources } from "../../../oci/runtime.js";
 import type { CgroupManager, CgroupStats, FreezerState } from "../CgroupManager.js";
 import { nodeCgroupFs, type CgroupFs } from "../cgroupFs.js";
 import { cgroupPathParts } from "../cgroupPath.js";
-import { hasFile, writeControl } from "../control.js";
+import { hasFile, parseFlatKeyed, readOptional, writeControl } from "../control.js";
 import { signalAll, type SignalAllOptions } from "../signalAll.js";
 import { makePath, readPids, removeCreated, removeTree, type RemoveOptions, removeIfEmpty } from "../tree.js";
 import { validateResources } from "../validate.js";
@@ -165,6 +165,13 @@ export class CgroupV2Manager implements CgroupManager {
       throw wrapError(e, `read stats of cgroup ${path}`);
     }
     return out;
+  }
+
+  async oomKills(path: string): Promise<number> {
+    const events = await readOptional(this.fs, this.dir(path), "memory.events").catch((e) => {
+      throw wrapError(e, `read OOM kills of cgroup ${path}`);
+    });
+    return parseFlatKeyed(events ?? "").get("oom_kill") ?? 0;
   }
 
   async killAll(path: string, signal: NodeJS.Signals | number): Promise<void> {
