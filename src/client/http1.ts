@@ -2,9 +2,9 @@
  * A small HTTP/1.1 client over a unix socket on `node:net` alone. The CLI talks only to the
  * daemon's socket, and loading `node:http` (parser, agent, outgoing/incoming machinery) cost
  * 2-3 ms wall and 3-5 ms CPU of every command's start (bench/README.md, CLI start-up); this
- * covers what the client needs: a request with a JSON or
- * streamed (chunked) body, a response streamed to the caller (Content-Length, chunked or
- * until-close), `101 Switching Protocols` handing over the raw socket, and keep-alive reuse.
+ * covers what the client needs: a request with a JSON or streamed (chunked) body, a response
+ * streamed to the caller (Content-Length, chunked or until-close), `101 Switching Protocols`
+ * handing over the raw socket, and keep-alive reuse.
  */
 import { createConnection, type Socket } from "node:net";
 import { Readable } from "node:stream";
