@@ -3,11 +3,13 @@ import { strict as assert } from "node:assert";
 import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { internal, isEngineError } from "../errors/EngineError.js";
 import type { Descriptor, Manifest } from "../oci/image.js";
 import { storeImage, storeLayer, type StoredLayer } from "./buildImage.js";
 import { chainIds } from "./chainid.js";
 import { ImageService } from "./ImageService.js";
+import { LayerUnpacker } from "./layerUnpacker.js";
 import { openTestDatabase } from "./metadata/testDatabase.js";
 import { PipelinedUnpack } from "./pipelinedUnpack.js";
 import { dataPadding, encodeHeader, endOfArchive, type TarHeaderInput } from "./unpack/tarWriter.js";
@@ -74,6 +76,26 @@ test("LayerUnpacker: layers applied in parallel are committed in chain order wit
     }
     // Again: nothing to do; concurrent callers share the work.
     await Promise.all([s.unpacker.unpack(layers.map((l) => l.descriptor), layers.map((l) => l.diffId)), s.unpacker.unpack(layers.map((l) => l.descriptor), layers.map((l) => l.diffId))]);
+    assert.equal((await s.snapshotter.list()).length, 3);
+  });
+});
+
+test("LayerUnpacker: layers of a stored image are applied biggest first, whatever their place in the chain", async () => {
+  await withService(async (s) => {
+    const sizes = [1_000, 60_000, 20_000];
+    const layers: StoredLayer[] = [];
+    for (const [i, n] of sizes.entries()) layers.push(await storeLayer(s.content, tar([{ path: `f${i}`, data: randomBytes(n).toString("base64") }])));
+    // One slot, so the order in which layers get it is the order they are applied in.
+    const unpacker = new LayerUnpacker(s.snapshotter, s.content, 1);
+    const applied: string[] = [];
+    const proto = unpacker as unknown as { apply: (dir: string, layer: Descriptor, diffId?: string) => Promise<unknown> };
+    const apply = proto.apply.bind(unpacker);
+    proto.apply = (dir, layer, diffId) => {
+      applied.push(layer.digest);
+      return apply(dir, layer, diffId);
+    };
+    await unpacker.unpack(layers.map((l) => l.descriptor), layers.map((l) => l.diffId));
+    assert.deepEqual(applied, [1, 2, 0].map((i) => layers[i]!.descriptor.digest));
     assert.equal((await s.snapshotter.list()).length, 3);
   });
 });
