@@ -23,6 +23,9 @@ export const command: CliCommand = {
     const keys = flagValue(p, "detach-keys");
     const stream = await client.containers.attach(info.Id, { stream: true, stdin, stdout: true, stderr: true, ...(keys ? { detachKeys: keys } : {}) });
     const waiting = client.containers.wait(info.Id, { condition: "not-running" });
+    // Observed now: if the daemon dies mid-session this rejects before anyone awaits it, which
+    // would be an unhandled rejection (a stack trace) instead of the session's own clear error.
+    waiting.catch(() => undefined);
     const sigProxy = p.flags.has("sig-proxy") ? flagBool(p, "sig-proxy") : true;
     const release = sigProxy && !info.Config.Tty ? proxySignals((s) => client.containers.kill(info.Id, s)) : () => {};
     try {
