@@ -69,7 +69,7 @@ test("push to a second repository of the same registry mounts the blobs; another
   const img = await makeTestImage(e.service.content, [{ "etc/berth-test": `one ${suffix}` }, { "bin/tool": "two" }]);
   const blobs = [img.manifest.config.digest, ...img.manifest.layers.map((l) => l.digest)];
   // Progress lines are per layer (Docker's); the config is uploaded or mounted silently.
-  const ids = img.manifest.layers.map((l) => l.digest.slice(7, 19));
+  const ids = img.config.rootfs.diff_ids.map((d) => d.slice(7, 19)); // push lines are keyed by diff ID, as Docker's
   const a = `${proxy.host}/berth-test/mount-a-${suffix}:1`;
   const b = `${proxy.host}/berth-test/mount-b-${suffix}:1`;
   await e.service.recordImage(img.manifestDescriptor, [a, b, `${other.host}/berth-test/mount-a-${suffix}:1`]);
@@ -104,7 +104,7 @@ test("a pulled image's blobs are mounted when pushed to another repository; a st
   const src = await env();
   const img = await makeTestImage(src.service.content, [{ "etc/pulled": `x ${suffix}` }]);
   const blobs = [img.manifest.config.digest, ...img.manifest.layers.map((l) => l.digest)];
-  const ids = img.manifest.layers.map((l) => l.digest.slice(7, 19));
+  const ids = img.config.rootfs.diff_ids.map((d) => d.slice(7, 19)); // push lines are keyed by diff ID, as Docker's
   const origin = `${proxy.host}/berth-test/origin-${suffix}:1`;
   await src.service.recordImage(img.manifestDescriptor, [origin]);
   await push(src, origin);
@@ -126,7 +126,7 @@ test("a pulled image's blobs are mounted when pushed to another repository; a st
   const third = `${proxy.host}/berth-test/third-${suffix}:1`;
   await e.service.recordImage(img2.manifestDescriptor, [third]);
   proxy.clear();
-  assert.deepEqual(statuses(await push(e, third)), img2.manifest.layers.map((l) => `${l.digest.slice(7, 19)} Pushed`).sort());
+  assert.deepEqual(statuses(await push(e, third)), img2.config.rootfs.diff_ids.map((d) => `${d.slice(7, 19)} Pushed`).sort());
   assert.ok(proxy.log.some((l) => l.includes(`&from=${encodeURIComponent(`berth-test/never-${suffix}`)}`)), proxy.log.join("\n"));
   assert.equal(uploads(proxy.log).length, blobs2.length);
   // The stale hint is dropped, as Docker drops v2metadata that failed to mount.

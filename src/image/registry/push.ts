@@ -69,10 +69,12 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   // Docker draws a progress line per layer only; configs are uploaded without one.
   const configs = new Set(manifests.map((m) => m.manifest.config.digest));
   const layers = list.filter((b) => !configs.has(b.digest));
-  for (const b of layers) emit({ id: shortId(b.digest), status: "Preparing" });
-  for (const b of layers) emit({ id: shortId(b.digest), status: "Waiting" });
+  const diffIds = await layerDiffIds(provider, manifests.map((m) => m.manifest));
+  const lineId = (b: Descriptor) => shortId(diffIds.get(b.digest) ?? b.digest);
+  for (const b of layers) emit({ id: lineId(b), status: "Preparing" });
+  for (const b of layers) emit({ id: lineId(b), status: "Waiting" });
   await runBounded(list, opts.concurrency ?? 3, async (b) => {
-    const id = shortId(b.digest);
+    const id = lineId(b);
     const report: ProgressListener = configs.has(b.digest) ? () => {} : emit;
     const info = await provider.info(b.digest).catch((e) => {
       throw invalidArgument(`push ${name}: blob ${b.digest} is not in the local store`, { cause: e });
@@ -95,4 +97,23 @@ export async function pushImage(client: RegistryClient, provider: ContentProvide
   if (digest !== top.digest) throw invalidArgument(`push ${name}: registry stored the manifest as ${digest}, expected ${top.digest}`);
   emit({ status: "Digest", detail: `${tag}: digest: ${top.digest} size: ${topBytes.length}` });
   return { descriptor: { mediaType, digest: top.digest, size: topBytes.length }, blobs: list.map((b) => b.digest) };
+}
+
+/**
+ * Layer blob digest → its diff ID (the digest of the uncompressed tar), read from each config's
+ * rootfs.diff_ids: Docker keys push progress lines by diff ID, so a compressed layer shows the
+ * same short id in `docker push` as in `docker pull` and `docker history`. A config that cannot
+ * be read or parsed just leaves its layers keyed by blob digest (the push itself checks blobs).
+ */
+async function layerDiffIds(provider: ContentProvider, manifests: Manifest[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const m of manifests) {
+    const diffIds = await provider.readBlob(m.config.digest).then(
+      (bytes) => (JSON.parse(bytes.toString("utf8")) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids,
+      () => undefined,
+    ).catch(() => undefined);
+    if (!Array.isArray(diffIds) || diffIds.length !== m.layers.length) continue;
+    m.layers.forEach((l, i) => { if (typeof diffIds[i] === "string") out.set(l.digest, diffIds[i] as string); });
+  }
+  return out;
 }
