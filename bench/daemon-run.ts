@@ -6,10 +6,11 @@
 // under the V8 profiler with BERTH_BENCH_NODE_ARGS; dockerd from the test helpers); dockerd gets berth's busybox through
 // `docker save | docker load`, so both run the same image. Both use --network none (berthd has
 // no bridge yet; dockerd is started with --bridge=none). Run as root after `npx tsc -p .`:
-//   node dist/bench/daemon-run.js [--n 20] [--no-docker]
+//   node dist/bench/daemon-run.js [--n 20] [--no-docker] [--network none|bridge]
 // --no-docker measures berthd alone (e.g. while dockerd must not run on the host: it rewrites
 // the iptables FORWARD policy); compare with dockerd's numbers recorded in bench/README.md.
 import { spawnSync } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
 import { DOCKER_CLI } from "../test/helpers/daemon.js";
 import { startBerthd } from "./lib/daemons.js";
 import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js";
@@ -18,6 +19,17 @@ const args = process.argv.slice(2);
 const nIdx = args.indexOf("--n");
 const N = nIdx >= 0 ? Number(args[nIdx + 1]) : 20;
 const NO_DOCKER = args.includes("--no-docker");
+// --network bridge measures berthd's default bridge (with --no-docker: dockerd runs without one).
+const netIdx = args.indexOf("--network");
+const NETWORK = netIdx >= 0 ? args[netIdx + 1]! : "none";
+if (args.includes("--help")) {
+  console.log("usage: node dist/bench/daemon-run.js [--n 20] [--no-docker] [--network none|bridge]");
+  process.exit(0);
+}
+// A private default bridge (not berth0, which other daemons of the host may use), removed at the end.
+const BRIDGE = `bt${randomBytes(4).toString("hex")}`;
+const BERTHD_ARGS = ["--bridge", BRIDGE, "--bip", `10.${200 + randomInt(8)}.${randomInt(256)}.1/24`, "--ip-forward=false"];
+if (NETWORK !== "none" && !NO_DOCKER) throw new Error("bench: --network other than none needs --no-docker (dockerd runs with --bridge=none)");
 
 function cli(sock: string, argv: string[], input?: Buffer, timeoutMs = 120_000): { ms: number; stdout: Buffer } {
   const t0 = process.hrtime.bigint();
@@ -48,22 +60,22 @@ function stats(xs: number[]): { median: number; mean: number; p90: number } {
 
 function measure(sock: string): { rm: number[]; detached: number[]; exec: number[]; floor: number[]; cold: number } {
   console.error(`bench: measuring ${sock}`);
-  const cold = cli(sock, ["run", "--rm", "--network", "none", "busybox", "true"]).ms;
+  const cold = cli(sock, ["run", "--rm", "--network", NETWORK, "busybox", "true"]).ms;
   const rm: number[] = [];
   for (let i = 0; i < N; i++) {
-    const r = tolerant(sock, ["run", "--rm", "--network", "none", "busybox", "true"]);
+    const r = tolerant(sock, ["run", "--rm", "--network", NETWORK, "busybox", "true"]);
     if (r) rm.push(r.ms);
   }
   const detached: number[] = [];
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
-    const r = tolerant(sock, ["run", "-d", "--network", "none", "busybox", "true"]);
+    const r = tolerant(sock, ["run", "-d", "--network", NETWORK, "busybox", "true"]);
     if (!r) continue;
     detached.push(r.ms);
     ids.push(r.stdout.toString().trim());
   }
   // `docker exec c true` in one running container: create the exec, attach, start, exit code.
-  const target = cli(sock, ["run", "-d", "--network", "none", "busybox", "sleep", "3600"]).stdout.toString().trim();
+  const target = cli(sock, ["run", "-d", "--network", NETWORK, "busybox", "sleep", "3600"]).stdout.toString().trim();
   ids.push(target);
   const exec: number[] = [];
   for (let i = 0; i < N; i++) {
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
   if (NO_DOCKER) return berthOnly();
   const skip = dockerdSkipReason();
   if (skip) throw new Error(`bench: ${skip}`);
-  const berth = await startBerthd();
+  const berth = await startBerthd(BERTHD_ARGS);
   let dockerd: Awaited<ReturnType<typeof startTestDockerd>> | undefined;
   try {
     dockerd = await startTestDockerd();
@@ -114,12 +126,13 @@ async function main(): Promise<void> {
     await dockerd?.stop();
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
+    dropBridge(BRIDGE);
   }
 }
 
 /** berthd alone: the same measurements, no ratio. */
 async function berthOnly(): Promise<void> {
-  const berth = await startBerthd();
+  const berth = await startBerthd(BERTHD_ARGS);
   try {
     const b = measure(berth.sock);
     const row = (label: string, xs: number[]) => {
@@ -135,6 +148,17 @@ async function berthOnly(): Promise<void> {
   } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
+    dropBridge(BRIDGE);
+  }
+}
+
+/** What berthd leaves behind on purpose (as dockerd leaves docker0): its bridge and nft table. */
+function dropBridge(bridge: string): void {
+  spawnSync("ip", ["link", "del", bridge]);
+  const tables = spawnSync("nft", ["list", "tables"], { encoding: "utf8" }).stdout ?? "";
+  for (const m of tables.matchAll(/^table inet (berth_[0-9a-f]+)$/gm)) {
+    const t = spawnSync("nft", ["list", "table", "inet", m[1]!], { encoding: "utf8" }).stdout ?? "";
+    if (t.includes(`"${bridge}"`)) spawnSync("nft", ["delete", "table", "inet", m[1]!]);
   }
 }
 
