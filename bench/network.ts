@@ -15,7 +15,7 @@
 //     [--only setup|throughput|latency]
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { createRequire } from "node:module";
@@ -191,6 +191,18 @@ async function throughput(svc: NetworkService, network: string): Promise<{ bridg
   }
 }
 
+/**
+ * What the host's netfilter makes every packet pay, to read the throughput by: with br_netfilter
+ * on, a bridged frame runs every table's prerouting and forward chains, a loopback packet only
+ * the prerouting ones (README-network.md).
+ */
+function hostNetfilter(): string {
+  const read = (p: string) => { try { return readFileSync(p, "utf8").trim(); } catch { return "absent"; } };
+  const tables = (spawnSync("nft", ["list", "tables"], { encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean);
+  const berth = tables.filter((t) => /^table inet berth_/.test(t)).length;
+  return `host: net.bridge.bridge-nf-call-iptables=${read("/proc/sys/net/bridge/bridge-nf-call-iptables")}, ${tables.length} nft tables (${berth} of them berth_*; this bench's own is one)`;
+}
+
 /** One GET on a new connection; returns ms. */
 function get(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -303,6 +315,7 @@ async function main(): Promise<void> {
         ["host loopback", gbit(tp.loopback)],
         ["ratio of medians", ratio(median(tp.bridge), median(tp.loopback))],
       ]);
+      console.log(hostNetfilter());
     }
     if (part("latency")) await latencies(cleanups);
   } finally {
