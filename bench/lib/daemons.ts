@@ -14,6 +14,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { nftTableName } from "../../src/daemon/options.js";
 import { containerCgroups, mountsUnder } from "../../test/helpers/daemon.js";
 import { dockerCli, dockerOk, runBounded } from "./docker.js";
 
@@ -109,6 +110,13 @@ export async function startBerthd(extraArgs: readonly string[] = [], opts: Daemo
         }
       }
     }
+    // berthd leaves its firewall table and its bridges in the kernel when it stops (live restore
+    // adopts them at the next start); a benchmark daemon never starts again, so they go with it.
+    // Left behind, every leaked table's hooks cost each packet of later network measurements.
+    spawnSync("nft", ["delete", "table", "inet", nftTableName(execRoot)], { stdio: "ignore" });
+    const bridgeAt = extraArgs.indexOf("--bridge");
+    const bridge = bridgeAt >= 0 ? extraArgs[bridgeAt + 1] : extraArgs.find((a) => a.startsWith("--bridge="))?.slice("--bridge=".length);
+    if (bridge && bridge !== "none") spawnSync("ip", ["link", "delete", bridge], { stdio: "ignore" });
     await unmountAndRemove(dir, forced, true);
     return forced;
   })());
