@@ -23,10 +23,14 @@
 #endif
 
 /* With a route mtu (jumbo links inside the host, docs/networking.md "MTU"), both ends let TCP
- * build IPv4 GSO packets up to 192 KiB (BIG TCP, kernel >= 6.3): three full 65480-byte segments
- * per packet on the bridge, so every per-packet cost on the way (veth, bridge, the host's
- * netfilter hooks when br_netfilter is on) is paid a third as often. */
-#define BIG_GSO_MAX_SIZE 196608
+ * build IPv4 GSO packets up to 128 KiB (BIG TCP, kernel >= 6.3). At the kernel's 64 KiB
+ * default, the limit minus TCP's header room is below one 65480-byte segment, so every packet
+ * is a single segment; at 128 KiB a sender that writes enough puts two in a packet, and the
+ * per-packet costs on the way (veth, bridge, the host's netfilter hooks when br_netfilter is
+ * on) are paid less often. Not more: at 192 KiB and above, a sender writing 64 or 128 KiB at a
+ * time fell to 0.5-0.8x of the default (bench/README-network.md), while 128 KiB was at or
+ * above it for 64 KiB to 1 MiB writes. */
+#define BIG_GSO_MAX_SIZE 131072
 /* A GSO packet larger than a device's limit is cut in software into MSS-sized segments. So that
  * packets following the default route (MSS = route mtu - 40) still reach the host's outside
  * device within its 64 KiB limit, the container end caps the segments per packet; 400 bytes
