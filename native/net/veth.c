@@ -28,8 +28,8 @@
  * is a single segment; at 128 KiB a sender that writes enough puts two in a packet, and the
  * per-packet costs on the way (veth, bridge, the host's netfilter hooks when br_netfilter is
  * on) are paid less often. Not more: at 192 KiB and above, a sender writing 64 or 128 KiB at a
- * time fell to 0.5-0.8x of the default (bench/README-network.md), while 128 KiB was at or
- * above it for 64 KiB to 1 MiB writes. */
+ * time fell to 0.5-0.8x of the default (bench/README-network.md), while 128 KiB was about
+ * the default with 64 KiB writes and above it with 128 KiB and 1 MiB writes. */
 #define BIG_GSO_MAX_SIZE 131072
 /* A GSO packet larger than a device's limit is cut in software into MSS-sized segments. So that
  * packets following the default route (MSS = route mtu - 40) still reach the host's outside
