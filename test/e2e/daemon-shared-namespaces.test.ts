@@ -1,8 +1,8 @@
 /**
  * Namespace modes of docker run against berthd with the real docker CLI: --cgroupns host keeps
  * the host's cgroup namespace while private (berth's default) gets its own; --ipc none has an
- * ipc namespace but no /dev/shm mount. (--pid/--ipc container: and --volumes-from are not
- * implemented yet: see issue 4.)
+ * ipc namespace but no /dev/shm mount; --pid/--ipc container:X join X's namespaces, with moby's
+ * errors (a missing --pid target at create a 400, a stopped one at start a 500 naming its ID).
  */
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
@@ -57,12 +57,17 @@ test("--pid/--ipc container:X join X's namespaces; a stopped or missing target i
     await d.ok(["stop", "-t", "1", x]);
     const r = await d.docker(["start", y]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /cannot join PID of a non running container/);
+    const xid = await d.ok(["inspect", "-f", "{{.Id}}", x]);
+    assert.match(r.stderr, new RegExp(`failed to join PID namespace: container ${xid} is not running`));
     assert.equal(await d.ok(["inspect", "-f", "{{.State.Status}}", y]), "created");
     await d.ok(["rm", y, x]);
+    // A missing target is refused at create (moby's 400), so nothing is made.
     const m = await d.docker(["run", "--rm", "--pid", "container:berth-test-missing-x", "busybox", "true"]);
     assert.notEqual(m.code, 0);
-    assert.match(m.stderr, /No such container/);
+    assert.match(m.stderr, /No such container: berth-test-missing-x/);
+    const c = await d.docker(["create", "--pid", "container:berth-test-missing-x", "busybox", "true"]);
+    assert.equal(c.code, 1, c.stderr); // docker create's exit code for a daemon error
+    assert.match(c.stderr, /No such container: berth-test-missing-x/);
     assert.equal(await d.ok(["ps", "-aq"]), "", "the failed run --rm left its container behind");
   });
 });

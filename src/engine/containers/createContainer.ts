@@ -23,6 +23,7 @@ import { containerUserns } from "./usernsContainer.js";
 import { validateRestartPolicy } from "./restartPolicy.js";
 import { containerVolumes } from "../volumes/createVolumes.js";
 import { volumesFrom } from "../volumes/volumesFrom.js";
+import { checkPidTarget } from "./sharedNamespaces.js";
 
 export const LOG_FILE = "container.log";
 
@@ -56,6 +57,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   logLimits(hostConfig.LogConfig);
   // --volumes-from: the sources' mount points, copied once, at create (moby's registerMountPoints).
   const copied = volumesFrom((n) => store.get(n), hostConfig);
+  checkPidTarget(ctx, hostConfig);
 
   let id = randomBytes(32).toString("hex");
   // A new id must not look like an existing name's prefix target: retry on the (improbable) clash.

@@ -65,19 +65,19 @@ test("shmMounted: a mount point (own device) yes, a plain directory or a missing
   assert.equal(shmMounted("/nonexistent-berth-test"), false);
 });
 
-test("--ipc container:X: moby's errors for a missing, stopped or non-shareable donor", () => {
+test("--ipc container:X: moby's errors for a missing, stopped or non-shareable donor, all 500s at start as moby's spec errors", () => {
   const ctx = context([
     record("priv", { IpcMode: "private" }), record("legacy", {}), record("none", { IpcMode: "none" }),
     record("stopped", { IpcMode: "shareable" }, false), record("ownshm", { IpcMode: "shareable", Tmpfs: { "/dev/shm": "" } }),
     record("viastopped", { IpcMode: "container:stopped" }),
   ]);
   const join = (mode: string) => () => joinedNamespaces(ctx, record("j", { IpcMode: mode }, false));
-  assert.throws(join("container:gone"), failsWith("InvalidArgument", "failed to join IPC namespace: No such container: gone"));
-  assert.throws(join("container:stopped"), failsWith("Conflict", "failed to join IPC namespace: container stopped is not running"));
+  assert.throws(join("container:gone"), failsWith("Internal", "failed to join IPC namespace: No such container: gone"));
+  assert.throws(join("container:stopped"), failsWith("Internal", "failed to join IPC namespace: container stopped is not running"));
   for (const d of ["priv", "legacy", "none", "ownshm"]) {
-    assert.throws(join(`container:${d}`), failsWith("InvalidArgument", `failed to join IPC namespace: container ${d}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`), d);
+    assert.throws(join(`container:${d}`), failsWith("Internal", `failed to join IPC namespace: container ${d}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`), d);
   }
-  assert.throws(join("container:viastopped"), failsWith("Conflict", "failed to join IPC namespace: container stopped is not running"));
+  assert.throws(join("container:viastopped"), failsWith("Internal", "failed to join IPC namespace: container stopped is not running"));
   assert.throws(() => joinedNamespaces(context([record("self", { IpcMode: "container:self" }, false)]), record("self", { IpcMode: "container:self" }, false)), /cannot join own IPC namespace/);
 });
 

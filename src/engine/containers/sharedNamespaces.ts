@@ -28,14 +28,50 @@ export function containerModeTarget(mode: string | undefined, what: "PID" | "IPC
   return target;
 }
 
-/** At start: the running targets' namespace paths (Docker's errors for a missing or stopped one). */
+/**
+ * At create: a --pid container:<x> target must exist (moby answers a 400 "No such container: x"
+ * then); whether it runs is checked at start, when its namespace is joined.
+ */
+export function checkPidTarget(ctx: ContainerContext, hc: { PidMode?: string }): void {
+  const target = containerModeTarget(hc.PidMode, "PID");
+  if (target === undefined) return;
+  try {
+    ctx.store.get(target);
+  } catch (e) {
+    if (isEngineError(e, "NotFound")) throw invalidArgument(e.message, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * At start: the running targets' namespace paths (Docker's texts for a missing, stopped or
+ * non-shareable one). Every failure here is a 500, as moby's: an error while making the spec at
+ * start is "not an error with the request to start the container" (daemon/start.go wraps them all
+ * in errdefs.System; integration/container/pidmode_linux_test.go expects it).
+ */
 export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord, mounted: (path: string) => boolean = shmMounted): JoinedNamespaces {
+  try {
+    return resolveJoins(ctx, rec, mounted);
+  } catch (e) {
+    if (isEngineError(e) && e.kind !== "Internal") throw internal(e.message, { cause: e });
+    throw e;
+  }
+}
+
+function resolveJoins(ctx: ContainerContext, rec: ContainerRecord, mounted: (path: string) => boolean): JoinedNamespaces {
   const out: JoinedNamespaces = {};
   const pidTarget = containerModeTarget(rec.hostConfig.PidMode, "PID");
   if (pidTarget !== undefined) {
-    const target = ctx.store.get(pidTarget); // NotFound: "No such container: <name>"
+    // moby (getPIDContainer, wrapped "failed to join PID namespace"): a stopped target is named by its ID.
+    let target: ContainerRecord;
+    try {
+      target = ctx.store.get(pidTarget);
+    } catch (e) {
+      if (isEngineError(e, "NotFound")) throw invalidArgument(`failed to join PID namespace: ${e.message}`, { cause: e });
+      throw e;
+    }
     if (target.id === rec.id) throw invalidArgument("cannot join own PID namespace");
-    if (!isRunning(target) || !target.state.pid) throw conflict(`cannot join PID of a non running container: ${target.id}`);
+    if (!isRunning(target) || !target.state.pid) throw conflict(`failed to join PID namespace: container ${target.id} is not running`);
     out.pid = `/proc/${target.state.pid}/ns/pid`;
   }
   const ownShm = declaresMountAt(rec, "/dev/shm");
@@ -54,7 +90,7 @@ export function joinedNamespaces(ctx: ContainerContext, rec: ContainerRecord, mo
 
 const joinError = (msg: string) => `failed to join IPC namespace: ${msg}`;
 
-/** moby's getIPCContainer: it must exist (else a 400) and run (else a 409), named as the user named it. */
+/** moby's getIPCContainer: it must exist and run (validateContainerIsRunning names it by ID). */
 function ipcDonor(ctx: ContainerContext, name: string, selfId?: string): ContainerRecord {
   let donor: ContainerRecord;
   try {
@@ -64,7 +100,7 @@ function ipcDonor(ctx: ContainerContext, name: string, selfId?: string): Contain
     throw e;
   }
   if (donor.id === selfId) throw invalidArgument("cannot join own IPC namespace");
-  if (!isRunning(donor) || !donor.state.pid) throw conflict(joinError(`container ${name} is not running`));
+  if (!isRunning(donor) || !donor.state.pid) throw conflict(joinError(`container ${donor.id} is not running`));
   return donor;
 }
 
