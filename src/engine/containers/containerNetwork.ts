@@ -168,7 +168,7 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   const nets = ctx.networks;
   // A record from before berth had networks: its network mode's network, with no settings.
   if (mode.kind === "network" && nets && !rec.endpoints) rec.endpoints = { [mode.network]: {} };
-  if (mode.kind === "none" || !nets || !rec.endpoints) {
+  if (mode.kind === "none" || !nets || !rec.endpoints || defaultBridgeDisabled(nets, rec.endpoints)) {
     const hosts = [`127.0.1.1\t${hostname}`, ...extraHostLines(hc, defaultGateway)];
     const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText("", dns) });
     return { mode: "none", etcFiles };
@@ -186,6 +186,23 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   const overrides = setup.embeddedDns ? { search: hc.DnsSearch, options: hc.DnsOptions } : dns;
   const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText(setup.resolvConf, overrides) });
   return { mode: { path: setup.netnsPath }, etcFiles };
+}
+
+/**
+ * moby's connectToNetwork: with the daemon's default bridge disabled (berthd/dockerd --bridge
+ * none) a container on the default network runs with networking disabled (loopback only), as a
+ * `docker run busybox` against such a daemon does, instead of failing to find "bridge".
+ */
+function defaultBridgeDisabled(nets: ContainerNetworking, endpoints: Record<string, EndpointSettings>): boolean {
+  const names = Object.keys(endpoints);
+  if (names.length !== 1 || names[0] !== "bridge") return false;
+  try {
+    nets.resolveName("bridge");
+    return false;
+  } catch (e) {
+    if (isEngineError(e, "NotFound")) return true;
+    throw e;
+  }
 }
 
 /** container:<id>: the running target's netns and /etc files; the target's hostname. */
