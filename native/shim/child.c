@@ -167,6 +167,7 @@ void child_exec_main(struct launch *l) {
   proc_reset_signals();
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   expect(l, "go\t", buf, sizeof(buf));
+  TMARK("exec child: go");
   /* Two passes, as runc: the namespaces the shim (host root) may join are joined before the
    * user namespace (a remapped container's network namespace belongs to the host's user
    * namespace: from inside the container's it is EPERM), the others (owned by the container's

@@ -184,6 +184,7 @@ int spawn_exec(struct launch *l, struct shim_err *e) {
     become_child(l);
     child_exec_main(l);
   }
+  TMARK("exec: forked");
   l->pid = pid;
   close(l->peer_sock);
   l->peer_sock = -1;

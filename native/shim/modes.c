@@ -152,14 +152,19 @@ int run_exec(const struct options *o) {
   run_init(r, o);
   struct shim_err e = {0};
   if (common_start(r, &e) < 0) return run_fail(r, &e);
+  TMARK("exec: plan loaded");
   if (ns_open_target(o->target_pid, r->l.ns_fds, &e) < 0) return run_fail(r, &e);
+  TMARK("exec: namespaces opened");
   if (o->detach && sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
   /* ctl.sock is bound by a relative name (sun_path is short). */
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   r->s.foreground = !o->detach;
   if (setup_signals(r, !o->detach, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||
-      ns_join_target_early(r->l.ns_fds, &e) < 0 || spawn_exec(&r->l, &e) < 0 || publish(r, &e) < 0)
+      ns_join_target_early(r->l.ns_fds, &e) < 0 || spawn_exec(&r->l, &e) < 0)
     return run_fail(r, &e);
+  TMARK("exec: child executed");
+  if (publish(r, &e) < 0) return run_fail(r, &e);
+  TMARK("exec: published");
   int st = sup_run(&r->s);
   if (o->detach) return 0;
   return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);

@@ -1,5 +1,6 @@
 /** Exec routes: create, start (hijacked unless detached), resize, inspect. */
 import { invalidArgument } from "../../errors/EngineError.js";
+import { mark } from "../../runtime/timingMarks.js";
 import type { ExecBackend } from "../backend.js";
 import type { ExecConfig, ExecStartRequest } from "../types/exec.js";
 import { checkShape, requireObject } from "../validate.js";
@@ -43,6 +44,7 @@ export function registerExecRoutes(router: ApiRouter, backend: ExecBackend | und
     }
     await runHijacked(ctx, { stdin: true, stdout: true, stderr: true }, (open) =>
       b().start(id, { tty: body.Tty ?? false, consoleSize: size }, open, ctx.signal));
+    mark("exec start: session closed");
   });
 
   router.add("POST", "/exec/{id}/resize", async (ctx) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ExecConfig, ExecInspect } from "../../../api/types/exec.js";
 import { conflict, EngineError, notFound } from "../../../errors/EngineError.js";
@@ -19,6 +20,7 @@ import { execProcess } from "./execProcess.js";
 import { spawnExecShim } from "./spawnExecShim.js";
 import { pumpAttachedExec } from "./pumpAttachedExec.js";
 import { writeOut } from "../attach/streamCopy.js";
+import { mark } from "../../containers/timing.js";
 
 export interface ExecManagerOptions {
   lookup: ContainerLookup;
@@ -73,8 +75,11 @@ export class ExecManager {
   }
 
   async create(containerIdOrName: string, config: ExecConfig): Promise<{ Id: string }> {
+    mark("exec create: begin");
     const rec = this.opts.lookup.get(containerIdOrName);
-    await this.requireRunning(rec);
+    // The engine's state only, as moby's create: the runtime's own check (a record read and a
+    // /proc look-up, ~0.15 ms) runs at start, where the process is about to be joined.
+    requireRunningState(rec);
     if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
     this.prune();
     await (this.staleSwept ??= this.sweepStale());
@@ -84,6 +89,7 @@ export class ExecManager {
       consoleSize: config.ConsoleSize ?? undefined,
     });
     this.event(rec.id, `exec_create: ${config.Cmd.join(" ")}`, { execID: id });
+    mark("exec create: end");
     return { Id: id };
   }
 
@@ -94,6 +100,7 @@ export class ExecManager {
   }
 
   inspect(execId: string): ExecInspect {
+    mark("exec inspect");
     const e = this.get(execId);
     const c = e.config;
     return {
@@ -122,6 +129,7 @@ export class ExecManager {
   }
 
   async resize(execId: string, height: number, width: number): Promise<void> {
+    mark("exec resize");
     const e = this.get(execId);
     if (!e.running || !e.stateDir) {
       // Not started yet: remember it for the start (the CLI may resize right after start).
@@ -167,6 +175,7 @@ export class ExecManager {
    * running on with its exit still recorded.
    */
   async start(execId: string, consoleSize: [number, number] | undefined, open: (tty: boolean) => ClientStreams, signal: AbortSignal): Promise<void> {
+    mark("exec start: begin");
     const e = this.claim(execId);
     const c = this.opts.lookup.get(e.containerId);
     let prepared: { dir: string; planFile: string; targetPid: number };
@@ -176,8 +185,10 @@ export class ExecManager {
       this.failed(e, err);
       throw err;
     }
+    mark("exec start: prepared");
     const tty = e.config.Tty === true;
     const client = open(tty);
+    mark("exec start: hijacked");
     let started;
     try {
       started = await spawnExecShim({ shimPath: this.opts.runtime.shimPath, stateDir: prepared.dir, planFile: prepared.planFile, targetPid: prepared.targetPid, detach: false, action: `exec ${c.id}` });
@@ -193,6 +204,7 @@ export class ExecManager {
       }
       throw err;
     }
+    mark("exec start: shim ok");
     e.pid = started.pid;
     e.running = true;
     e.stateDir = prepared.dir;
@@ -202,14 +214,19 @@ export class ExecManager {
     const done = pumpAttachedExec(shim, client, { tty, ...wants, scanner: new DetachScanner(keys) }, signal);
     // The exit is recorded whatever the client does; only then does an attached start return.
     const recorded = shim.exited.then(async (x) => {
+      mark("exec start: shim exited");
       // Nobody reads the process's stdin any more: release our end even if the client never
       // half-closed (or detached).
       shim.stdin.destroy();
       const exit = await readExitRecord(prepared.dir).catch(() => null);
+      mark("exec start: exit read");
       await this.finish(e, exit ? exitStatusCode(exit) : x.code ?? (x.signal ? 128 : 255));
+      mark("exec start: recorded");
     });
     const end = await done;
+    mark("exec start: output done");
     if (end === "exited") await recorded;
+    mark("exec start: end");
   }
 
   private claim(execId: string): ExecRecord {
@@ -245,28 +262,35 @@ export class ExecManager {
     this.event(e.containerId, "exec_die", { execID: e.id, exitCode: String(code) });
     const dir = e.stateDir;
     e.stateDir = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (dir) removeStateDir(dir);
   }
 
-  /** Checks the container, builds the process and writes the plan in a fresh state directory. */
+  /**
+   * Checks the container, builds the process and writes the plan in a fresh state directory.
+   * The directory and the plan are made synchronously, on the path of every `docker exec`:
+   * ~0.2 ms on ext4, where four thread-pool round trips took ~0.6 ms.
+   */
   private async prepare(e: ExecRecord, c: ContainerRecord, consoleSize: [number, number] | undefined): Promise<{ dir: string; planFile: string; targetPid: number }> {
     const rt = await this.requireRunning(c);
+    mark("exec prepare: running checked");
     const proc = await execProcess(rt.process, e.config, { rootfs: `/proc/${rt.pid}/root`, consoleSize: consoleSize ?? e.consoleSize });
     const plan = execPlan(rt, proc);
-    await mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
+    mark("exec prepare: plan built");
     const dir = join(this.stateRoot, e.id.slice(0, 16));
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { mode: 0o700 });
+    freshDir(this.stateRoot, dir);
     const planFile = join(dir, "plan");
-    await writeFile(planFile, planText(plan), { mode: 0o600 });
+    try {
+      writeFileSync(planFile, planText(plan), { mode: 0o600 });
+    } catch (err) {
+      removeStateDir(dir);
+      throw err;
+    }
     return { dir, planFile, targetPid: rt.pid };
   }
 
   /** The runtime's record of a running container; Conflict with Docker's words otherwise. */
   private async requireRunning(c: ContainerRecord) {
-    if (c.state.status === "paused") throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
-    if (c.state.status === "restarting") throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
-    if (c.state.status !== "running") throw conflict(`container ${c.id} is not running`);
+    requireRunningState(c);
     const dir = this.opts.lookup.runtimeDir(c.id);
     const v = await loadContainer({ ...this.opts.runtime, root: dirname(dir) }, basename(dir)).catch(() => null);
     if (!v || v.status !== "running") {
@@ -293,5 +317,47 @@ export class ExecManager {
   private prune(): void {
     const now = Date.now();
     for (const [id, e] of this.execs) if (e.endedAt !== undefined && now - e.endedAt > KEEP_ENDED_MS) this.execs.delete(id);
+  }
+}
+
+/** Conflict with Docker's words unless the engine has the container running. */
+function requireRunningState(c: ContainerRecord): void {
+  if (c.state.status === "paused") throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+  if (c.state.status === "restarting") throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
+  if (c.state.status !== "running") throw conflict(`container ${c.id} is not running`);
+}
+
+/** An empty directory at `dir` under `root` (made if missing), left over state replaced. */
+function freshDir(root: string, dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") mkdirSync(root, { recursive: true, mode: 0o700 });
+    else if (code === "EEXIST") rmSync(dir, { recursive: true, force: true });
+    else throw err;
+  }
+  mkdirSync(dir, { mode: 0o700 });
+}
+
+/**
+ * Removes an ended exec's state directory (plan, shim.pid, exit: a few small files),
+ * synchronously, since an attached start answers only after it: readdir, an unlink each and
+ * rmdir take ~0.1 ms, where the async recursive rm took ~0.3-0.6 ms of thread-pool round trips
+ * and rmSync's recursive walk ~0.15 ms. Anything unexpected (a subdirectory, a race) falls back
+ * to the recursive removal; a failure leaves it to the next daemon's sweep (sweepStale).
+ */
+function removeStateDir(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
+    rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(dir)) return;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* swept at the next daemon start */
+    }
   }
 }

@@ -4,6 +4,7 @@ import { parseShimReply } from "../../../runtime/shimReply.js";
 import { fifoStdio, type FifoStdio } from "./fifoStdio.js";
 import type { ProcessExit, ShimSpawnResult } from "../../../sys/Sys.js";
 import { LauncherUnavailable, sharedShimLauncher, type ShimLauncher } from "../../../sys/shimLauncher.js";
+import { mark } from "../../containers/timing.js";
 
 export interface SpawnExecRequest {
   shimPath: string;
@@ -43,6 +44,7 @@ export async function spawnExecShim(req: SpawnExecRequest): Promise<{ pid: numbe
   args.push(...(req.detach ? ["--detach", "--stdio", "pipes"] : ["--stdio", "inherit"]));
   const launcher = sharedShimLauncher(req.shimPath);
   const fifos = req.detach ? null : await fifoStdio(req.stateDir, launcher);
+  mark("exec spawn: fifos");
   let spawned: ShimSpawnResult;
   try {
     spawned = await spawnViaLauncher(launcher, req.shimPath, args, fifos).catch((e: unknown) => {
@@ -53,6 +55,7 @@ export async function spawnExecShim(req: SpawnExecRequest): Promise<{ pid: numbe
     await fifos?.destroy();
     throw e;
   }
+  mark("exec spawn: shim replied");
   const reply = parseShimReply(spawned.syncLine, req.action);
   if (!reply.ok) {
     await fifos?.destroy();
