@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ExecConfig, ExecInspect } from "../../../api/types/exec.js";
@@ -253,7 +253,11 @@ export class ExecManager {
     void this.finish(e, stage === "exec" ? (errno === 2 ? 127 : 126) : 126);
   }
 
-  /** Records the exit; resolves once the exec's state directory is gone. */
+  /**
+   * Records the exit. The state directory is removed in the background (the thread pool's
+   * unlinks, not awaited): an attached start answers, and the CLI's inspect is served, without
+   * waiting for them (~0.3-0.6 ms awaited; ~0.1-0.3 ms of the event loop done synchronously).
+   */
   private async finish(e: ExecRecord, code: number): Promise<void> {
     if (e.exitCode !== null) return;
     e.exitCode = code;
@@ -262,7 +266,7 @@ export class ExecManager {
     this.event(e.containerId, "exec_die", { execID: e.id, exitCode: String(code) });
     const dir = e.stateDir;
     e.stateDir = undefined;
-    if (dir) removeStateDir(dir);
+    if (dir) void rm(dir, { recursive: true, force: true }).catch(() => { /* swept at the next daemon start */ });
   }
 
   /**
@@ -282,7 +286,7 @@ export class ExecManager {
     try {
       writeFileSync(planFile, planText(plan), { mode: 0o600 });
     } catch (err) {
-      removeStateDir(dir);
+      rmSync(dir, { recursive: true, force: true });
       throw err;
     }
     return { dir, planFile, targetPid: rt.pid };
@@ -339,25 +343,4 @@ function freshDir(root: string, dir: string): void {
     else throw err;
   }
   mkdirSync(dir, { mode: 0o700 });
-}
-
-/**
- * Removes an ended exec's state directory (plan, shim.pid, exit: a few small files),
- * synchronously, since an attached start answers only after it: readdir, an unlink each and
- * rmdir take ~0.1 ms, where the async recursive rm took ~0.3-0.6 ms of thread-pool round trips
- * and rmSync's recursive walk ~0.15 ms. Anything unexpected (a subdirectory, a race) falls back
- * to the recursive removal; a failure leaves it to the next daemon's sweep (sweepStale).
- */
-function removeStateDir(dir: string): void {
-  try {
-    for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
-    rmdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(dir)) return;
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      /* swept at the next daemon start */
-    }
-  }
 }
