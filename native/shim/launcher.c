@@ -372,6 +372,7 @@ static void reap(struct launcher *L) {
       if (WIFSIGNALED(st)) snprintf(raw, sizeof(raw), "-1\t%d", WTERMSIG(st));
       else snprintf(raw, sizeof(raw), "%d\t0", WEXITSTATUS(st));
       answer(L, "exit", j->tag, NULL, 0, raw);
+      TMARK("launcher: exit answered");
       j->pid = 0;
       if (j->sync_fd < 0) job_drop(L, i);
       break;

@@ -166,6 +166,7 @@ int run_exec(const struct options *o) {
   if (publish(r, &e) < 0) return run_fail(r, &e);
   TMARK("exec: published");
   int st = sup_run(&r->s);
+  TMARK("exec: supervisor done");
   if (o->detach) return 0;
   return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 }
