@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "addr.h"
 #include "deferred.h"
@@ -96,11 +97,28 @@ int link_set(struct nl *nl, int ifindex, int up, int mtu, int master, char extac
   return nl_talk(nl, &req, NULL, NULL, extack);
 }
 
+/*
+ * A random locally administered unicast MAC. A bridge created without one follows the lowest MAC
+ * of its ports: a container attached or detached can change the gateway's MAC under the other
+ * containers, whose ARP entries then point at an address nobody answers until they expire
+ * (seconds of lost DNS and traffic to the gateway). Given at creation the address is "set"
+ * (addr_assign_type 3) and the kernel keeps it, as Docker's libnetwork does for its bridges.
+ */
+static int random_mac(unsigned char mac[6]) {
+  if (getrandom(mac, 6, 0) != 6) return -errno;
+  mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+  return 0;
+}
+
 int link_create_bridge(struct nl *nl, const char *name, int mtu, char extack[EXTACK_MAX]) {
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
   struct nlreq req;
+  unsigned char mac[6];
+  int r = random_mac(mac);
+  if (r < 0) return r;
   nlreq_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
   nlreq_put_str(&req, IFLA_IFNAME, name);
+  nlreq_put(&req, IFLA_ADDRESS, mac, 6);
   if (mtu > 0) nlreq_put_u32(&req, IFLA_MTU, (uint32_t)mtu);
   struct rtattr *info = nlreq_nest_start(&req, IFLA_LINKINFO);
   nlreq_put_str(&req, IFLA_INFO_KIND, "bridge");
