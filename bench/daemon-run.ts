@@ -126,7 +126,6 @@ async function main(): Promise<void> {
     await dockerd?.stop();
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
-    dropBridge(BRIDGE);
   }
 }
 
@@ -148,17 +147,6 @@ async function berthOnly(): Promise<void> {
   } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
-    dropBridge(BRIDGE);
-  }
-}
-
-/** What berthd leaves behind on purpose (as dockerd leaves docker0): its bridge and nft table. */
-function dropBridge(bridge: string): void {
-  spawnSync("ip", ["link", "del", bridge]);
-  const tables = spawnSync("nft", ["list", "tables"], { encoding: "utf8" }).stdout ?? "";
-  for (const m of tables.matchAll(/^table inet (berth_[0-9a-f]+)$/gm)) {
-    const t = spawnSync("nft", ["list", "table", "inet", m[1]!], { encoding: "utf8" }).stdout ?? "";
-    if (t.includes(`"${bridge}"`)) spawnSync("nft", ["delete", "table", "inet", m[1]!]);
   }
 }
 

@@ -249,23 +249,10 @@ async function publishedLatency(d: BenchDaemon): Promise<number[]> {
   }
 }
 
-/** Removes what a bench berthd leaves behind on purpose (as dockerd leaves docker0): its bridge and nft table. */
-function dropDaemonLeftovers(bridge: string): void {
-  spawnSync("ip", ["link", "del", bridge]);
-  const tables = spawnSync("nft", ["list", "tables"], { encoding: "utf8" }).stdout ?? "";
-  for (const m of tables.matchAll(/^table inet (berth_[0-9a-f]+)$/gm)) {
-    const t = spawnSync("nft", ["list", "table", "inet", m[1]!], { encoding: "utf8" }).stdout ?? "";
-    if (t.includes(`"${bridge}"`)) spawnSync("nft", ["delete", "table", "inet", m[1]!]);
-  }
-}
-
 async function berthdLatency(cleanups: Cleanups, label: string, bridge: string, extra: string[]): Promise<[string, number[]]> {
   const d = await startBerthd(["--bridge", bridge, "--bip", `${randomNet24()}.1/24`, ...extra]);
-  const cleanup = async () => {
-    const forced = await d.cleanup();
-    dropDaemonLeftovers(bridge);
-    return forced;
-  };
+  // d.cleanup() also drops the bridge and nft table berthd keeps for live restore (bench/lib/daemons.ts).
+  const cleanup = () => d.cleanup();
   cleanups.add(label, cleanup);
   try {
     return [label, await phase(`published port, ${label}`, () => publishedLatency(d))];
