@@ -1,8 +1,8 @@
 import type { Digest } from "../oci/image.js";
 import { sniffCompression } from "./archive/compression.js";
+import { blobHead } from "./archive/layerDigest.js";
 import type { ContentProvider } from "./content/ContentStore.js";
 import type { ExtractedLayer, LayerUnpacker } from "./layerUnpacker.js";
-import { blobStream } from "./registry/blobStream.js";
 import type { Snapshotter } from "./snapshot/Snapshotter.js";
 
 /**
@@ -74,14 +74,7 @@ export class EarlyLayers {
 
 /** How a blob looks from its first 512 bytes: a tar, a compressed stream (likely a layer), or not a layer. */
 async function layerKind(content: ContentProvider, digest: Digest): Promise<"tar" | "compressed" | undefined> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of await blobStream(content, digest)) {
-    parts.push(Buffer.from(c));
-    n += c.length;
-    if (n >= 512) break; // leaving the loop closes the stream
-  }
-  const head = Buffer.concat(parts);
+  const head = await blobHead(content, digest, 512);
   const compression = sniffCompression(head);
   if (compression === "gzip" || compression === "zstd") return "compressed";
   // POSIX ustar and GNU tar headers carry "ustar" at offset 257. An empty tar (all zeros) is
