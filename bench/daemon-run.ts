@@ -3,12 +3,15 @@
 // `docker exec c true` into a running container, with `docker version` as the CLI's floor,
 // against berthd and against Debian's dockerd (containerd + runc) side by side. Both daemons run
 // on private sockets and roots (berthd as in bench/lib/daemons.ts, at --log-level warn, and
-// under the V8 profiler with BERTH_BENCH_NODE_ARGS; dockerd from the test helpers); dockerd gets berth's busybox through
-// `docker save | docker load`, so both run the same image. Both use --network none (berthd has
-// no bridge yet; dockerd is started with --bridge=none). Run as root after `npx tsc -p .`:
+// under the V8 profiler with BERTH_BENCH_NODE_ARGS; dockerd from the test helpers); dockerd gets
+// berth's busybox through `docker save | docker load`, so both run the same image.
+// --network none (the default) gives both daemons containers without networking; --network
+// bridge measures each daemon's default bridge network (what a plain `docker run` gets): berthd
+// on a private bridge with its nftables rules, dockerd on a private bridge made here and
+// without iptables rules (--iptables=false, so the host's FORWARD policy is left alone; that
+// spares dockerd work berthd does). Run as root after `npx tsc -p .`:
 //   node dist/bench/daemon-run.js [--n 20] [--no-docker] [--network none|bridge]
-// --no-docker measures berthd alone (e.g. while dockerd must not run on the host: it rewrites
-// the iptables FORWARD policy); compare with dockerd's numbers recorded in bench/README.md.
+// --no-docker measures berthd alone; compare with dockerd's numbers recorded in bench/README.md.
 import { spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { DOCKER_CLI } from "../test/helpers/daemon.js";
@@ -29,7 +32,14 @@ if (args.includes("--help")) {
 // A private default bridge (not berth0, which other daemons of the host may use), removed at the end.
 const BRIDGE = `bt${randomBytes(4).toString("hex")}`;
 const BERTHD_ARGS = ["--bridge", BRIDGE, "--bip", `10.${200 + randomInt(8)}.${randomInt(256)}.1/24`, "--ip-forward=false"];
-if (NETWORK !== "none" && !NO_DOCKER) throw new Error("bench: --network other than none needs --no-docker (dockerd runs with --bridge=none)");
+if (NETWORK !== "none" && NETWORK !== "bridge") throw new Error("bench: --network is none or bridge");
+// dockerd's bridge: made here with an address of its own (dockerd takes the subnet from it).
+const DOCKER_BRIDGE = `bd${randomBytes(4).toString("hex")}`;
+const DOCKER_BRIDGE_CIDR = `10.${200 + randomInt(8)}.${randomInt(256)}.1/24`;
+function sh(argv: string[]): void {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+}
 
 function cli(sock: string, argv: string[], input?: Buffer, timeoutMs = 120_000): { ms: number; stdout: Buffer } {
   const t0 = process.hrtime.bigint();
@@ -101,8 +111,14 @@ async function main(): Promise<void> {
   if (skip) throw new Error(`bench: ${skip}`);
   const berth = await startBerthd(BERTHD_ARGS);
   let dockerd: Awaited<ReturnType<typeof startTestDockerd>> | undefined;
+  const dockerBridge = NETWORK === "bridge";
   try {
-    dockerd = await startTestDockerd();
+    if (dockerBridge) {
+      sh(["ip", "link", "add", "name", DOCKER_BRIDGE, "type", "bridge"]);
+      sh(["ip", "addr", "add", DOCKER_BRIDGE_CIDR, "dev", DOCKER_BRIDGE]);
+      sh(["ip", "link", "set", DOCKER_BRIDGE, "up"]);
+    }
+    dockerd = await startTestDockerd(dockerBridge ? { bridge: DOCKER_BRIDGE } : {});
     const image = cli(berth.sock, ["save", "busybox"]).stdout;
     cli(dockerd.sock, ["load"], image);
     const b = measure(berth.sock);
@@ -113,7 +129,7 @@ async function main(): Promise<void> {
       const sd = stats(dx);
       console.log(`${label.padEnd(34)} ${sb.median.toFixed(1).padStart(8)} ${sd.median.toFixed(1).padStart(9)} ${(sb.median / sd.median).toFixed(2).padStart(7)}   (mean ${sb.mean.toFixed(1)} / ${sd.mean.toFixed(1)}, p90 ${sb.p90.toFixed(1)} / ${sd.p90.toFixed(1)})`);
     };
-    console.log(`docker CLI ${DOCKER_CLI}, ${N} runs each, median ms per command (berthd / dockerd)`);
+    console.log(`docker CLI ${DOCKER_CLI}, --network ${NETWORK}, ${N} runs each, median ms per command (berthd / dockerd)`);
     console.log(`${"".padEnd(34)} ${"berthd".padStart(8)} ${"dockerd".padStart(9)} ${"ratio".padStart(7)}`);
     row("first run --rm busybox true", [b.cold], [d.cold]);
     row("run --rm busybox true", b.rm, d.rm);
@@ -124,6 +140,7 @@ async function main(): Promise<void> {
     console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
   } finally {
     await dockerd?.stop();
+    if (dockerBridge) spawnSync("ip", ["link", "del", DOCKER_BRIDGE]);
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
   }

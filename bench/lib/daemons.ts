@@ -11,7 +11,7 @@
  * shims, mounts under the directory), the directory deleted. It returns what had to be forced.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { nftTableName } from "../../src/daemon/options.js";
@@ -59,6 +59,27 @@ async function unmountAndRemove(dir: string, forced: string[], mountsReported: b
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * A daemon's stderr goes to daemon.log in its directory, never to a pipe: a benchmark blocked in
+ * spawnSync does not drain a pipe, and a daemon whose 64 KiB pipe is full stops in its next log
+ * write (dockerd logs a line or more per container). Returns the fd for spawn's stdio (the
+ * child keeps its own copy; ours is closed once the child has it, by the caller's spawn).
+ */
+function daemonLog(dir: string): number {
+  const fd = openSync(join(dir, "daemon.log"), "a");
+  setImmediate(() => closeSync(fd));
+  return fd;
+}
+
+/** The end of a daemon's log, for error messages. */
+function logTail(dir: string): string {
+  try {
+    return readFileSync(join(dir, "daemon.log"), "utf8").slice(-5000);
+  } catch {
+    return "";
+  }
+}
+
 /** Where a daemon's directory (socket, data root, exec root) is made. */
 export interface DaemonDirOptions {
   /** Parent of the daemon's directory (default /tmp; the image benchmarks pass $TMPDIR). */
@@ -75,9 +96,8 @@ export async function startBerthd(extraArgs: readonly string[] = [], opts: Daemo
   const execRoot = join(dir, "exec");
   // BERTH_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to see where berthd's time goes.
   const nodeArgs = (process.env.BERTH_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, opts.berthd ?? BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"], detached: true });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => { stderr = (stderr + d).slice(-5000); });
+  const proc = spawn(process.execPath, [...nodeArgs, opts.berthd ?? BERTHD, "-H", `unix://${sock}`, "--data-root", dataRoot, "--exec-root", execRoot, "--pidfile", join(dir, "berthd.pid"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "ignore", daemonLog(dir)], detached: true });
+  const stderr = () => logTail(dir);
   let cleaned: Promise<string[]> | undefined;
   const cleanup = () => (cleaned ??= (async () => {
     const forced: string[] = [];
@@ -122,14 +142,16 @@ export async function startBerthd(extraArgs: readonly string[] = [], opts: Daemo
   })());
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) {
+      const log = stderr();
       await cleanup();
-      throw new Error(`berthd exited with ${proc.exitCode}: ${stderr}`);
+      throw new Error(`berthd exited with ${proc.exitCode}: ${log}`);
     }
     if (existsSync(sock) && (await dockerCli(sock, ["version"], { timeoutMs: 10_000 })).code === 0) return { kind: "berthd", dir, sock, pid: proc.pid!, cleanup };
     await sleep(100);
   }
+  const log = stderr();
   await cleanup();
-  throw new Error(`berthd did not answer on ${sock}: ${stderr}`);
+  throw new Error(`berthd did not answer on ${sock}: ${log}`);
 }
 
 /**
@@ -143,9 +165,8 @@ export async function startDockerd(opts: DaemonDirOptions = {}): Promise<BenchDa
   const proc = spawn("/usr/sbin/dockerd", [
     "--host", `unix://${sock}`, "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "dockerd.pid"),
     "--iptables=false", "--ip6tables=false", "--bridge=none",
-  ], { stdio: ["ignore", "ignore", "pipe"], detached: true });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => { stderr = (stderr + d).slice(-5000); });
+  ], { stdio: ["ignore", "ignore", daemonLog(dir)], detached: true });
+  const stderr = () => logTail(dir);
   let cleaned: Promise<string[]> | undefined;
   const cleanup = () => (cleaned ??= (async () => {
     const forced: string[] = [];
@@ -164,14 +185,16 @@ export async function startDockerd(opts: DaemonDirOptions = {}): Promise<BenchDa
   })());
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) {
+      const log = stderr();
       await cleanup();
-      throw new Error(`dockerd exited with ${proc.exitCode}: ${stderr}`);
+      throw new Error(`dockerd exited with ${proc.exitCode}: ${log}`);
     }
     if (existsSync(sock) && (await dockerCli(sock, ["version"], { timeoutMs: 10_000 })).code === 0) return { kind: "dockerd", dir, sock, pid: proc.pid!, cleanup };
     await sleep(150);
   }
+  const log = stderr();
   await cleanup();
-  throw new Error(`dockerd did not answer on ${sock}: ${stderr}`);
+  throw new Error(`dockerd did not answer on ${sock}: ${log}`);
 }
 
 /** Pids whose command line (NULs as spaces) satisfies the predicate. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { createSign, randomBytes, X509Certificate } from "node:crypto";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -271,18 +271,25 @@ export function dockerdSkipReason(): string | undefined {
 /**
  * Starts dockerd on a private socket, data root and exec root (no bridge, no iptables, so it
  * leaves the host's network alone); `stop()` terminates it, unmounts whatever it left under its
- * data root and removes the directory.
+ * data root and removes the directory. `bridge`: an existing Linux bridge (with its address)
+ * for dockerd's default network instead of none; still without iptables rules.
+ *
+ * dockerd's log goes to a file, never to a pipe: a caller blocked in spawnSync (the benchmarks)
+ * does not drain a pipe, and once its 64 KiB fill dockerd stops in a log write and never
+ * answers (seen as `docker exec` and `run --rm` "hanging" in bench/daemon-run).
  */
-export async function startTestDockerd(opts: { insecureRegistries?: string[] } = {}): Promise<TestDockerd> {
+export async function startTestDockerd(opts: { insecureRegistries?: string[]; bridge?: string } = {}): Promise<TestDockerd> {
   const base = await mkdtemp(join(tmpdir(), "berth-test-dockerd-"));
   const sock = join(base, "docker.sock");
+  const logFile = join(base, "dockerd.log");
+  const log = openSync(logFile, "a");
   const proc = spawn("dockerd", [
     "--host", `unix://${sock}`, "--data-root", join(base, "data"), "--exec-root", join(base, "exec"), "--pidfile", join(base, "dockerd.pid"),
     ...(opts.insecureRegistries ?? []).flatMap((r) => ["--insecure-registry", r]),
-    "--iptables=false", "--ip6tables=false", "--bridge=none",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  let errText = "";
-  proc.stderr!.on("data", (d) => { errText = (errText + d).slice(-3000); });
+    "--iptables=false", "--ip6tables=false", "--ip-forward=false", `--bridge=${opts.bridge ?? "none"}`,
+  ], { stdio: ["ignore", log, log] });
+  closeSync(log);
+  const logTail = () => { try { return readFileSync(logFile, "utf8").slice(-3000); } catch { return ""; } };
   const halt = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once("exit", r));
@@ -305,12 +312,14 @@ export async function startTestDockerd(opts: { insecureRegistries?: string[] } =
   };
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) {
+      const errText = logTail();
       await stop();
       throw new Error(`dockerd exited with ${proc.exitCode}: ${errText}`);
     }
     if (spawnSync("docker", ["-H", `unix://${sock}`, "version"], { stdio: "ignore" }).status === 0) return { sock, docker, halt, stop };
     await new Promise((r) => setTimeout(r, 150));
   }
+  const errText = logTail();
   await stop();
   throw new Error(`dockerd did not answer on ${sock}: ${errText}`);
 }
