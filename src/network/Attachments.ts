@@ -26,6 +26,7 @@ import { moveDefaultRoute, routeVia } from "./moveRoute.js";
 import { restoreContainers } from "./restore.js";
 import { linkAliases } from "./links.js";
 import { linkMtu, routeMtu } from "./bridge/mtu.js";
+import { mark } from "../util/timingMarks.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -99,14 +100,17 @@ export class Attachments {
       store.putNetns(ns);
       rb.add("forget netns", () => store.deleteNetns(c.id));
       await ops.netnsCreate(ns.path);
+      mark("net: netns created");
       rb.add("delete netns", () => ops.netnsDelete(ns.path));
       const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
       const eps: EndpointRecord[] = [];
       for (let i = 0; i < nets.length; i++) {
         eps.push(await this.attach(nets[i]!, c, entries[i]![1], i, i === gw, rb));
       }
+      mark("net: endpoints attached");
       // Published ports follow the gateway network (the first network when none has a gateway).
       await this.publish(c, ns, eps[gw < 0 ? 0 : gw]!, rb);
+      mark("net: published");
       rb.commit();
       return {
         netnsPath: ns.path,
@@ -124,6 +128,7 @@ export class Attachments {
    */
   private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback): Promise<EndpointRecord> {
     const { store, ops } = this.x;
+    mark("net: attach begin");
     const id = newEndpointId();
     const checked = checkEndpoint(n, cfg);
     const prefix = parseSubnet(n.subnet!)!.prefix;
@@ -157,6 +162,7 @@ export class Attachments {
       store.insertEndpoint(ep, ip);
     });
     rb.add(`release ${ep.ip} on ${n.name}`, () => store.deleteEndpoint(id));
+    mark("net: address allocated");
     await ops.vethAdd({
       hostName: ep.hostVeth, netnsPath: join(this.x.opts.execRoot, "netns", c.id), ifName: ep.ifName, mac: ep.mac, mtu: linkMtu(n),
       bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc, routeMtu: ep.gateway ? routeMtu(n) : 0,
@@ -253,8 +259,10 @@ export class Attachments {
       // The record stays while its link may exist, so a failed delete is retried later.
       if (await step(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth))) store.deleteEndpoint(ep.id);
     }
+    mark("net: links deleted");
     if (ns) {
       if (await step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path))) {
+        mark("net: netns deleted");
         store.deleteNetns(containerId);
         if (ns.published.length > 0 && !this.x.opts.userlandProxy) await step("remove DNAT rules", () => this.x.syncFirewall());
       }

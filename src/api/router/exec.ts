@@ -1,6 +1,6 @@
 /** Exec routes: create, start (hijacked unless detached), resize, inspect. */
 import { invalidArgument } from "../../errors/EngineError.js";
-import { mark } from "../../runtime/timingMarks.js";
+import { mark } from "../../util/timingMarks.js";
 import type { ExecBackend } from "../backend.js";
 import type { ExecConfig, ExecStartRequest } from "../types/exec.js";
 import { checkShape, requireObject } from "../validate.js";

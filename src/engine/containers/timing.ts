@@ -18,5 +18,5 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () =>
 }
 
 
-// Timing marks of the start/exit path (BERTH_TIMING): kept by the runtime, which marks too.
-export { mark } from "../../runtime/timingMarks.js";
+// Timing marks of the start/exit path (BERTH_TIMING, src/util/timingMarks.ts).
+export { mark } from "../../util/timingMarks.js";

@@ -19,7 +19,7 @@ import { parseShimReply } from "../shimReply.js";
 import { waitForExit } from "../waitExit.js";
 import { notImplemented } from "../errorsLocal.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
-import { mark } from "../timingMarks.js";
+import { mark } from "../../util/timingMarks.js";
 
 export interface ShimLogOptions {
   path: string;

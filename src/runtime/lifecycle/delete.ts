@@ -10,7 +10,7 @@ import { canDelete } from "../state.js";
 import { deriveStatus, isSameProcessAlive, ociState } from "../status.js";
 import { waitForExit } from "../waitExit.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
-import { mark } from "../timingMarks.js";
+import { mark } from "../../util/timingMarks.js";
 
 export interface DeleteOptions {
   /** Kill a running or paused container first (SIGKILL to its whole cgroup). */

@@ -7,7 +7,7 @@ import { parseShimReply } from "../shimReply.js";
 import { canStart } from "../state.js";
 import { loadContainer, ociState } from "../status.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
-import { mark } from "../timingMarks.js";
+import { mark } from "../../util/timingMarks.js";
 
 export interface StartResult {
   /** Poststart hook failures (the runtime spec makes them warnings). */
