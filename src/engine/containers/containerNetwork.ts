@@ -250,11 +250,13 @@ export function announceConnected(ctx: ContainerContext, rec: ContainerRecord): 
 }
 
 /**
- * At exit (also one found at live restore): the network service tears everything down;
- * `network disconnect` events follow. Failures are logged, never lose the exit.
+ * At exit (also one found at live restore): the network service tears everything down.
+ * Resolves to the announcement of the `network disconnect` events, which the caller makes
+ * after its `die` (Docker's order) while the tear-down itself runs alongside the rest of the
+ * exit's clean-up. Failures are logged, never lose the exit.
  */
-export async function stopNetworking(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
-  if (!isBridged(ctx, rec)) return;
+export async function stopNetworking(ctx: ContainerContext, rec: ContainerRecord): Promise<() => void> {
+  if (!isBridged(ctx, rec)) return () => {};
   const nets = ctx.networks!;
   let attached: [string, EndpointSettings][] = [];
   try {
@@ -266,9 +268,11 @@ export async function stopNetworking(ctx: ContainerContext, rec: ContainerRecord
     await nets.tearDown(rec.id);
   } catch (e) {
     ctx.log("warn", `container ${rec.id}: tearing down its network failed: ${(e as Error).message}`);
-    return;
+    return () => {};
   }
-  for (const [name, s] of attached) emitNetwork(ctx, "disconnect", rec.id, name, s.NetworkID);
+  return () => {
+    for (const [name, s] of attached) emitNetwork(ctx, "disconnect", rec.id, name, s.NetworkID);
+  };
 }
 
 /** At removal: whatever is left of its network is gone (idempotent; failures fail the removal). */

@@ -13,7 +13,7 @@ const UNKNOWN_EXIT = 255;
 
 /**
  * Records a container's exit: OOMKilled from the cgroup (read before the runtime destroys it),
- * the runtime state deleted, the rootfs unmounted, its network torn down, State set to exited with the code and time
+ * the runtime state deleted, the rootfs unmounted and its network torn down (all at once), State set to exited with the code and time
  * from the shim's exit record, then the `oom`/`die` events. Cleanup failures are logged, never
  * lose the exit. Returns the exit code.
  */
@@ -28,8 +28,10 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
     oomKilled = (await kills.catch(() => 0)) > 0;
   }
   mark("exit: stats");
-  // Independent of each other (cgroups and state directory; the overlay): at once, since the
-  // unmount waits for overlayfs to sync its upper filesystem (unless volatile: startProcess).
+  // Independent of each other (cgroups and state directory; the overlay; the network): at
+  // once, since the unmount waits for overlayfs to sync its upper filesystem (unless volatile:
+  // startProcess) and the network's links and netns are the kernel's work in berth-netlink.
+  const network = stopNetworking(ctx, rec).finally(() => mark("exit: networking stopped"));
   await Promise.all([
     runtimeDelete(engine.runtime, rec.id, { force: true }).catch((e) => {
       if (!isEngineError(e, "NotFound")) log("warn", `container ${rec.id}: deleting its runtime state failed: ${(e as Error).message}`);
@@ -49,7 +51,6 @@ export async function finishExit(ctx: ContainerContext, rec: ContainerRecord, p:
   if (oomKilled) emit(ctx, rec, "oom");
   emit(ctx, rec, "die", { exitCode: String(code) });
   // After die, as Docker orders the events (container die, then network disconnect).
-  await stopNetworking(ctx, rec);
-  mark("exit: networking stopped");
+  (await network)();
   return code;
 }
