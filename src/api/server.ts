@@ -19,6 +19,7 @@ import { registerAllRoutes } from "./routes.js";
 import { removeOwnSocket, removeStaleSocket, secureSocket } from "./server-socket.js";
 import { checkRequestedVersion, MAX_API_VERSION, MIN_API_VERSION, splitVersionPrefix } from "./version.js";
 import { collectHostFacts, type HostFacts } from "./host-facts.js";
+import { mark } from "../util/timingMarks.js";
 
 export interface ApiServerOptions {
   socketPath: string;
@@ -165,6 +166,7 @@ export class ApiServer {
     const { version, path } = splitVersionPrefix(rawPath);
     const apiVersion = version ?? MAX_API_VERSION;
     const method = req.method ?? "GET";
+    mark(`http: ${method} ${path.replace(/[0-9a-f]{64}/, "ID")}`);
     const match = this.router.match(method, path);
     const ctx = new RequestContext({
       req, res, upgrade, path, params: match?.params ?? {}, query, apiVersion,
