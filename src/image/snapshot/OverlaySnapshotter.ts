@@ -49,8 +49,13 @@ export class OverlaySnapshotter implements Snapshotter {
 
   private async createDirs(row: SnapshotRow): Promise<void> {
     try {
-      await mkdir(join(this.dir, String(row.id), "fs"), { recursive: true, mode: 0o755 });
-      if (row.kind === "active") await mkdir(join(this.dir, String(row.id), "work"), { recursive: true, mode: 0o700 });
+      // The snapshot's directory first, then fs/ and work/ side by side: two thread-pool round
+      // trips where a recursive mkdir of each chained four (it tries the leaf, gets ENOENT, and
+      // climbs). The snapshots directory itself exists since cleanupOrphans; recursive only
+      // covers a snapshotter used before it.
+      const top = join(this.dir, String(row.id));
+      await mkdir(top, { recursive: true, mode: 0o755 });
+      await Promise.all([mkdir(join(top, "fs"), { recursive: true, mode: 0o755 }), row.kind === "active" ? mkdir(join(top, "work"), { recursive: true, mode: 0o700 }) : undefined]);
     } catch (e) {
       this.meta.remove(row.key);
       await rm(join(this.dir, String(row.id)), { recursive: true, force: true }).catch(() => {});
