@@ -127,6 +127,7 @@ void child_create_main(struct launch *l) {
   if (new_mnt && p->rootfs) {
     if (mounts_pivot(p, rootfd, &e) < 0) die(l, &e);
     close(rootfd);
+    TMARK("child: pivoted");
   } else if (p->rootfs && !p->ns[NS_MNT].present) {
     if (chroot(p->rootfs) < 0 || chdir("/") < 0) { fail(&e, "pivot_root", errno, "chroot %s: %s", p->rootfs, strerror(errno)); die(l, &e); }
   } else if (chdir("/") < 0) {
@@ -141,9 +142,11 @@ void child_create_main(struct launch *l) {
   }
   if (proc_hostname(p, &e) < 0) die(l, &e);
   if (new_mnt && mounts_finalize(p, &e) < 0) die(l, &e);
+  TMARK("child: finalized");
   if (proc_rlimits(p, &e) < 0) die(l, &e);
   if (proc_make_cwd(p, &e) < 0) die(l, &e);
   process_setup(l, &e);
+  TMARK("child: process set");
   if (msg_send(l->sock, "ready", -1) < 0) _exit(1);
   expect(l, "start", buf, sizeof(buf));
   if (hooks_run(p, HOOK_START_CONTAINER, host_pid, &e) < 0) die(l, &e);

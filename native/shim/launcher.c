@@ -132,6 +132,7 @@ static int open_as(const char *path, int flags, int target) {
  * the caller sees an empty sync line. */
 static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv, int self) __attribute__((noreturn));
 static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **argv, int self) {
+  TMARK("launcher child: begin");
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -155,6 +156,7 @@ static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **
     _exit(127);
   }
   close_range(4, ~0U, 0);
+  TMARK("launcher child: stdio");
   if (self) launcher_run_self(argv);
   execv(argv[0], argv);
   _exit(127);
@@ -163,6 +165,7 @@ static void child_exec(int sync_w, int ignore_stdio, char *const *paths, char **
 /* spawn <tag> <inherit|ignore> <program> [args...]
  * spawn <tag> paths <stdin> <stdout> <stderr> <program> [args...] */
 static void handle_spawn(struct launcher *L, struct line *ln) {
+  TMARK("launcher: spawn request");
   const char *tag = ln->nfields > 1 ? ln->fields[1] : "";
   if (ln->nfields < 4) { answer_error(L, tag, EINVAL, "spawn needs a tag, a stdio mode and a program"); return; }
   const char *mode = ln->fields[2];
@@ -208,6 +211,7 @@ static void handle_spawn(struct launcher *L, struct line *ln) {
     return;
   }
   if (pid == 0) child_exec(p[1], ignore, paths, argv, self);
+  TMARK("launcher: forked");
   warm_kick(); /* the shim is about to write cgroup.procs (launcher_warm.c) */
   free(argv);
   close(p[1]);

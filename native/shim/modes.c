@@ -103,6 +103,7 @@ static int common_start(struct run *r, struct shim_err *e) {
 /* After the child is ready: ctl.sock, shim.pid, pid file, then the ok report. */
 static int publish(struct run *r, struct shim_err *e) {
   const struct options *o = r->l.opt;
+  TMARK("publish: begin");
   r->s.listen_fd = ctl_listen(r->s.dirfd, e);
   if (r->s.listen_fd < 0) return -1;
   char buf[32];
@@ -138,7 +139,10 @@ int run_create(const struct options *o) {
   TMARK("daemonized");
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   if (setup_signals(r, 0, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||
-      ns_join_early(&r->plan, &e) < 0 || spawn_create(&r->l, &e) < 0 || publish(r, &e) < 0)
+      ns_join_early(&r->plan, &e) < 0)
+    return run_fail(r, &e);
+  TMARK("stdio ready");
+  if (spawn_create(&r->l, &e) < 0 || publish(r, &e) < 0)
     return run_fail(r, &e);
   TMARK("published");
   sup_run(&r->s);

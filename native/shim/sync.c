@@ -66,6 +66,7 @@ int sync_daemonize(const struct options *o, int *report_fd, struct shim_err *e) 
     close(p[1]);
     relay(p[0], o->sync_fd >= 0 ? o->sync_fd : 1, pid);
   }
+  TMARK("daemon: forked");
   close(p[0]);
   *report_fd = p[1]; /* from here on, failures are reported through it */
   if (o->sync_fd >= 0) close(o->sync_fd);
