@@ -15,7 +15,12 @@ export function deviceRuleString(r: DeviceCgroupRule): string {
  */
 export async function applyDevicesV1(fs: CgroupFs, dir: string, rules: DeviceCgroupRule[]): Promise<void> {
   await writeControl(fs, dir, "devices.deny", "a", { field: "devices (default deny)" });
+  // A spec's leading deny-all rules (runc's and Docker's specs start with one) repeat the
+  // default deny just written: each is three syscalls that change nothing.
+  let first = 0;
+  while (first < rules.length && !rules[first]!.allow && deviceRuleString(rules[first]!) === "a *:* rwm") first++;
   for (const [i, r] of rules.entries()) {
+    if (i < first) continue;
     await writeControl(fs, dir, r.allow ? "devices.allow" : "devices.deny", deviceRuleString(r), { field: `devices[${i}]` });
   }
 }
