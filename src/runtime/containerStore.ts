@@ -69,13 +69,18 @@ export async function readRecord(root: string, id: string): Promise<ContainerRec
 /** A record that fits one page is rewritten in place (see writeRecord). */
 const IN_PLACE_MAX = 4096;
 
-export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
+export interface WriteRecordOptions {
+  /** The record's first write (its directory was just made): skips the in-place attempt, which can only find no file. */
+  fresh?: boolean;
+}
+
+export async function writeRecord(root: string, rec: ContainerRecord, opts: WriteRecordOptions = {}): Promise<void> {
   // Runtime state is volatile (like the processes it describes): not fsynced, and written
   // synchronously into the page cache, as readRecord reads.
   const dir = containerDir(root, rec.id);
   const path = join(dir, RECORD_FILE);
   const text = JSON.stringify(rec, null, 1) + "\n";
-  if (Buffer.byteLength(text) <= IN_PLACE_MAX && rewriteInPlace(path, text)) return;
+  if (!opts.fresh && Buffer.byteLength(text) <= IN_PLACE_MAX && rewriteInPlace(path, text)) return;
   const tmp = join(dir, `.${RECORD_FILE}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });

@@ -21,6 +21,11 @@ export interface CgroupManager {
   readonly enforcesDeviceRules?: boolean;
   /** Creates the cgroup(s) and applies `resources`; returns the cgroup.procs files to join. */
   create(path: string, resources?: Resources): Promise<{ procsFiles: string[] }>;
+  /**
+   * The cgroup.procs files create(path) returns, named without touching the filesystem, so a
+   * caller can build what depends on them before the cgroup exists (the runtime's launch plan).
+   */
+  procsFiles?(path: string): string[];
   /** Applies new resource values to an existing cgroup (docker update). */
   update(path: string, resources: Resources): Promise<void>;
   freeze(path: string): Promise<void>;

@@ -76,9 +76,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const resources = cgroupResources(spec);
   if (!ctx.cgroups && spec.linux?.resources) throw invalidArgument("create: linux.resources: this runtime has no cgroup manager");
   if (!ctx.seccomp && spec.linux?.seccomp) throw invalidArgument("create: linux.seccomp: this runtime has no seccomp compiler");
-  // Every semantic error of the spec surfaces here, before anything exists.
-  const dryCgroup: CgroupPlanInfo | undefined = ctx.cgroups ? { version: ctx.cgroups.version, procsFiles: [], hierarchies: [] } : undefined;
-  buildPlan(spec, { id, bundle, cgroup: dryCgroup, seccompPath: spec.linux?.seccomp ? "/dry-run" : undefined });
   // Compiled before anything container-specific exists (a bad profile leaves nothing); cached.
   let seccompPath: string | undefined;
   let seccompFlags: number | undefined;
@@ -86,8 +83,16 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     seccompFlags = ctx.seccomp.filterFlags?.(spec.linux.seccomp);
     seccompPath = await ctx.seccomp.compile(spec.linux.seccomp, { cacheDir: ctx.seccomp.cacheDir, compiler: ctx.seccomp.compiler });
   }
-
-  mark("rt: plan dry, seccomp");
+  // The plan is built once, before anything exists, so every semantic error of the spec
+  // surfaces here: with the cgroup's procs files the manager names in advance (what its
+  // create returns; rebuilt after the create if that differs, or if it cannot name them).
+  const cg = ctx.cgroups;
+  const hierarchies = cg?.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
+  const predictedProcs = cg?.procsFiles?.(cgroupsPath);
+  const planCgroup: CgroupPlanInfo | undefined = cg ? { version: cg.version, procsFiles: predictedProcs ?? [], hierarchies } : undefined;
+  const planOptions = { id, bundle, cgroup: planCgroup, seccompPath, seccompFlags, stdin: opts.stdin };
+  let plan = buildPlan(spec, planOptions);
+  mark("rt: plan, seccomp");
   await ensureRoot(ctx.root);
   const dir = containerDir(ctx.root, id);
   if (join(dir, "ctl.sock").length > 107) throw invalidArgument(`create: state directory ${dir} is too long for a unix socket path (use a shorter --root or id)`);
@@ -100,9 +105,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const rb = new Rollback();
   rb.add(`remove state directory ${dir}`, () => rm(dir, { recursive: true, force: true }));
   try {
-    let cgroup: CgroupPlanInfo | undefined;
-    if (ctx.cgroups) {
-      const cg = ctx.cgroups;
+    let procsFiles: string[] = [];
+    if (cg && planCgroup) {
       // Never adopt a cgroup someone else made: rollback and delete kill everything in it.
       if (await cg.exists(cgroupsPath)) throw conflict(`create ${id}: cgroup ${cgroupsPath} already exists (another container's, or left over: remove it first)`);
       const made = await cg.create(cgroupsPath, resources).catch((e: unknown) => {
@@ -113,10 +117,9 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         await destroyContainerCgroup(cg, cgroupsPath);
       });
       mark("rt: cgroup created");
-      const hierarchies = cg.version === 1 && ctx.cgroupHierarchies ? await ctx.cgroupHierarchies() : [];
-      cgroup = { version: cg.version, procsFiles: made.procsFiles, hierarchies };
+      procsFiles = made.procsFiles;
+      if (!sameList(procsFiles, planCgroup.procsFiles)) plan = buildPlan(spec, { ...planOptions, cgroup: { ...planCgroup, procsFiles } });
     }
-    const plan = buildPlan(spec, { id, bundle, cgroup, seccompPath, seccompFlags, stdin: opts.stdin });
     const planFile = join(dir, "plan");
     // Small state files of the hot path are written synchronously (see containerStore.ts).
     writeFileSync(planFile, planText(plan), { mode: 0o600 });
@@ -139,10 +142,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       seccompPath,
       seccompFlags,
       namespaces: [...namespaceSet(spec.linux?.namespaces).byType.keys()].map((t) => NAMESPACE_PLAN_NAMES[t]),
-      procsFiles: cgroup?.procsFiles ?? [],
+      procsFiles,
       process: spec.process,
     };
-    await writeRecord(ctx.root, rec);
+    await writeRecord(ctx.root, rec, { fresh: true });
     mark("rt: plan, record written");
 
     const args = ["create", "--state-dir", dir, "--plan", planFile, "--sync-fd", "3"];
@@ -193,6 +196,10 @@ export function cgroupPathOf(spec: Spec, id: string): string {
 function cgroupResources(spec: Spec): Resources {
   const r = spec.linux?.resources;
   return { ...(r ?? {}), devices: deviceCgroupRules(r?.devices, spec.linux?.devices) };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function checkTerminal(spec: Spec, opts: CreateOptions): void {

@@ -102,7 +102,11 @@ export class CgroupV1Manager implements CgroupManager {
       const w = wrapError(e, `create cgroup ${path}`);
       throw new EngineError(w.kind, w.message, { cause: e, cleanupErrors: [...w.cleanupErrors, ...cleanupErrors], detail: w.detail });
     }
-    return { procsFiles: this.hierarchies.map((h) => join(this.dir(h, path), "cgroup.procs")) };
+    return { procsFiles: this.procsFiles(path) };
+  }
+
+  procsFiles(path: string): string[] {
+    return this.hierarchies.map((h) => join(this.dir(h, path), "cgroup.procs"));
   }
 
   async update(path: string, resources: Resources): Promise<void> {

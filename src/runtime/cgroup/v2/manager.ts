@@ -100,7 +100,11 @@ export class CgroupV2Manager implements CgroupManager {
       const w = wrapError(e, `create cgroup ${path}`);
       throw new EngineError(w.kind, w.message, { cause: e, cleanupErrors: [...w.cleanupErrors, ...cleanupErrors], detail: w.detail });
     }
-    return { procsFiles: [join(leaf, "cgroup.procs")] };
+    return { procsFiles: this.procsFiles(path) };
+  }
+
+  procsFiles(path: string): string[] {
+    return [join(this.dir(path), "cgroup.procs")];
   }
 
   async update(path: string, resources: Resources): Promise<void> {
