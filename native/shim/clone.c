@@ -134,7 +134,6 @@ static unsigned long clone_flags(const struct plan *p) {
   if (p->ns[NS_USER].present && !p->ns[NS_USER].path) f |= CLONE_NEWUSER;
   if (p->ns[NS_PID].present && !p->ns[NS_PID].path) f |= CLONE_NEWPID;
   if (!user_join) {
-    /* With a joined user namespace, the child unshares these after setns (see child.c). */
     if (p->ns[NS_MNT].present && !p->ns[NS_MNT].path) f |= CLONE_NEWNS;
     if (p->ns[NS_NET].present && !p->ns[NS_NET].path) f |= CLONE_NEWNET;
     if (p->ns[NS_IPC].present && !p->ns[NS_IPC].path) f |= CLONE_NEWIPC;
@@ -143,7 +142,7 @@ static unsigned long clone_flags(const struct plan *p) {
   return f;
 }
 
-int spawn_create(struct launch *l, struct shim_err *e) {
+int spawn_create_begin(struct launch *l, struct shim_err *e) {
   l->pid = -1;
   if (make_channel(l, e) < 0) return -1;
   /* clone(2) without a stack behaves like fork, with namespace flags. */
@@ -163,7 +162,15 @@ int spawn_create(struct launch *l, struct shim_err *e) {
   close(l->peer_sock);
   l->peer_sock = -1;
   stdio_close_child(&l->stdio);
-  if (parent_setup(l, e) < 0 || parent_wait(l, 0, e) < 0) {
+  if (parent_setup(l, e) < 0) {
+    spawn_kill(l);
+    return -1;
+  }
+  return 0;
+}
+
+int spawn_create_wait(struct launch *l, struct shim_err *e) {
+  if (parent_wait(l, 0, e) < 0) {
     spawn_kill(l);
     return -1;
   }

@@ -100,16 +100,25 @@ static int common_start(struct run *r, struct shim_err *e) {
   return 0;
 }
 
-/* After the child is ready: ctl.sock, shim.pid, pid file, then the ok report. */
-static int publish(struct run *r, struct shim_err *e) {
-  const struct options *o = r->l.opt;
-  TMARK("publish: begin");
+/* ctl.sock and shim.pid. create makes them while the child sets up (they are file creations,
+ * each a few hundred microseconds on a busy filesystem, and nobody looks for them before the ok
+ * report); exec after the program runs. A failure later removes them again (run_fail). */
+static int publish_files(struct run *r, struct shim_err *e) {
   r->s.listen_fd = ctl_listen(r->s.dirfd, e);
   if (r->s.listen_fd < 0) return -1;
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
   if (write_file_atomic(r->s.dirfd, "shim.pid", buf, (size_t)n) < 0) return fail(e, "state", errno, "write shim.pid: %s", strerror(errno));
   r->shimpid_written = 1;
+  return 0;
+}
+
+/* After the child is ready (create) or the program ran (exec): pid file, then the ok report. */
+static int publish(struct run *r, struct shim_err *e) {
+  const struct options *o = r->l.opt;
+  TMARK("publish: begin");
+  char buf[32];
+  int n;
   if (o->pid_file) {
     n = snprintf(buf, sizeof(buf), "%d", (int)r->l.pid);
     if (write_file_atomic(AT_FDCWD, o->pid_file, buf, (size_t)n) < 0) return fail(e, "state", errno, "write pid file %s: %s", o->pid_file, strerror(errno));
@@ -138,11 +147,14 @@ int run_create(const struct options *o) {
   if (sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
   TMARK("daemonized");
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
-  if (setup_signals(r, 0, &e) < 0 || open_log(r, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 ||
-      ns_join_early(&r->plan, &e) < 0)
+  if (setup_signals(r, 0, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 || ns_join_early(&r->plan, &e) < 0)
     return run_fail(r, &e);
   TMARK("stdio ready");
-  if (spawn_create(&r->l, &e) < 0 || publish(r, &e) < 0)
+  if (spawn_create_begin(&r->l, &e) < 0) return run_fail(r, &e);
+  /* The child mounts its filesystem now: meanwhile the log and our state files are made. */
+  if (open_log(r, &e) < 0 || publish_files(r, &e) < 0) return run_fail(r, &e); /* kills the child */
+  TMARK("files published");
+  if (spawn_create_wait(&r->l, &e) < 0 || publish(r, &e) < 0)
     return run_fail(r, &e);
   TMARK("published");
   sup_run(&r->s);
@@ -167,7 +179,7 @@ int run_exec(const struct options *o) {
       ns_join_target_early(r->l.ns_fds, &e) < 0 || spawn_exec(&r->l, &e) < 0)
     return run_fail(r, &e);
   TMARK("exec: child executed");
-  if (publish(r, &e) < 0) return run_fail(r, &e);
+  if (publish_files(r, &e) < 0 || publish(r, &e) < 0) return run_fail(r, &e);
   TMARK("exec: published");
   int st = sup_run(&r->s);
   TMARK("exec: supervisor done");
