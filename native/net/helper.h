@@ -34,6 +34,8 @@ int op_bridge_ensure(struct helper *h, char **f, struct reply *rp);
 int op_bridge_delete(struct helper *h, char **f, struct reply *rp);
 int op_veth_add(struct helper *h, char **f, struct reply *rp);
 int op_link_delete(struct helper *h, char **f, struct reply *rp);
+int op_veth_prepare(struct helper *h, char **f, struct reply *rp);
+int op_veth_take(struct helper *h, char **f, struct reply *rp);
 int op_nft(struct helper *h, char **f, struct reply *rp);
 int op_sysctl(struct helper *h, char **f, struct reply *rp);
 int op_route_default(struct helper *h, char **f, struct reply *rp);

@@ -32,6 +32,8 @@ static const struct op ops[] = {
   { "bridge_delete", 1, 0, op_bridge_delete },
   { "veth_add", 9, 1, op_veth_add },
   { "link_delete", 1, 0, op_link_delete },
+  { "veth_prepare", 7, 0, op_veth_prepare },
+  { "veth_take", 8, 0, op_veth_take },
   { "nft", 1, 0, op_nft },
   { "sysctl", 2, 0, op_sysctl },
   { "route_default", 3, 1, op_route_default },

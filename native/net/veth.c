@@ -16,6 +16,7 @@
 #include "helper.h"
 #include "link.h"
 #include "netns.h"
+#include "veth.h"
 
 /* linux/if_link.h before 6.3 lacks it; older kernels ignore the attribute (above their IFLA_MAX). */
 #ifndef IFLA_GSO_IPV4_MAX_SIZE
@@ -37,17 +38,9 @@
  * stay for headers. With route mtu 1500: 44 segments, what the 64 KiB size limit gave before. */
 #define LEGACY_GSO_ROOM (65536 - 400)
 
-struct veth_req {
-  const char *host, *netns, *ifname, *bridge, *cidr, *gateway;
-  unsigned char mac[6];
-  int has_mac, mtu, isolated;
-  /* mtu metric of the default route; 0 = none (f[9], optional: "" or absent). */
-  int route_mtu;
-  struct ipaddr addr, gw;
-  int has_gw;
-};
 
 static int parse(char **f, struct veth_req *v, struct reply *rp) {
+  memset(v, 0, sizeof(*v));
   v->host = f[0];
   v->netns = f[1];
   v->ifname = f[2];
@@ -75,7 +68,7 @@ static int parse(char **f, struct veth_req *v, struct reply *rp) {
 /* RTM_NEWLINK kind veth: host end enslaved (and up unless it must be made isolated first), peer
  * named ifname inside the netns of nsfd, with mac and mtu; with a route mtu, the GSO limits
  * above on both ends. */
-static int create_pair(struct helper *h, const struct veth_req *v, int bridge_index, int nsfd, char extack[EXTACK_MAX]) {
+int veth_create_pair(struct helper *h, const struct veth_req *v, int bridge_index, int nsfd, char extack[EXTACK_MAX]) {
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
   if (!v->isolated) { ifi.ifi_flags = IFF_UP; ifi.ifi_change = IFF_UP; }
   struct nlreq req;
@@ -96,7 +89,7 @@ static int create_pair(struct helper *h, const struct veth_req *v, int bridge_in
   /* VETH_INFO_PEER carries an ifinfomsg followed by the peer's own attributes. */
   nlreq_put_raw(&req, &peer, sizeof(peer));
   nlreq_put_str(&req, IFLA_IFNAME, v->ifname);
-  if (v->has_mac) nlreq_put(&req, IFLA_ADDRESS, v->mac, 6);
+  if (v->has_mac && !v->mac_inside) nlreq_put(&req, IFLA_ADDRESS, v->mac, 6);
   if (v->mtu > 0) nlreq_put_u32(&req, IFLA_MTU, (uint32_t)v->mtu);
   if (v->route_mtu > 0) {
     nlreq_put_u32(&req, IFLA_GSO_IPV4_MAX_SIZE, BIG_GSO_MAX_SIZE);
@@ -109,27 +102,38 @@ static int create_pair(struct helper *h, const struct veth_req *v, int bridge_in
   return nl_talk(&h->host, &req, NULL, NULL, extack);
 }
 
-/* Inside the netns: address on ifname, up, default route. Always returns to the host netns. */
-static int configure_inside(struct helper *h, const struct veth_req *v, int nsfd, struct reply *rp) {
+/* The container end up, with its MAC when it is given here (a pooled pair, veth_take). */
+static int peer_up(struct nl *nl, int ifindex, const struct veth_req *v, char extack[EXTACK_MAX]) {
+  if (!v->mac_inside) return link_set(nl, ifindex, 1, 0, 0, extack);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+  struct nlreq req;
+  nlreq_init(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+  /* The kernel applies the address before the flags: the link comes up with its final MAC. */
+  nlreq_put(&req, IFLA_ADDRESS, v->mac, 6);
+  return nl_talk(nl, &req, NULL, NULL, extack);
+}
+
+int veth_configure_inside(struct helper *h, const struct veth_req *v, int nsfd, struct reply *rp) {
+  const char *op = v->mac_inside ? "veth_take" : "veth_add";
   int r = netns_enter(nsfd);
-  if (r < 0) return op_fail(rp, -r, NULL, "veth_add %s: enter netns %s", v->host, v->netns);
+  if (r < 0) return op_fail(rp, -r, NULL, "%s %s: enter netns %s", op, v->host, v->netns);
   char extack[EXTACK_MAX] = "";
   struct nl nl;
   r = nl_open(&nl);
   if (r < 0) {
     netns_return(h);
-    return op_fail(rp, -r, NULL, "veth_add %s: netlink socket in %s", v->host, v->netns);
+    return op_fail(rp, -r, NULL, "%s %s: netlink socket in %s", op, v->host, v->netns);
   }
   int ifindex = (int)if_nametoindex(v->ifname);
   if (ifindex == 0) {
     r = -errno;
-    op_fail(rp, -r, NULL, "veth_add %s: find %s in %s", v->host, v->ifname, v->netns);
+    op_fail(rp, -r, NULL, "%s %s: find %s in %s", op, v->host, v->ifname, v->netns);
   } else if ((r = addr_add(&nl, ifindex, &v->addr, extack)) < 0) {
-    op_fail(rp, -r, extack, "veth_add %s: address %s on %s", v->host, v->cidr, v->ifname);
-  } else if ((r = link_set(&nl, ifindex, 1, 0, 0, extack)) < 0) {
-    op_fail(rp, -r, extack, "veth_add %s: set %s up", v->host, v->ifname);
+    op_fail(rp, -r, extack, "%s %s: address %s on %s", op, v->host, v->cidr, v->ifname);
+  } else if ((r = peer_up(&nl, ifindex, v, extack)) < 0) {
+    op_fail(rp, -r, extack, "%s %s: set %s up", op, v->host, v->ifname);
   } else if (v->has_gw && (r = route_add_default(&nl, ifindex, &v->gw, v->route_mtu, extack)) < 0) {
-    op_fail(rp, -r, extack, "veth_add %s: default route via %s on %s", v->host, v->gateway, v->ifname);
+    op_fail(rp, -r, extack, "%s %s: default route via %s on %s", op, v->host, v->gateway, v->ifname);
   }
   nl_close(&nl);
   netns_return(h);
@@ -147,11 +151,11 @@ int op_veth_add(struct helper *h, char **f, struct reply *rp) {
 
   char extack[EXTACK_MAX];
   deferred_wait_name(v.host);
-  int r = create_pair(h, &v, bridge_index, nsfd, extack);
+  int r = veth_create_pair(h, &v, bridge_index, nsfd, extack);
   if (r == -EEXIST && deferred_pending()) {
     /* The name inside the netns may belong to a peer whose deletion is still running. */
     deferred_wait_all();
-    r = create_pair(h, &v, bridge_index, nsfd, extack);
+    r = veth_create_pair(h, &v, bridge_index, nsfd, extack);
   }
   if (r < 0) {
     close(nsfd);
@@ -164,7 +168,7 @@ int op_veth_add(struct helper *h, char **f, struct reply *rp) {
     else if ((r = link_set(&h->host, (int)if_nametoindex(v.host), 1, 0, 0, extack)) < 0)
       op_fail(rp, -r, extack, "veth_add %s: set up", v.host);
   }
-  if (r == 0) r = configure_inside(h, &v, nsfd, rp);
+  if (r == 0) r = veth_configure_inside(h, &v, nsfd, rp);
   close(nsfd);
   if (r < 0) {
     /* Deleting the host end removes the peer inside the netns too. */

@@ -27,6 +27,7 @@ import { restoreContainers } from "./restore.js";
 import { linkAliases } from "./links.js";
 import { linkMtu, routeMtu } from "./bridge/mtu.js";
 import { mark } from "../util/timingMarks.js";
+import { vethTargetOf, type PooledVeth } from "./NetnsPool.js";
 
 /** Docker's fallback when the host has no usable nameserver. */
 const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -95,17 +96,25 @@ export class Attachments {
       return n;
     });
     const rb = new Rollback();
+    const done = this.x.pool.busy();
     try {
-      const ns: NetnsRecord = { containerId: c.id, path: join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
+      // A namespace made ahead (NetnsPool) when one is ready; it is this container's from now
+      // on (recorded first, so a crash leaves it owned and torn down, never handed out again).
+      // With its eth0 made already when one fits the first network (it must carry the default
+      // route: a pooled veth is made as veth_add makes a gateway endpoint's).
+      const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
+      const fits = gw === 0 ? vethTargetOf(nets[0]!) : undefined;
+      const pooled = this.x.pool.take(fits && { networkId: fits.networkId, key: fits.key });
+      const ns: NetnsRecord = { containerId: c.id, path: pooled?.path ?? join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
       store.putNetns(ns);
       rb.add("forget netns", () => store.deleteNetns(c.id));
-      await ops.netnsCreate(ns.path);
-      mark("net: netns created");
+      if (pooled?.veth) rb.add(`delete ${pooled.veth.hostName}`, () => ops.linkDelete(pooled.veth!.hostName));
+      if (!pooled) await ops.netnsCreate(ns.path);
       rb.add("delete netns", () => ops.netnsDelete(ns.path));
-      const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
+      mark(pooled ? "net: netns taken" : "net: netns created");
       const eps: EndpointRecord[] = [];
       for (let i = 0; i < nets.length; i++) {
-        eps.push(await this.attach(nets[i]!, c, entries[i]![1], i, i === gw, rb));
+        eps.push(await this.attach(nets[i]!, c, ns.path, entries[i]![1], i, i === gw, rb, i === 0 ? pooled?.veth : undefined));
       }
       mark("net: endpoints attached");
       // Published ports follow the gateway network (the first network when none has a gateway).
@@ -119,6 +128,8 @@ export class Attachments {
       };
     } catch (e) {
       return rb.run(e, `set up networking of ${c.name}`);
+    } finally {
+      done();
     }
   }
 
@@ -126,10 +137,13 @@ export class Attachments {
    * One endpoint: address (record), veth (kernel). `defaultRoute`: the container's default route
    * goes through this network's gateway (ignored for an internal network). Undo steps go to `rb`.
    */
-  private async attach(n: NetworkRecord, c: ContainerNetInfo, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback): Promise<EndpointRecord> {
+  private async attach(n: NetworkRecord, c: ContainerNetInfo, netnsPath: string, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback, pooled?: PooledVeth): Promise<EndpointRecord> {
     const { store, ops } = this.x;
     mark("net: attach begin");
-    const id = newEndpointId();
+    // A pooled veth's endpoint id was given when it was made (its host end is named after it).
+    // setUp hands one over only for a gateway endpoint at eth0, as the pool made it.
+    if (pooled && (pooled.ifName !== containerIfName(ifIndex) || !defaultRoute || n.internal || !n.gateway)) pooled = undefined;
+    const id = pooled?.endpointId ?? newEndpointId();
     const checked = checkEndpoint(n, cfg);
     const prefix = parseSubnet(n.subnet!)!.prefix;
     const dnsNames = n.defaultBridge ? [] : endpointDnsNames(c.name, checked.Aliases ?? [], c.id);
@@ -163,11 +177,23 @@ export class Attachments {
     });
     rb.add(`release ${ep.ip} on ${n.name}`, () => store.deleteEndpoint(id));
     mark("net: address allocated");
-    await ops.vethAdd({
-      hostName: ep.hostVeth, netnsPath: join(this.x.opts.execRoot, "netns", c.id), ifName: ep.ifName, mac: ep.mac, mtu: linkMtu(n),
+    const req = {
+      hostName: ep.hostVeth, netnsPath, ifName: ep.ifName, mac: ep.mac, mtu: linkMtu(n),
       bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc, routeMtu: ep.gateway ? routeMtu(n) : 0,
-    });
-    rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
+    };
+    if (pooled) {
+      try {
+        // Its rollback step was added when the entry was taken (setUp).
+        await this.x.pool.vethTake(req);
+        mark("net: veth taken");
+        return ep;
+      } catch (e) {
+        // E.g. the bridge was made again meanwhile: the helper deleted the pair; a new one.
+        this.x.opts.log("warn", `set up networking of ${c.name}: pooled veth ${ep.hostVeth}: ${(e as Error).message}; making a new one`);
+      }
+    }
+    await ops.vethAdd(req);
+    if (!pooled) rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
     return ep;
   }
 
@@ -237,8 +263,22 @@ export class Attachments {
     return { resolvConf: lines.join("\n") + "\n", embeddedDns: false };
   }
 
-  /** Proxy stopped, veths deleted, addresses released, netns gone, records removed. Idempotent. */
+  /**
+   * Proxy stopped, veths deleted, addresses released, netns gone, records removed. Idempotent.
+   * The kernel steps do not depend on each other, so they are asked for at once (the helper
+   * answers its requests in order, without a round trip between them); the records follow
+   * each step's outcome, so whatever failed is retried by a later tear-down.
+   */
   async tearDown(containerId: string): Promise<void> {
+    const done = this.x.pool.busy();
+    try {
+      await this.tearDownNow(containerId);
+    } finally {
+      done();
+    }
+  }
+
+  private async tearDownNow(containerId: string): Promise<void> {
     const { store, ops } = this.x;
     const ns = store.netns(containerId);
     const errors: unknown[] = [];
@@ -251,21 +291,21 @@ export class Attachments {
         return false;
       }
     };
-    if (ns?.proxy) {
-      const proxy = ns.proxy;
-      if (await step("stop port proxy", () => this.x.proxy.stop(proxy))) store.putNetns({ ...ns, proxy: null });
-    }
-    for (const ep of store.endpointsOfContainer(containerId)) {
-      // The record stays while its link may exist, so a failed delete is retried later.
+    const proxy = ns?.proxy;
+    const proxyStopped = proxy ? step("stop port proxy", () => this.x.proxy.stop(proxy)) : Promise.resolve(true);
+    // The record stays while its link may exist, so a failed delete is retried later.
+    const links = Promise.all(store.endpointsOfContainer(containerId).map(async (ep) => {
       if (await step(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth))) store.deleteEndpoint(ep.id);
-    }
-    mark("net: links deleted");
-    if (ns) {
-      if (await step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path))) {
-        mark("net: netns deleted");
-        store.deleteNetns(containerId);
-        if (ns.published.length > 0 && !this.x.opts.userlandProxy) await step("remove DNAT rules", () => this.x.syncFirewall());
-      }
+    })).then(() => mark("net: links deleted"));
+    const nsGone = ns ? step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path)).then((ok) => {
+      if (ok) mark("net: netns deleted");
+      return ok;
+    }) : Promise.resolve(false);
+    const [stopped, , deleted] = await Promise.all([proxyStopped, links, nsGone]);
+    if (ns && stopped && proxy) store.putNetns({ ...ns, proxy: null });
+    if (ns && deleted) {
+      store.deleteNetns(containerId);
+      if (ns.published.length > 0 && !this.x.opts.userlandProxy) await step("remove DNAT rules", () => this.x.syncFirewall());
     }
     if (errors.length > 0) {
       throw new EngineError("Internal", `tear down networking of ${containerId}: ${errors.map((e) => (e as Error).message).join("; ")}`, { cleanupErrors: errors });
@@ -295,7 +335,7 @@ export class Attachments {
       // A container left without a default route (its gateway network was disconnected and
       // only internal ones remain) gets it from the new network, as in Docker.
       const gwEp = eps.find((e) => e.gateway !== "");
-      const ep = await this.attach(n, c, checked, freeIfIndex(eps.map((e) => e.ifName)), !gwEp, rb);
+      const ep = await this.attach(n, c, ns.path, checked, freeIfIndex(eps.map((e) => e.ifName)), !gwEp, rb);
       if (eps.length === 0 && ns.published.length === 0 && !ns.proxy) await this.publish(c, ns, ep, rb);
       // A higher GwPriority takes the default route over (Docker re-selects the gateway
       // endpoint at every join); published ports stay where they are, as in Docker.

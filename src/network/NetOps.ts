@@ -45,6 +45,19 @@ export interface NetOps {
    * route is not moved (docs/networking.md). `mtu` > 0: the route's mtu metric (bridge/mtu.ts).
    */
   routeDefault?(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void>;
+  /**
+   * A veth pair made ahead of its container (the warm pool, NetnsPool.ts): the peer `ifName`
+   * inside the netns at `netnsPath`, down, without address; the host end a port of `bridge`
+   * (isolated as asked), up; `mtu` and `routeMtu` as vethAdd applies them. Nothing is left on
+   * failure. Optional: without it (and vethTake) only bare namespaces are pooled.
+   */
+  vethPrepare?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mtu" | "bridge" | "isolated" | "routeMtu">): Promise<void>;
+  /**
+   * The container's part of vethAdd on a prepared pair, in one request: the peer's MAC,
+   * address, up, default route (`gateway`, with `routeMtu`). Fails (Internal, errno ESTALE)
+   * when the host end is no longer a port of `bridge`; on any failure the pair is deleted.
+   */
+  vethTake?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mac" | "bridge" | "cidr" | "gateway" | "routeMtu">): Promise<void>;
   /** Ends the helper (the daemon is closing). */
   close(): void;
 }

@@ -35,6 +35,8 @@ import { OPT_ENABLE_ICC } from "./bridge/bridgeOptions.js";
 import { Attachments } from "./Attachments.js";
 import { NetworkPolicies } from "./policy/NetworkPolicies.js";
 import type { ServiceContext } from "./serviceContext.js";
+import { NetnsPool, pooledHostVeth, vethTargetOf } from "./NetnsPool.js";
+import { poolVethOps } from "./poolOps.js";
 
 export interface NetworkServiceOptions {
   db: SqliteDatabase;
@@ -69,7 +71,14 @@ export interface NetworkServiceOptions {
   /** default /proc/sys/net/bridge/bridge-nf-call-iptables (network policies need it; tests pass a file). */
   bridgeNfFile?: string;
   log: (level: "debug" | "info" | "warn" | "error", msg: string) => void;
+  /**
+   * Network namespaces kept ready for starts (NetnsPool.ts); default 3, 0 = none. The pool
+   * begins filling after restore() and is deleted by close().
+   */
+  netnsPool?: number;
 }
+
+const DEFAULT_NETNS_POOL = 3;
 
 export class NetworkService implements ContainerNetworking {
   private readonly store: NetworkStore;
@@ -82,11 +91,33 @@ export class NetworkService implements ContainerNetworking {
   private readonly removing = new Set<string>();
   /** Networks whose DNS listener is up (their containers get it as nameserver). */
   private readonly dnsUp = new Set<string>();
+  private readonly pool: NetnsPool;
 
   private constructor(private readonly o: NetworkServiceOptions) {
     parsePools(o.addressPools);
     this.store = new NetworkStore(o.db);
     this.firewall = new Firewall(o.ops, o.tableName, { dnatMode: !o.userlandProxy, ipForward: o.ipForward ?? true });
+    const live = (id: string) => {
+      const n = this.store.network(id);
+      return n && !this.removing.has(id) ? n : undefined;
+    };
+    this.pool = new NetnsPool({
+      ops: o.ops, vethOps: poolVethOps(o.ops), dir: join(o.execRoot, "netns"), size: o.netnsPool ?? DEFAULT_NETNS_POOL, log: o.log,
+      // Only while there is a bridge network to attach to.
+      wanted: () => this.store.networks().some((n) => n.driver === "bridge" && !this.removing.has(n.id)),
+      // Veths for the network the last start used, else the default bridge's.
+      vethTarget: (recent) => {
+        const r = recent ? live(recent) : undefined;
+        const t = r && vethTargetOf(r);
+        if (t) return t;
+        const d = this.store.networkByName("bridge");
+        return d?.defaultBridge && live(d.id) ? vethTargetOf(d) : undefined;
+      },
+      keyOf: (id) => {
+        const n = live(id);
+        return n && vethTargetOf(n)?.key;
+      },
+    });
     this.ctx = {
       store: this.store,
       ops: o.ops,
@@ -98,6 +129,7 @@ export class NetworkService implements ContainerNetworking {
       },
       syncFirewall: () => this.syncFirewall(),
       dnsUp: (id) => this.dnsUp.has(id),
+      pool: this.pool,
     };
     this.attachments = new Attachments(this.ctx);
     this.policies = new NetworkPolicies({ db: o.db, ops: o.ops, log: o.log, bridgeNfFile: o.bridgeNfFile });
@@ -170,6 +202,8 @@ export class NetworkService implements ContainerNetworking {
     if (this.store.countEndpoints(n.id) > 0) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     this.removing.add(n.id);
     try {
+      // The pool's veths on its bridge go first (they are no endpoints: remove never waits for them).
+      await this.pool.dropNetwork(n.id);
       // Kernel first, record last: a crash in between leaves a record that open() makes whole again.
       await this.stopDns(n);
       await this.syncFirewall();
@@ -274,14 +308,23 @@ export class NetworkService implements ContainerNetworking {
     const owned = new Set(this.store.allNetns().map((r) => r.path));
     for (const f of files) {
       const path = join(dir, f);
-      if (owned.has(path)) continue;
+      // Pool namespaces a killed daemon left (.pool-*) are unowned too, and go here with the
+      // veth they may hold (deleting the netns would take it too, but only once the kernel's
+      // namespace clean-up runs).
+      if (owned.has(path) || this.pool.holds(path)) continue;
       this.o.log("info", `network restore: removing netns file ${path} that no container owns`);
-      await this.o.ops.netnsDelete(path);
+      const veth = pooledHostVeth(f);
+      await Promise.all([veth ? this.o.ops.linkDelete(veth) : undefined, this.o.ops.netnsDelete(path)]);
     }
+    this.pool.start();
   }
 
-  /** Stops DNS listeners; leaves kernel state (containers keep running: live restore). */
+  /**
+   * Stops DNS listeners and deletes the netns pool; leaves the containers' kernel state (they
+   * keep running: live restore).
+   */
   async close(): Promise<void> {
+    await this.pool.close();
     for (const n of this.store.networks()) {
       if (this.dnsUp.has(n.id)) await this.stopDns(n);
     }

@@ -3,6 +3,7 @@ import type { NetOps } from "./NetOps.js";
 import type { NetworkRecord, NetworkStore } from "./NetworkStore.js";
 import type { NetworkServiceOptions } from "./NetworkService.js";
 import type { PortProxy } from "./portProxy.js";
+import type { NetnsPool } from "./NetnsPool.js";
 
 export interface ServiceContext {
   store: NetworkStore;
@@ -17,4 +18,6 @@ export interface ServiceContext {
   syncFirewall(): Promise<void>;
   /** The network's DNS listener is up. */
   dnsUp(networkId: string): boolean;
+  /** Network namespaces made ahead of starts. */
+  pool: NetnsPool;
 }

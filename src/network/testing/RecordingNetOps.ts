@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { EngineError } from "../../errors/EngineError.js";
 import type { NetOps, VethRequest } from "../NetOps.js";
 
-export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault";
+export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault" | "vethPrepare" | "vethTake";
 
 export interface RecordedCall {
   op: OpName;
@@ -74,12 +74,37 @@ export class RecordingNetOps implements NetOps {
     this.bridges.delete(name);
   }
 
+  /** A bridge deleted behind the service's back (its ports stay, detached, as in the kernel). */
+  detachPorts(bridge: string): void {
+    for (const [name, v] of this.veths) if (v.bridge === bridge) this.veths.set(name, { ...v, bridge: "" });
+  }
+
   async vethAdd(req: VethRequest): Promise<void> {
     await this.call("vethAdd", [req]);
     if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_add: ${req.netnsPath}: ENOENT`);
     if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_add: bridge ${req.bridge}: ENODEV`);
     if (this.veths.has(req.hostName)) throw new EngineError("AlreadyExists", `veth_add: ${req.hostName}: EEXIST`);
     this.veths.set(req.hostName, req);
+  }
+
+  /** A pooled pair: recorded as a veth without address (mac, cidr, gateway empty) until taken. */
+  async vethPrepare(req: Parameters<NonNullable<NetOps["vethPrepare"]>>[0]): Promise<void> {
+    await this.call("vethPrepare", [req]);
+    if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_prepare: ${req.netnsPath}: ENOENT`);
+    if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_prepare: bridge ${req.bridge}: ENODEV`);
+    if (this.veths.has(req.hostName)) throw new EngineError("AlreadyExists", `veth_prepare: ${req.hostName}: EEXIST`);
+    this.veths.set(req.hostName, { ...req, mac: "", cidr: "", gateway: "" });
+  }
+
+  /** Like the helper: a prepared pair on that bridge gets the container's settings; else it is deleted and the call fails. */
+  async vethTake(req: Parameters<NonNullable<NetOps["vethTake"]>>[0]): Promise<void> {
+    await this.call("vethTake", [req]);
+    const v = this.veths.get(req.hostName);
+    if (!v || v.bridge !== req.bridge || !this.bridges.has(req.bridge)) {
+      this.veths.delete(req.hostName);
+      throw new EngineError("Internal", `veth_take ${req.hostName}: not a port of bridge ${req.bridge} any more: ESTALE`);
+    }
+    this.veths.set(req.hostName, { ...v, mac: req.mac, cidr: req.cidr, gateway: req.gateway, routeMtu: req.routeMtu ?? 0 });
   }
 
   async linkDelete(name: string): Promise<void> {

@@ -42,7 +42,9 @@ export async function withService(over: Partial<NetworkServiceOptions>, fn: (h: 
     const options: NetworkServiceOptions = {
       db, ops, execRoot: join(dir, "exec"), tableName: "berth_unit", defaultBridge: { name: "berth0" }, addressPools: [],
       userlandProxy: true, icc: true, dns: dns.asServer(), portProxy: proxy, hostResolvConf: join(dir, "resolv.conf"),
-      hostRoutesFile: join(dir, "route"), log: (level, msg) => logs.push(`${level}: ${msg}`), ...over,
+      hostRoutesFile: join(dir, "route"), log: (level, msg) => logs.push(`${level}: ${msg}`),
+      // No background refills under the recorded calls, unless a test asks for a pool.
+      netnsPool: 0, ...over,
     };
     const svc = await NetworkService.open(options);
     await fn({ svc, ops, proxy, dns, db, dir, logs, options, reopen: (o) => NetworkService.open({ ...options, ...o }) });

@@ -1,0 +1,298 @@
+/**
+ * Network namespaces made ahead of time, so a bridged container's start takes one instead of
+ * waiting for berth-netlink to unshare and bind-mount a new one, and (when the helper can) with
+ * the veth of the network the last containers used already inside, so the start only gives it
+ * its MAC, address and route (docs/networking.md, "warm netns pool").
+ *
+ * An entry is a fresh netns (loopback up) mounted at <execRoot>/netns/.pool-<endpoint id>,
+ * optionally holding `eth0` whose host end, vb<endpoint id…>, is a port of the network's bridge
+ * (hostVethName of the pre-assigned endpoint id). A taken entry belongs to its container from
+ * then on (its NetnsRecord holds the path, its endpoint the id) and goes with it: never reused.
+ *
+ * Refills never compete with a start: one entry at a time, only once the network service has
+ * been quiet for a while (no set-up or tear-down running or just ended), so a burst of starts
+ * empties the pool and then creates namespaces as it would without one. Nothing of the pool
+ * outlives the daemon: close() deletes it; a killed daemon leaves `.pool-*` files no record
+ * owns, which restore removes with their veths (NetworkService.restore, sweepPoolFile).
+ */
+import { join } from "node:path";
+import type { NetOps } from "./NetOps.js";
+import type { PoolVethOps } from "./poolOps.js";
+import type { NetworkRecord } from "./NetworkStore.js";
+import { containerIfName, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
+import { linkMtu, routeMtu } from "./bridge/mtu.js";
+
+/** The file name prefix of pooled namespaces (a dot file: never a container id). */
+export const POOL_PREFIX = ".pool-";
+
+/** What a pooled veth is made for: a network and the settings its veth depends on. */
+export interface VethTarget {
+  networkId: string;
+  /** The network's veth-relevant settings (bridge, MTUs, icc) at the time: stale when they differ. */
+  key: string;
+  bridge: string;
+  mtu: number;
+  isolated: boolean;
+  routeMtu: number;
+}
+
+/**
+ * What a pooled veth for `n` is made with, or undefined when its containers' eth0 cannot use
+ * one (not a bridge with a gateway, or internal: no default route, so vethAdd applies no route
+ * mtu). Anything veth_prepare applies is in the key, so a changed network never hands out a
+ * veth made for its old settings.
+ */
+export function vethTargetOf(n: NetworkRecord): VethTarget | undefined {
+  if (n.driver !== "bridge" || !n.bridge || !n.gateway || n.internal) return undefined;
+  const mtu = linkMtu(n);
+  const rmtu = routeMtu(n);
+  return { networkId: n.id, key: `${n.bridge}|${mtu}|${n.icc ? 1 : 0}|${rmtu}`, bridge: n.bridge, mtu, isolated: !n.icc, routeMtu: rmtu };
+}
+
+export interface PooledVeth {
+  networkId: string;
+  key: string;
+  /** The pre-assigned endpoint id; the host end is hostVethName(endpointId). */
+  endpointId: string;
+  hostName: string;
+  /** containerIfName(0) */
+  ifName: string;
+}
+
+export interface PoolEntry {
+  path: string;
+  veth?: PooledVeth;
+}
+
+export interface NetnsPoolOptions {
+  ops: NetOps;
+  /** The pooled-veth operations; absent: only bare namespaces are pooled. */
+  vethOps?: PoolVethOps;
+  /** <execRoot>/netns */
+  dir: string;
+  /** How many entries to keep ready; 0 disables the pool. */
+  size: number;
+  /** Quiet time before a refill step (ms). */
+  quietMs?: number;
+  /** Whether a pool is worth keeping now (false: the daemon has no bridge network). */
+  wanted: () => boolean;
+  /**
+   * The network to make veths for now, or undefined (bare namespaces). `recent`: the network
+   * the last start's eth0 was on, if it could have used a pooled veth.
+   */
+  vethTarget: (recent: string | undefined) => VethTarget | undefined;
+  /** The current key of a network (undefined: gone or being removed). */
+  keyOf: (networkId: string) => string | undefined;
+  log: (level: "debug" | "info" | "warn" | "error", msg: string) => void;
+}
+
+/** After a failed refill: wait this long before trying again (the helper may be overloaded). */
+const RETRY_MS = 2000;
+
+/** The pool file's path for an endpoint id, and back (restore's sweep). */
+export function poolPath(dir: string, endpointId: string): string {
+  return join(dir, POOL_PREFIX + endpointId);
+}
+
+/** The host veth a `.pool-<id>` file's entry may have (ok if it has none). */
+export function pooledHostVeth(fileName: string): string | undefined {
+  if (!fileName.startsWith(POOL_PREFIX)) return undefined;
+  const id = fileName.slice(POOL_PREFIX.length);
+  return /^[0-9a-f]{10,}$/.test(id) ? hostVethName(id) : undefined;
+}
+
+export class NetnsPool {
+  private readonly ready: PoolEntry[] = [];
+  private readonly quietMs: number;
+  private vethOps: PoolVethOps | undefined;
+  /** The one refill step in flight, if any. */
+  private filling: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private lastActivity = 0;
+  /** Set-ups and tear-downs in progress. */
+  private active = 0;
+  private started = false;
+  private closed = false;
+  /** The network of the last take that asked for a veth. */
+  private recent: string | undefined;
+
+  constructor(private readonly o: NetnsPoolOptions) {
+    this.quietMs = o.quietMs ?? 25;
+    this.vethOps = o.vethOps;
+  }
+
+  /** Begins keeping the pool filled (after restore has swept what an earlier daemon left). */
+  start(): void {
+    if (this.closed || this.o.size <= 0) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Whether `path` is one of the pool's namespaces not yet handed out. */
+  holds(path: string): boolean {
+    return this.ready.some((e) => e.path === path);
+  }
+
+  /** The entries ready now (tests, diagnostics). */
+  entries(): readonly PoolEntry[] {
+    return this.ready;
+  }
+
+  /**
+   * An entry for a container, or undefined (the caller creates a netns as usual). `veth`: the
+   * network (and its current key) whose pooled veth the container's eth0 may be; without it,
+   * or when none fits, a bare namespace. The entry is the caller's from now on; a refill is
+   * scheduled for when the service is quiet again.
+   */
+  take(veth?: { networkId: string; key: string }): PoolEntry | undefined {
+    if (veth) this.recent = veth.networkId;
+    let i = veth ? this.ready.findIndex((e) => e.veth?.networkId === veth.networkId && e.veth.key === veth.key) : -1;
+    if (i < 0) i = this.ready.findIndex((e) => !e.veth);
+    this.schedule(this.quietMs);
+    if (i < 0) return undefined;
+    return this.ready.splice(i, 1)[0];
+  }
+
+  /**
+   * Marks network work in progress (set-up, tear-down): no refill starts while any is running
+   * nor within quietMs after the last one ended. Returns the function that ends it.
+   */
+  busy(): () => void {
+    this.active++;
+    this.lastActivity = Date.now();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.active--;
+      this.lastActivity = Date.now();
+      this.schedule(this.quietMs);
+    };
+  }
+
+  /**
+   * A network is going (remove) or changed: its pooled veths are deleted now, so its bridge has
+   * no port of the pool's; with no network left, the whole pool goes.
+   */
+  async dropNetwork(networkId: string): Promise<void> {
+    // A refill in flight finishes first; it checks the network again (valid()) when done.
+    await this.filling;
+    const drop = this.o.wanted() ? this.ready.filter((e) => e.veth?.networkId === networkId) : [...this.ready];
+    for (const e of drop) this.ready.splice(this.ready.indexOf(e), 1);
+    await Promise.all(drop.map((e) => this.destroy(e)));
+  }
+
+  /** No more refills; every entry the pool still holds is deleted. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.filling;
+    await Promise.all(this.ready.splice(0).map((e) => this.destroy(e)));
+  }
+
+  /** The entry's veth and netns, deleted at once; failures are logged (restore sweeps the file). */
+  private async destroy(e: PoolEntry): Promise<void> {
+    const { ops, log } = this.o;
+    const steps: Promise<void>[] = [];
+    if (e.veth) steps.push(ops.linkDelete(e.veth.hostName).catch((x: unknown) => log("warn", `netns pool: deleting ${e.veth!.hostName}: ${(x as Error).message}`)));
+    steps.push(ops.netnsDelete(e.path).catch((x: unknown) => log("warn", `netns pool: deleting ${e.path}: ${(x as Error).message}`)));
+    await Promise.all(steps);
+  }
+
+  /** Still worth handing out: the pool is open and wanted, its veth's network unchanged. */
+  private valid(e: PoolEntry): boolean {
+    if (this.closed || !this.o.wanted()) return false;
+    return !e.veth || this.o.keyOf(e.veth.networkId) === e.veth.key;
+  }
+
+  /** An entry the pool should make room for: stale, or not what starts use now. */
+  private misfit(target: VethTarget | undefined): PoolEntry | undefined {
+    const stale = this.ready.find((e) => !this.valid(e));
+    if (stale || !this.vethOps || !target) return stale;
+    return this.ready.find((e) => e.veth?.networkId !== target.networkId || e.veth.key !== target.key);
+  }
+
+  private schedule(delay: number): void {
+    if (!this.started || this.closed || this.timer || this.filling) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.step();
+    }, delay);
+    // The pool never keeps the daemon (or a test) alive.
+    this.timer.unref();
+  }
+
+  /** One refill step when nothing else is going on: a misfit out, or a new entry in. */
+  private step(): void {
+    if (this.closed || this.filling) return;
+    const quietFor = Date.now() - this.lastActivity;
+    if (this.active > 0 || quietFor < this.quietMs) {
+      this.schedule(this.active > 0 ? this.quietMs : this.quietMs - quietFor);
+      return;
+    }
+    if (!this.o.wanted()) return;
+    const target = this.vethOps ? this.o.vethTarget(this.recent) : undefined;
+    let retry = 0;
+    let work: Promise<void>;
+    if (this.ready.length >= this.o.size) {
+      const out = this.misfit(target);
+      if (!out) return;
+      this.ready.splice(this.ready.indexOf(out), 1);
+      work = this.destroy(out);
+    } else {
+      work = this.make(target).then((ok) => {
+        if (!ok) retry = RETRY_MS;
+      });
+    }
+    this.filling = work.finally(() => {
+      this.filling = null;
+      this.schedule(retry);
+    });
+  }
+
+  /** A new entry (with a veth for `target` when given); false when the helper failed. */
+  private async make(target: VethTarget | undefined): Promise<boolean> {
+    const { ops, log } = this.o;
+    const id = newEndpointId();
+    const e: PoolEntry = { path: poolPath(this.o.dir, id) };
+    try {
+      await ops.netnsCreate(e.path);
+    } catch (x) {
+      log("warn", `netns pool: creating ${e.path}: ${(x as Error).message}`);
+      // Nothing half-made stays ("ok if missing").
+      await ops.netnsDelete(e.path).catch(() => {});
+      return false;
+    }
+    if (target && this.vethOps) {
+      const veth: PooledVeth = { networkId: target.networkId, key: target.key, endpointId: id, hostName: hostVethName(id), ifName: containerIfName(0) };
+      try {
+        await this.vethOps.vethPrepare({
+          hostName: veth.hostName, netnsPath: e.path, ifName: veth.ifName, mtu: target.mtu, bridge: target.bridge, isolated: target.isolated, routeMtu: target.routeMtu,
+        });
+        e.veth = veth;
+      } catch (x) {
+        const msg = (x as Error).message;
+        // A helper without the operation (an older installed binary): bare namespaces only.
+        if (/unknown operation/.test(msg)) this.vethOps = undefined;
+        else log("warn", `netns pool: veth for ${e.path}: ${msg}`);
+        // The helper left nothing of the pair; the bare namespace goes too, and a while passes
+        // before the next try (it would be taken out again as a misfit at once).
+        await this.destroy(e);
+        return this.vethOps === undefined;
+      }
+    }
+    if (!this.valid(e)) {
+      await this.destroy(e);
+      return true;
+    }
+    this.ready.push(e);
+    return true;
+  }
+
+  /** The container's part of a pooled veth (NetOps.vethTake). */
+  vethTake(req: Parameters<PoolVethOps["vethTake"]>[0]): Promise<void> {
+    if (!this.o.vethOps) return Promise.reject(new Error("netns pool: no pooled veths"));
+    return this.o.vethOps.vethTake(req);
+  }
+}
