@@ -181,10 +181,64 @@ static int walk(int rootfd, const char *path, int last_is_file, int stop_before_
   return cur;
 }
 
+/* The fast paths below give what walk() gives, in one to three syscalls instead of two or three
+ * per component (a container start resolves ~30 paths, most of which exist up to their last
+ * component): walk() resolves each prefix from the root with the same RESOLVE_IN_ROOT rules, so
+ * when a directory prefix resolves, resolving it at once yields the same directory, and a name
+ * created in it is what walk() would create. Anything unusual (a last component "." or "..", a
+ * trailing slash, a missing parent, a create that fails, e.g. on a dangling symlink) goes to
+ * walk(), which then produces the result or the error it always did. */
+
+/* Splits path at its last '/': the directory part (copied into dir, "/" when empty) and the
+ * last component (pointer into path). 0, or -1 when the fast paths do not apply. */
+static int split_last(const char *path, char *dir, size_t dirlen, const char **last) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) return -1;
+  size_t n = slash ? (size_t)(slash - path) : 0;
+  if (n + 2 > dirlen) return -1;
+  if (n == 0) {
+    dir[0] = '/';
+    dir[1] = '\0';
+  } else {
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+  }
+  *last = name;
+  return 0;
+}
+
 int resolve_mkpath(int rootfd, const char *path, int last_is_file) {
+  int fd = openat2_in_root(rootfd, path);
+  if (fd >= 0 || errno != ENOENT) return fd >= 0 ? fd : walk(rootfd, path, last_is_file, 0, NULL);
+  char dir[4096];
+  const char *name;
+  if (split_last(path, dir, sizeof(dir), &name) == 0) {
+    int parent = openat2_in_root(rootfd, dir);
+    if (parent >= 0) {
+      int r;
+      if (last_is_file) {
+        r = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(parent, name, 0755);
+      }
+      close(parent);
+      if (r >= 0) return openat2_in_root(rootfd, path);
+    }
+  }
   return walk(rootfd, path, last_is_file, 0, NULL);
 }
 
 int resolve_parent(int rootfd, const char *path, const char **base) {
+  char dir[4096];
+  const char *name;
+  if (split_last(path, dir, sizeof(dir), &name) == 0) {
+    int parent = openat2_in_root(rootfd, dir);
+    if (parent >= 0) {
+      if (base) *base = name;
+      return parent;
+    }
+  }
   return walk(rootfd, path, 0, 1, base);
 }
