@@ -7,12 +7,12 @@ import { openTestDatabase } from "../metadata/testDatabase.js";
 import { MOUNT_DATA_LIMIT, OverlaySnapshotter } from "./OverlaySnapshotter.js";
 import { runSnapshotterConformance } from "./Snapshotter.conformance.js";
 
-async function fixture(rootName = "") {
+async function fixture(rootName = "", spareDirs = false) {
   const base = await mkdtemp(join(tmpdir(), "berth-test-snap-"));
   const root = rootName ? join(base, rootName) : base;
   await mkdir(root, { recursive: true });
   const db = openTestDatabase();
-  const snapshotter = new OverlaySnapshotter(root, db);
+  const snapshotter = new OverlaySnapshotter(root, db, { spareDirs });
   return {
     snapshotter,
     root,
@@ -24,6 +24,61 @@ async function fixture(rootName = "") {
 }
 
 runSnapshotterConformance("OverlaySnapshotter", () => fixture());
+
+const CTR = { labels: { "berth.container": "x" } };
+const spares = async (root: string) => (await readdir(join(root, "snapshots"))).filter((n) => n.startsWith("spare-"));
+const layerDir = async (s: OverlaySnapshotter, key: string) => join(await s.writableDir(key), "..");
+
+test("OverlaySnapshotter: removing a container layer makes the next one's directories, which its prepare renames into place; flushDeletes removes an unused set", async () => {
+  const f = await fixture("", true);
+  try {
+    const s = f.snapshotter;
+    await s.prepare("base");
+    await s.commit("L1", "base");
+    await s.prepare("c1", "L1", CTR);
+    assert.deepEqual(await spares(f.root), [], "a prepare alone makes none");
+    await s.remove("c1", { deferDelete: true });
+    await s.flushDeletes();
+    assert.deepEqual(await spares(f.root), [], "flushDeletes leaves none behind");
+    await s.prepare("c2", "L1", CTR);
+    await s.remove("c2", { deferDelete: true });
+    for (let i = 0; i < 100 && (await spares(f.root)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const [spare] = await spares(f.root);
+    assert.ok(spare, "the removal of a container layer makes a set");
+    assert.deepEqual((await readdir(join(f.root, "snapshots", spare))).sort(), ["fs", "work"]);
+    const [m] = await s.prepare("c3", "L1", CTR);
+    assert.deepEqual(await spares(f.root), [], "the next container's prepare took it");
+    assert.deepEqual((await readdir(await layerDir(s, "c3"))).sort(), ["fs", "work"]);
+    assert.ok(m!.options.includes(`upperdir=${await s.writableDir("c3")}`));
+    await s.prepare("x", "L1");
+    await s.remove("x", { deferDelete: true });
+    await s.flushDeletes();
+    assert.deepEqual(await spares(f.root), [], "other layers' removals make none");
+    assert.deepEqual((await readdir(join(f.root, "snapshots"))).sort(), ["1", "4"]);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test("OverlaySnapshotter: a spare removed by someone else is not needed; a leftover one goes at cleanupOrphans", async () => {
+  const f = await fixture("", true);
+  try {
+    const s = f.snapshotter;
+    await s.prepare("c1", undefined, CTR);
+    await s.remove("c1", { deferDelete: true });
+    for (let i = 0; i < 100 && (await spares(f.root)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const [spare] = await spares(f.root);
+    await rm(join(f.root, "snapshots", spare!), { recursive: true });
+    await s.prepare("c2", undefined, CTR);
+    assert.deepEqual((await readdir(await layerDir(s, "c2"))).sort(), ["fs", "work"]);
+    await s.flushDeletes();
+    // A crash leaves a spare: the next open's cleanupOrphans removes it with the other orphans.
+    await mkdir(join(f.root, "snapshots", "spare-0123456789ab", "fs"), { recursive: true });
+    assert.deepEqual(await s.cleanupOrphans(), ["spare-0123456789ab"]);
+  } finally {
+    await f.cleanup();
+  }
+});
 
 test("OverlaySnapshotter: overlay mount descriptors, top layer first", async () => {
   const f = await fixture();

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { renameSync, rmSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../errors/EngineError.js";
@@ -18,16 +20,32 @@ import { directoryUsage } from "./usage.js";
  */
 export const MOUNT_DATA_LIMIT = 4095;
 
+const SPARE_PREFIX = "spare-";
+/** The label ImageService.prepareRootfs puts on a container's writable layer. */
+const CONTAINER_LABEL = "berth.container";
+
 export class OverlaySnapshotter implements Snapshotter {
   readonly dir: string;
   private readonly meta: SnapshotMetadata;
   private readonly deletes = new BackgroundDeletes();
+  /**
+   * A container's writable layer needs three new directories (<id>, fs/, work/), each an ext4
+   * inode allocation (~0.1 ms, far more while the journal is busy) while the create request
+   * waits. When a container's layer is removed (in the background, after its `docker run
+   * --rm`), the next one's set is made alongside the delete as `spare-<random>`, and the next
+   * container's prepare renames it into place. flushDeletes (close) waits for it and removes
+   * it, cleanupOrphans (open) removes one a crash left: nothing stays behind.
+   */
+  private spare: string | undefined;
+  private spareFilling: Promise<void> | undefined;
+  private readonly spareDirs: boolean;
 
-  constructor(root: string, db: SqliteDatabase) {
+  constructor(root: string, db: SqliteDatabase, opts: { spareDirs?: boolean } = {}) {
     this.dir = join(root, "snapshots");
     // overlay options are comma- and colon-separated; such a root could not be expressed.
     if (/[,:]/.test(this.dir)) throw invalidArgument(`open snapshotter: root ${JSON.stringify(root)} must not contain ',' or ':'`);
     this.meta = new SnapshotMetadata(db);
+    this.spareDirs = opts.spareDirs !== false;
   }
 
   private fsDir(id: number): string {
@@ -65,8 +83,54 @@ export class OverlaySnapshotter implements Snapshotter {
 
   async prepare(key: string, parent?: string, opts: SnapshotOptions = {}): Promise<SnapshotMount[]> {
     const row = this.meta.create(key, "active", parent, opts.labels ?? {});
-    await this.createDirs(row);
+    // Only a container's layer (ImageService labels it) uses the spare: those come one per
+    // `docker run`, on the create request's path; layer extractions come in bursts.
+    const container = opts.labels?.[CONTAINER_LABEL] !== undefined;
+    if (!container || !this.takeSpare(row)) await this.createDirs(row);
     return this.mountsOf(row);
+  }
+
+  /** Renames the pre-made directory set to the row's id; false when there is none (or it vanished). */
+  private takeSpare(row: SnapshotRow): boolean {
+    const spare = this.spare;
+    if (!spare) return false;
+    this.spare = undefined;
+    try {
+      // Synchronous: one rename within a directory, cheaper than a thread-pool round trip.
+      renameSync(spare, join(this.dir, String(row.id)));
+      return true;
+    } catch {
+      // Removed under us, or a directory of that id left over: make the set the usual way.
+      rmSync(spare, { recursive: true, force: true });
+      return false;
+    }
+  }
+
+  /** Starts making the next container layer's directories, unless a set exists or is being made. */
+  private refillSpare(): void {
+    if (!this.spareDirs || this.spare || this.spareFilling) return;
+    this.spareFilling = this.makeSpare().finally(() => (this.spareFilling = undefined));
+  }
+
+  private async makeSpare(): Promise<void> {
+    const dir = join(this.dir, SPARE_PREFIX + randomBytes(6).toString("hex"));
+    try {
+      await mkdir(dir, { mode: 0o755 });
+      await Promise.all([mkdir(join(dir, "fs"), { mode: 0o755 }), mkdir(join(dir, "work"), { mode: 0o700 })]);
+    } catch {
+      // Only an optimisation: the next prepare makes its directories itself.
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      return;
+    }
+    this.spare = dir;
+  }
+
+  /** Waits for a spare being made and removes the spare (at close: nothing of it stays behind). */
+  private async dropSpare(): Promise<void> {
+    await this.spareFilling;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await rm(spare, { recursive: true, force: true });
   }
 
   async view(key: string, parent?: string, opts: SnapshotOptions = {}): Promise<SnapshotMount[]> {
@@ -131,12 +195,19 @@ export class OverlaySnapshotter implements Snapshotter {
     });
     // Deferred: the snapshot is already gone (metadata and name); its files go in the
     // background. A failure leaves rm-<id>, which cleanupOrphans removes at the next open.
-    if (opts.deferDelete) this.deletes.start(doomed);
+    if (opts.deferDelete) {
+      this.deletes.start(doomed);
+      if (row.labels[CONTAINER_LABEL] !== undefined) this.refillSpare();
+    }
     else await rm(doomed, { recursive: true, force: true });
   }
 
-  /** Waits for the deletes `remove(…, { deferDelete: true })` left running. */
+  /**
+   * Waits for the deletes `remove(…, { deferDelete: true })` left running, and removes the
+   * directories made ahead for the next container layer (the engine calls this as it closes).
+   */
   async flushDeletes(): Promise<void> {
+    await this.dropSpare();
     await this.deletes.flush();
   }
 
