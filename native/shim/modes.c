@@ -25,6 +25,7 @@ struct run {
   struct launch l;
   struct sup s;
   int report;
+  int direct_report; /* daemon: the caller's report fd itself (sync.h) */
   int log_created;
   int pidfile_written, shimpid_written;
 };
@@ -42,6 +43,7 @@ static void run_init(struct run *r, const struct options *o) {
   r->s.dirfd = r->s.sigfd = r->s.listen_fd = -1;
   r->s.log.fd = -1;
   r->report = o->sync_fd;
+  r->direct_report = -1;
 }
 
 /* Failure after any step: undo everything, then report. */
@@ -56,6 +58,7 @@ static int run_fail(struct run *r, const struct shim_err *e) {
   if (r->s.listen_fd >= 0) { close(r->s.listen_fd); unlinkat(r->s.dirfd, "ctl.sock", 0); }
   if (r->shimpid_written) unlinkat(r->s.dirfd, "shim.pid", 0);
   if (r->pidfile_written) unlink(o->pid_file);
+  if (r->direct_report >= 0) close(r->direct_report); /* errors go through the original process */
   /* Without --sync-fd a foreground exec reports errors on stderr. */
   sync_report_err(r->report >= 0 ? r->report : 2, e);
   if (r->s.dirfd >= 0) close(r->s.dirfd);
@@ -129,7 +132,7 @@ static int publish(struct run *r, struct shim_err *e) {
     if (client_add(&r->s, 0, 1, 0, 1) < 0) return fail(e, "stdio", ENOMEM, "out of memory");
     if (set_nonblock(0, 1) == 0) r->s.proxy_stdin = 1;
   }
-  sync_report_ok(r->report, r->l.pid, getpid());
+  sync_report_ok(r->report, &r->direct_report, r->l.pid, getpid());
   if (r->report >= 0 && r->report != r->l.opt->sync_fd) close(r->report);
   r->report = -1;
   return 0;
@@ -144,7 +147,7 @@ int run_create(const struct options *o) {
   TMARK("plan loaded");
   if (common_start(r, &e) < 0) return run_fail(r, &e);
   if (!r->plan.rootfs) { fail(&e, "plan", EINVAL, "plan %s: create needs a 'rootfs' line", o->plan_path); return run_fail(r, &e); }
-  if (sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
+  if (sync_daemonize(o, &r->report, &r->direct_report, &e) < 0) return run_fail(r, &e);
   TMARK("daemonized");
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   if (setup_signals(r, 0, &e) < 0 || stdio_prepare(o, &r->plan, &r->l.stdio, &e) < 0 || ns_join_early(&r->plan, &e) < 0)
@@ -171,7 +174,7 @@ int run_exec(const struct options *o) {
   TMARK("exec: plan loaded");
   if (ns_open_target(o->target_pid, r->l.ns_fds, &e) < 0) return run_fail(r, &e);
   TMARK("exec: namespaces opened");
-  if (o->detach && sync_daemonize(o, &r->report, &e) < 0) return run_fail(r, &e);
+  if (o->detach && sync_daemonize(o, &r->report, &r->direct_report, &e) < 0) return run_fail(r, &e);
   /* ctl.sock is bound by a relative name (sun_path is short). */
   if (chdir(o->state_dir) < 0) { fail(&e, "state", errno, "chdir %s: %s", o->state_dir, strerror(errno)); return run_fail(r, &e); }
   r->s.foreground = !o->detach;

@@ -11,11 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void sync_report_ok(int fd, pid_t pid, pid_t shim_pid) {
-  if (fd < 0) return;
+#define DELIVERED "delivered\n" /* daemon -> original process: the ok line went straight to the caller */
+
+void sync_report_ok(int fd, int *direct_fd, pid_t pid, pid_t shim_pid) {
   char buf[64];
   int n = snprintf(buf, sizeof(buf), "ok\t%d\t%d\n", (int)pid, (int)shim_pid);
-  write_all(fd, buf, (size_t)n);
+  if (direct_fd && *direct_fd >= 0) {
+    int delivered = write_all(*direct_fd, buf, (size_t)n) == 0;
+    close(*direct_fd);
+    *direct_fd = -1;
+    if (delivered) {
+      if (fd >= 0) write_all(fd, DELIVERED, strlen(DELIVERED));
+      return;
+    }
+  }
+  if (fd >= 0) write_all(fd, buf, (size_t)n);
 }
 
 void sync_report_err(int fd, const struct shim_err *e) {
@@ -40,6 +50,7 @@ static void relay(int from, int to, pid_t shim) {
   }
   char *nl = memchr(buf, '\n', len);
   if (nl) len = (size_t)(nl - buf) + 1;
+  if (len == strlen(DELIVERED) && !memcmp(buf, DELIVERED, len)) _exit(0);
   int ok = len >= 3 && !memcmp(buf, "ok\t", 3);
   if (!ok) {
     while (waitpid(shim, NULL, 0) < 0 && errno == EINTR) {}
@@ -53,8 +64,9 @@ static void relay(int from, int to, pid_t shim) {
   _exit(ok ? 0 : 1);
 }
 
-int sync_daemonize(const struct options *o, int *report_fd, struct shim_err *e) {
+int sync_daemonize(const struct options *o, int *report_fd, int *direct_fd, struct shim_err *e) {
   int p[2];
+  *direct_fd = -1;
   if (pipe2(p, O_CLOEXEC) < 0) return fail(e, "daemon", errno, "pipe: %s", strerror(errno));
   pid_t pid = fork();
   if (pid < 0) {
@@ -69,6 +81,8 @@ int sync_daemonize(const struct options *o, int *report_fd, struct shim_err *e) 
   TMARK("daemon: forked");
   close(p[0]);
   *report_fd = p[1]; /* from here on, failures are reported through it */
+  /* Above the stdio fds, which are replaced below; not inherited by anything we execute. */
+  *direct_fd = fcntl(o->sync_fd >= 0 ? o->sync_fd : 1, F_DUPFD_CLOEXEC, 3);
   if (o->sync_fd >= 0) close(o->sync_fd);
   if (setsid() < 0) return fail(e, "daemon", errno, "setsid: %s", strerror(errno));
   /* Orphans of the container come to us, so we reap them and nothing lingers. */
