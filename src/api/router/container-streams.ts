@@ -11,6 +11,7 @@ import { MEDIA_MULTIPLEXED_STREAM, MEDIA_RAW_STREAM } from "../streams/hijack.js
 import { versionAtLeast } from "../version.js";
 import { checkedTimestamp } from "./support.js";
 import { need, param, type ApiRouter } from "./support.js";
+import { mark } from "../../util/timingMarks.js";
 
 const WAIT_CONDITIONS: readonly WaitCondition[] = ["not-running", "next-exit", "removed"];
 
@@ -36,6 +37,7 @@ export async function runHijacked(
   let session: HijackedSession | null = null;
   const open: OpenStreams = (tty): AttachedStreams => {
     session = ctx.hijack(!tty);
+    mark("http: hijacked");
     return {
       stdin: want.stdin ? session.stdin() : null,
       stdout: want.stdout ? session.stdout : null,
@@ -101,6 +103,7 @@ export function registerContainerStreamRoutes(router: ApiRouter, backend: Contai
     const pending = await b().wait(param(ctx, "id"), condition, ctx.signal);
     // The CLI starts the container only after these headers arrive (docker run): flush now.
     const res = ctx.startStream(200, { "Content-Type": "application/json" });
+    mark("http: wait headers sent");
     let answer: ContainerWaitResponse | null;
     try {
       // A client that gave up (docker run -d, Ctrl-C) ends the wait here; the backend saw the signal too.

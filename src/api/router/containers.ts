@@ -1,4 +1,5 @@
 /** Container lifecycle and query routes (the non-streaming ones). */
+import { mark } from "../../util/timingMarks.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ContainerBackend, StopOptions } from "../backend.js";
 import type { RequestContext } from "../context.js";
@@ -49,6 +50,7 @@ export function registerContainerRoutes(router: ApiRouter, backend: ContainerBac
       name: name || undefined, platform: ctx.query.string("platform") || undefined,
     });
     ctx.sendJson(201, { Id: created.Id, Warnings: created.Warnings ?? [] });
+    mark("http: create answered");
   });
 
   // docker commit: served here because it acts on a container (moby routes it with images).
@@ -93,6 +95,7 @@ export function registerContainerRoutes(router: ApiRouter, backend: ContainerBac
     }
     const r = await b().start(param(ctx, "id"), { detachKeys: ctx.query.string("detachKeys") || undefined });
     ctx.sendEmpty(r === "notModified" ? 304 : 204);
+    mark("http: start answered");
   });
 
   router.add("POST", "/containers/{id}/stop", async (ctx) => {
