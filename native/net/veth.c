@@ -70,12 +70,12 @@ static int parse(char **f, struct veth_req *v, struct reply *rp) {
  * above on both ends. */
 int veth_create_pair(struct helper *h, const struct veth_req *v, int bridge_index, int nsfd, char extack[EXTACK_MAX]) {
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-  if (!v->isolated) { ifi.ifi_flags = IFF_UP; ifi.ifi_change = IFF_UP; }
+  if (!v->isolated && bridge_index > 0) { ifi.ifi_flags = IFF_UP; ifi.ifi_change = IFF_UP; }
   struct nlreq req;
   nlreq_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
   nlreq_put_str(&req, IFLA_IFNAME, v->host);
   if (v->mtu > 0) nlreq_put_u32(&req, IFLA_MTU, (uint32_t)v->mtu);
-  nlreq_put_u32(&req, IFLA_MASTER, (uint32_t)bridge_index);
+  if (bridge_index > 0) nlreq_put_u32(&req, IFLA_MASTER, (uint32_t)bridge_index);
   if (v->route_mtu > 0) nlreq_put_u32(&req, IFLA_GSO_IPV4_MAX_SIZE, BIG_GSO_MAX_SIZE);
   struct rtattr *info = nlreq_nest_start(&req, IFLA_LINKINFO);
   nlreq_put_str(&req, IFLA_INFO_KIND, "veth");

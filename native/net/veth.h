@@ -17,8 +17,9 @@ struct veth_req {
   int has_gw;
 };
 
-/* RTM_NEWLINK kind veth: the host end enslaved to bridge_index (up unless isolated), the peer
- * named v->ifname inside the netns of nsfd, down, with mtu (and MAC unless mac_inside). */
+/* RTM_NEWLINK kind veth: the host end enslaved to bridge_index (up unless isolated; bridge_index
+ * 0: neither enslaved nor up), the peer named v->ifname inside the netns of nsfd, down, with
+ * mtu (and MAC unless mac_inside). */
 int veth_create_pair(struct helper *h, const struct veth_req *v, int bridge_index, int nsfd, char extack[EXTACK_MAX]);
 /* Inside the netns: address on ifname, up (with the MAC when mac_inside), default route when
  * has_gw. Always returns to the host netns; fills rp on failure. */

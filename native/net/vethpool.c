@@ -1,13 +1,17 @@
-/* veth_prepare / veth_take: veth pairs made ahead of their container (the daemon's warm pool,
- * docs/networking.md "warm netns pool"). veth_prepare does the container-independent part of
- * veth_add in idle time: the pair, the peer already inside a pooled netns under its final
- * name (down, no address), the host end a port of the bridge. veth_take, on the start path,
- * does what depends on the container in one request: the peer's MAC, address, up, default
- * route. Both leave nothing of the pair behind when they fail. */
+/* The warm pool's operations (docs/networking.md, "Warm netns pool"): veth_prepare does the
+ * container-independent part of veth_add in idle time (the pair, the peer already inside a
+ * pooled netns under its final name, down, no address; the host end down and not yet a bridge
+ * port, so an idle pool shows on no bridge); veth_take, on the start path, does the rest in one
+ * request (host end enslaved, isolated as asked, up; inside: MAC, address, up, default route);
+ * netns_adopt gives a pooled netns the container's own path with a bind mount. Failures leave
+ * nothing of a pair behind. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "deferred.h"
@@ -15,6 +19,10 @@
 #include "link.h"
 #include "netns.h"
 #include "veth.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
 
 /* Deletes the host end (and so the peer) after a failure; notes a failed cleanup in rp. */
 static void drop_pair(struct helper *h, const char *host, struct reply *rp) {
@@ -26,65 +34,31 @@ static void drop_pair(struct helper *h, const char *host, struct reply *rp) {
   }
 }
 
-/* f: host_name, netns_path, ifname, mtu, bridge, isolated, route_mtu (may be empty). */
+/* f: host_name, netns_path, ifname, mtu, route_mtu (may be empty). */
 int op_veth_prepare(struct helper *h, char **f, struct reply *rp) {
   struct veth_req v;
   memset(&v, 0, sizeof(v));
   v.host = f[0];
   v.netns = f[1];
   v.ifname = f[2];
-  v.bridge = f[4];
   if (!ifname_valid(v.host)) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid host interface name", v.host);
   if (!ifname_valid(v.ifname)) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid container interface name %s", v.host, v.ifname);
-  if (!ifname_valid(v.bridge)) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid bridge name %s", v.host, v.bridge);
   if (v.netns[0] != '/') return op_fail_text(rp, EINVAL, "veth_prepare %s: netns path must be absolute: %s", v.host, v.netns);
   if (mtu_parse(f[3], &v.mtu) < 0) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid mtu %s", v.host, f[3]);
-  if (strcmp(f[5], "0") && strcmp(f[5], "1")) return op_fail_text(rp, EINVAL, "veth_prepare %s: isolated must be 0 or 1, not %s", v.host, f[5]);
-  v.isolated = f[5][0] == '1';
-  if (f[6][0] && mtu_parse(f[6], &v.route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid route mtu %s", v.host, f[6]);
+  if (f[4][0] && mtu_parse(f[4], &v.route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid route mtu %s", v.host, f[4]);
 
-  int bridge_index = (int)if_nametoindex(v.bridge);
-  if (bridge_index == 0) return op_fail(rp, errno, NULL, "veth_prepare %s: bridge %s", v.host, v.bridge);
   int nsfd = netns_open(v.netns);
   if (nsfd < 0) return op_fail(rp, -nsfd, NULL, "veth_prepare %s: open netns %s", v.host, v.netns);
   char extack[EXTACK_MAX] = "";
   deferred_wait_name(v.host);
-  int r = veth_create_pair(h, &v, bridge_index, nsfd, extack);
+  int r = veth_create_pair(h, &v, 0, nsfd, extack);
   close(nsfd);
   if (r < 0) return op_fail(rp, -r, extack, "veth_prepare %s: create veth (peer %s in %s)", v.host, v.ifname, v.netns);
-  if (v.isolated) {
-    /* Isolated before up, so the port never forwards to its siblings. */
-    int idx = (int)if_nametoindex(v.host);
-    r = link_set_isolated(&h->host, idx, 1, extack);
-    if (r < 0) op_fail(rp, -r, extack, "veth_prepare %s: set bridge port isolated", v.host);
-    else if ((r = link_set(&h->host, idx, 1, 0, 0, extack)) < 0) op_fail(rp, -r, extack, "veth_prepare %s: set up", v.host);
-    if (r < 0) {
-      drop_pair(h, v.host, rp);
-      return r;
-    }
-  }
   return 0;
 }
 
-/* 1 when the link `host` is a port of the bridge called `bridge`, 0 when it is not (any more),
- * -errno when it cannot be told (-ENODEV: no such link). sysfs's master link says it without
- * a netlink dump of the whole link, on the start path. */
-static int port_of(const char *host, const char *bridge) {
-  char path[64], target[256];
-  snprintf(path, sizeof(path), "/sys/class/net/%s/master", host);
-  ssize_t n = readlink(path, target, sizeof(target) - 1);
-  if (n < 0) {
-    if (errno != ENOENT) return -errno;
-    /* No master: a port no more, or no link at all. */
-    return if_nametoindex(host) == 0 ? -ENODEV : 0;
-  }
-  target[n] = '\0';
-  const char *base = strrchr(target, '/');
-  return strcmp(base ? base + 1 : target, bridge) == 0;
-}
-
-/* f: host_name, netns_path, ifname, mac, bridge, cidr, gateway (may be empty), route_mtu (may be
- * empty). ESTALE when the host end is no longer a port of that bridge (recreated meanwhile). */
+/* f: host_name, netns_path, ifname, mac, bridge, isolated (0/1), cidr, gateway (may be empty),
+ * route_mtu (may be empty). */
 int op_veth_take(struct helper *h, char **f, struct reply *rp) {
   struct veth_req v;
   memset(&v, 0, sizeof(v));
@@ -92,8 +66,8 @@ int op_veth_take(struct helper *h, char **f, struct reply *rp) {
   v.netns = f[1];
   v.ifname = f[2];
   v.bridge = f[4];
-  v.cidr = f[5];
-  v.gateway = f[6];
+  v.cidr = f[6];
+  v.gateway = f[7];
   v.mac_inside = 1;
   if (!ifname_valid(v.host)) return op_fail_text(rp, EINVAL, "veth_take %s: invalid host interface name", v.host);
   if (!ifname_valid(v.ifname)) return op_fail_text(rp, EINVAL, "veth_take %s: invalid container interface name %s", v.host, v.ifname);
@@ -101,27 +75,62 @@ int op_veth_take(struct helper *h, char **f, struct reply *rp) {
   if (v.netns[0] != '/') return op_fail_text(rp, EINVAL, "veth_take %s: netns path must be absolute: %s", v.host, v.netns);
   if (mac_parse(f[3], v.mac) < 0) return op_fail_text(rp, EINVAL, "veth_take %s: invalid mac %s", v.host, f[3]);
   v.has_mac = 1;
+  if (strcmp(f[5], "0") && strcmp(f[5], "1")) return op_fail_text(rp, EINVAL, "veth_take %s: isolated must be 0 or 1, not %s", v.host, f[5]);
+  v.isolated = f[5][0] == '1';
   if (ip_parse_cidr(v.cidr, &v.addr) < 0) return op_fail_text(rp, EINVAL, "veth_take %s: invalid address %s (want a.b.c.d/len)", v.host, v.cidr);
   v.has_gw = v.gateway[0] != '\0';
   if (v.has_gw && (ip_parse_addr(v.gateway, &v.gw) < 0 || v.gw.family != v.addr.family))
     return op_fail_text(rp, EINVAL, "veth_take %s: invalid gateway %s for %s", v.host, v.gateway, v.cidr);
-  if (f[7][0] && mtu_parse(f[7], &v.route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_take %s: invalid route mtu %s", v.host, f[7]);
+  if (f[8][0] && mtu_parse(f[8], &v.route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_take %s: invalid route mtu %s", v.host, f[8]);
 
-  int master = port_of(v.host, v.bridge);
-  if (master < 0) return op_fail(rp, -master, NULL, "veth_take %s: look up", v.host);
-  if (master == 0) {
-    op_fail_text(rp, ESTALE, "veth_take %s: not a port of bridge %s any more", v.host, v.bridge);
-    drop_pair(h, v.host, rp);
-    return -ESTALE;
+  int bridge_index = (int)if_nametoindex(v.bridge);
+  if (bridge_index == 0) return op_fail(rp, errno, NULL, "veth_take %s: bridge %s", v.host, v.bridge);
+  int host_index = (int)if_nametoindex(v.host);
+  if (host_index == 0) return op_fail(rp, errno, NULL, "veth_take %s: look up", v.host);
+  char extack[EXTACK_MAX] = "";
+  /* A port of the bridge from now on; isolated before up, so it never forwards to its siblings. */
+  int r = link_set(&h->host, host_index, !v.isolated, 0, bridge_index, extack);
+  if (r < 0) op_fail(rp, -r, extack, "veth_take %s: attach to bridge %s", v.host, v.bridge);
+  else if (v.isolated && (r = link_set_isolated(&h->host, host_index, 1, extack)) < 0) op_fail(rp, -r, extack, "veth_take %s: set bridge port isolated", v.host);
+  else if (v.isolated && (r = link_set(&h->host, host_index, 1, 0, 0, extack)) < 0) op_fail(rp, -r, extack, "veth_take %s: set up", v.host);
+  if (r == 0) {
+    int nsfd = netns_open(v.netns);
+    if (nsfd < 0) {
+      r = nsfd;
+      op_fail(rp, -r, NULL, "veth_take %s: open netns %s", v.host, v.netns);
+    } else {
+      r = veth_configure_inside(h, &v, nsfd, rp);
+      close(nsfd);
+    }
   }
-  int nsfd = netns_open(v.netns);
-  if (nsfd < 0) {
-    op_fail(rp, -nsfd, NULL, "veth_take %s: open netns %s", v.host, v.netns);
-    drop_pair(h, v.host, rp);
-    return -rp->err;
-  }
-  int r = veth_configure_inside(h, &v, nsfd, rp);
-  close(nsfd);
   if (r < 0) drop_pair(h, v.host, rp);
   return r;
+}
+
+/* f: from (a netns file), to (a new path). The netns at `from` is bind-mounted at `to` too; `from`
+ * stays (the caller deletes it later, off its hot path). */
+int op_netns_adopt(struct helper *h, char **f, struct reply *rp) {
+  (void)h;
+  const char *from = f[0], *to = f[1];
+  if (from[0] != '/' || to[0] != '/') return op_fail_text(rp, EINVAL, "netns_adopt %s: paths must be absolute (%s)", to, from);
+  struct statfs sfs;
+  if (statfs(from, &sfs) < 0) return op_fail(rp, errno, NULL, "netns_adopt %s: %s", to, from);
+  if (sfs.f_type != NSFS_MAGIC) return op_fail_text(rp, EINVAL, "netns_adopt %s: %s is not a network namespace", to, from);
+  int created = 0;
+  int fd = open(to, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (fd >= 0) {
+    created = 1;
+    close(fd);
+  } else if (errno == EEXIST) {
+    /* A plain file left by a crash is reused; a live namespace is not replaced. */
+    if (statfs(to, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) return op_fail_text(rp, EEXIST, "netns_adopt %s: a network namespace is already mounted there", to);
+  } else {
+    return op_fail(rp, errno, NULL, "netns_adopt %s: create file", to);
+  }
+  if (mount(from, to, NULL, MS_BIND, NULL) < 0) {
+    int e = errno;
+    if (created) unlink(to);
+    return op_fail(rp, e, NULL, "netns_adopt %s: bind mount %s", to, from);
+  }
+  return 0;
 }

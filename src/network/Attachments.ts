@@ -104,11 +104,14 @@ export class Attachments {
       // route: a pooled veth is made as veth_add makes a gateway endpoint's).
       const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
       const fits = gw === 0 ? vethTargetOf(nets[0]!) : undefined;
-      const pooled = this.x.pool.take(fits && { networkId: fits.networkId, key: fits.key });
-      const ns: NetnsRecord = { containerId: c.id, path: pooled?.path ?? join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
+      let pooled = this.x.pool.take(fits && { networkId: fits.networkId, key: fits.key });
+      const ns: NetnsRecord = { containerId: c.id, path: join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
       store.putNetns(ns);
       rb.add("forget netns", () => store.deleteNetns(c.id));
-      if (pooled?.veth) rb.add(`delete ${pooled.veth.hostName}`, () => ops.linkDelete(pooled.veth!.hostName));
+      // A pooled netns gets the container's usual path (a bind mount); else one is made there.
+      if (pooled && !(await this.x.pool.adopt(pooled, ns.path))) pooled = undefined;
+      const veth = pooled?.veth;
+      if (veth) rb.add(`delete ${veth.hostName}`, () => ops.linkDelete(veth.hostName));
       if (!pooled) await ops.netnsCreate(ns.path);
       rb.add("delete netns", () => ops.netnsDelete(ns.path));
       mark(pooled ? "net: netns taken" : "net: netns created");

@@ -47,17 +47,19 @@ export interface NetOps {
   routeDefault?(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void>;
   /**
    * A veth pair made ahead of its container (the warm pool, NetnsPool.ts): the peer `ifName`
-   * inside the netns at `netnsPath`, down, without address; the host end a port of `bridge`
-   * (isolated as asked), up; `mtu` and `routeMtu` as vethAdd applies them. Nothing is left on
-   * failure. Optional: without it (and vethTake) only bare namespaces are pooled.
+   * inside the netns at `netnsPath`, down, without address; the host end down and not yet a
+   * bridge port; `mtu` and `routeMtu` (GSO settings) as vethAdd applies them. Nothing is left
+   * on failure. Optional, like vethTake and netnsAdopt: without them there is no pool.
    */
-  vethPrepare?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mtu" | "bridge" | "isolated" | "routeMtu">): Promise<void>;
+  vethPrepare?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mtu" | "routeMtu">): Promise<void>;
   /**
-   * The container's part of vethAdd on a prepared pair, in one request: the peer's MAC,
-   * address, up, default route (`gateway`, with `routeMtu`). Fails (Internal, errno ESTALE)
-   * when the host end is no longer a port of `bridge`; on any failure the pair is deleted.
+   * The rest of vethAdd on a prepared pair, in one request: the host end a port of `bridge`
+   * (isolated as asked), up; inside: the peer's MAC, address, up, default route. On failure
+   * the pair is deleted.
    */
-  vethTake?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mac" | "bridge" | "cidr" | "gateway" | "routeMtu">): Promise<void>;
+  vethTake?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mac" | "bridge" | "isolated" | "cidr" | "gateway" | "routeMtu">): Promise<void>;
+  /** The netns at `from` is bind-mounted at the new file `to` too (a pooled netns gets the container's path). */
+  netnsAdopt?(from: string, to: string): Promise<void>;
   /** Ends the helper (the daemon is closing). */
   close(): void;
 }

@@ -5,9 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordingNetOps } from "./testing/RecordingNetOps.js";
+import { poolVethOps } from "./poolOps.js";
 import { EngineError, isEngineError } from "../errors/EngineError.js";
 import { container, withService, type Harness } from "./testing/serviceHarness.js";
-import { NetnsPool, POOL_PREFIX, pooledHostVeth } from "./NetnsPool.js";
+import { NetnsPool, POOL_DIR, pooledHostVeth } from "./NetnsPool.js";
 import { hostVethName } from "./bridge/endpointNames.js";
 
 /** Waits (polling) until `cond` holds; fails after 3 s. */
@@ -19,7 +20,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-const poolFiles = (h: Harness) => readdirSync(join(h.options.execRoot, "netns")).filter((f) => f.startsWith(POOL_PREFIX));
+const poolDir = (h: Harness) => join(h.options.execRoot, POOL_DIR);
+const poolFiles = (h: Harness) => readdirSync(poolDir(h));
 const pooledVeths = (h: Harness) => [...h.ops.veths.values()].filter((v) => v.cidr === "");
 
 test("the pool fills after restore with veths of the default bridge; a start takes one and only configures it", async () => {
@@ -29,22 +31,29 @@ test("the pool fills after restore with veths of the default bridge; a start tak
     await svc.restore([]);
     await until(() => pooledVeths(h).length === 2, "two pooled veths");
     assert.equal(poolFiles(h).length, 2);
-    const prepared = ops.calls.filter((c) => c.op === "vethPrepare").map((c) => c.args[0] as { bridge: string; ifName: string; isolated: boolean });
-    assert.deepEqual(prepared.map((p) => [p.bridge, p.ifName, p.isolated]), [["berth0", "eth0", false], ["berth0", "eth0", false]]);
+    const prepared = ops.calls.filter((c) => c.op === "vethPrepare").map((c) => c.args[0] as { ifName: string; mtu: number; routeMtu: number });
+    // The default bridge's link MTU and route MTU (bridge/mtu.ts); on no bridge until taken.
+    assert.deepEqual(prepared.map((p) => [p.ifName, p.mtu, p.routeMtu]), [["eth0", 65520, 1500], ["eth0", 65520, 1500]]);
+    assert.deepEqual(pooledVeths(h).map((v) => v.bridge), ["", ""]);
 
     const before = ops.calls.length;
     const c = container({ bridge: {} });
     const setup = await svc.setUp(c);
     const asked = ops.calls.slice(before).map((x) => x.op);
     assert.ok(!asked.includes("netnsCreate") && !asked.includes("vethAdd"), `start made nothing new: ${asked.join(",")}`);
-    assert.ok(asked.includes("vethTake"));
-    assert.match(setup.netnsPath, new RegExp(`/netns/\\${POOL_PREFIX}[0-9a-f]{64}$`));
+    assert.deepEqual(asked.filter((x) => x === "netnsAdopt" || x === "vethTake"), ["netnsAdopt", "vethTake"]);
+    // The container's usual path (the pooled netns mounted there too), so nothing else changes.
+    assert.equal(setup.netnsPath, join(options.execRoot, "netns", c.id));
     assert.equal(svc.netnsPath(c.id), setup.netnsPath);
     // The endpoint is the pooled one: its id names the host end and the pool file.
     const ep = svc.view(c.id, c).networks.bridge!;
-    assert.equal(setup.netnsPath, join(options.execRoot, "netns", POOL_PREFIX + ep.EndpointID));
+    const adopt = ops.calls.find((x) => x.op === "netnsAdopt")!;
+    assert.deepEqual(adopt.args, [join(poolDir(h), ep.EndpointID!), setup.netnsPath]);
     const v = ops.veths.get(hostVethName(ep.EndpointID!))!;
-    assert.deepEqual([v.cidr, v.gateway, v.mac, v.netnsPath], ["172.17.0.2/16", "172.17.0.1", "02:42:ac:11:00:02", setup.netnsPath]);
+    assert.deepEqual([v.bridge, v.cidr, v.gateway, v.mac, v.netnsPath, v.isolated], ["berth0", "172.17.0.2/16", "172.17.0.1", "02:42:ac:11:00:02", setup.netnsPath, false]);
+    // The adopted pool file goes in idle time.
+    await until(() => !poolFiles(h).includes(ep.EndpointID!), "the adopted pool file deleted");
+    assert.ok(ops.netns.has(setup.netnsPath));
 
     // Refilled in the background; the taken namespace is the container's and goes with it.
     await until(() => pooledVeths(h).length === 2, "the refill");
@@ -70,13 +79,16 @@ test("a start on another network takes a bare namespace or makes one; the pool t
     const before = ops.calls.length;
     await svc.setUp(c);
     // No fitting entry and no bare one: a new namespace and veth, as without a pool.
-    assert.deepEqual(ops.calls.slice(before).filter((x) => /^(netnsCreate|vethAdd|vethTake)$/.test(x.op)).map((x) => x.op), ["netnsCreate", "vethAdd"]);
+    assert.deepEqual(ops.calls.slice(before).filter((x) => /^(netnsCreate|vethAdd|vethTake|netnsAdopt)$/.test(x.op)).map((x) => x.op), ["netnsCreate", "vethAdd"]);
     // The pool swaps its default-bridge veths for app's, in idle time.
-    await until(() => pooledVeths(h).length === 2 && pooledVeths(h).every((v) => v.bridge === `br-${app.Id.slice(0, 12)}`), "veths of app");
+    const forApp = () => ops.calls.filter((x) => x.op === "vethPrepare").slice(2).map((x) => (x.args[0] as { hostName: string }).hostName);
+    await until(() => pooledVeths(h).length === 2 && pooledVeths(h).every((v) => forApp().includes(v.hostName)), "veths of app");
     const d = container({ app: {} });
     const mark = ops.calls.length;
     await svc.setUp(d);
     assert.ok(ops.calls.slice(mark).some((x) => x.op === "vethTake"));
+    const dv = [...ops.veths.values()].find((v) => v.netnsPath === svc.netnsPath(d.id))!;
+    assert.equal(dv.bridge, `br-${app.Id.slice(0, 12)}`);
     // A second network's endpoint is never a pooled one (eth1 is made as always).
     await svc.tearDown(c.id);
     await svc.tearDown(d.id);
@@ -105,44 +117,50 @@ test("network rm is not refused for pooled veths: they go first; with no network
   });
 });
 
-test("a changed network's pooled veths are not handed out; a veth whose bridge went is replaced by a new one", async () => {
+test("a failed take does not fail the start: the helper deleted the pair, a new one is made", async () => {
   await withService({ netnsPool: 1 }, async (h) => {
     const { svc, ops } = h;
     await svc.restore([]);
     await until(() => pooledVeths(h).length === 1, "the pool");
-    // The bridge was made again behind the service's back: the take fails, the start does not.
-    ops.detachPorts("berth0");
+    ops.failOn("vethTake", 1, new EngineError("Internal", "veth_take: injected"));
     const c = container({ bridge: {} });
     const setup = await svc.setUp(c);
-    assert.ok(ops.calls.some((x) => x.op === "vethTake"));
+    assert.ok(ops.calls.some((x) => x.op === "vethAdd"));
     const ep = svc.view(c.id, c).networks.bridge!;
     const v = ops.veths.get(hostVethName(ep.EndpointID!))!;
     assert.deepEqual([v.bridge, v.cidr, v.netnsPath], ["berth0", "172.17.0.2/16", setup.netnsPath]);
-    assert.ok(h.logs.some((l) => /pooled veth .*ESTALE.*making a new one/.test(l)));
+    assert.ok(h.logs.some((l) => /pooled veth .*injected.*making a new one/.test(l)));
     await svc.tearDown(c.id);
     await svc.close();
     assert.equal(ops.veths.size, 0);
+    assert.equal(ops.netns.size, 0);
   });
 });
 
-test("restore sweeps a killed daemon's pool files and their veths", async () => {
-  await withService({ netnsPool: 2 }, async (h) => {
-    const { ops, options } = h;
-    // What a killed daemon leaves: a pooled netns with its veth.
+test("restore sweeps a killed daemon's pool files and their veths, but not a veth a running container owns", async () => {
+  await withService({}, async (h) => {
+    const { svc, ops } = h;
+    // A running container whose pooled file was not deleted yet when the daemon died ...
+    const c = container({ bridge: {} });
+    await svc.setUp(c);
+    const owned = svc.view(c.id, c).networks.bridge!.EndpointID!;
+    await ops.netnsCreate(join(poolDir(h), owned));
+    // ... and a pool entry that was never taken.
     const id = "ab".repeat(32);
-    const path = join(options.execRoot, "netns", POOL_PREFIX + id);
+    const path = join(poolDir(h), id);
     await ops.netnsCreate(path);
-    await ops.vethPrepare({ hostName: hostVethName(id), netnsPath: path, ifName: "eth0", mtu: 1500, bridge: "berth0", isolated: false });
-    assert.equal(pooledHostVeth(POOL_PREFIX + id), hostVethName(id));
+    await ops.vethPrepare({ hostName: hostVethName(id), netnsPath: path, ifName: "eth0", mtu: 1500 });
+    assert.equal(pooledHostVeth(id), hostVethName(id));
     const again = await h.reopen({ netnsPool: 2 });
-    await again.restore([]);
-    assert.ok(!ops.netns.has(path));
+    await again.restore([c]);
+    assert.ok(!ops.netns.has(path) && !ops.netns.has(join(poolDir(h), owned)));
     assert.ok(!ops.veths.has(hostVethName(id)));
-    assert.ok(ops.calls.some((x) => x.op === "linkDelete" && x.args[0] === hostVethName(id)));
+    assert.ok(ops.veths.has(hostVethName(owned)), "the running container's veth stays");
     await until(() => pooledVeths(h).length === 2, "the new pool");
+    await again.tearDown(c.id);
     await again.close();
-    await h.svc.close();
     assert.equal(ops.netns.size, 0);
+    assert.equal(ops.veths.size, 0);
   });
 });
 
@@ -156,8 +174,9 @@ test("a failed start gives its pooled namespace and veth back to nobody: both de
     ops.failOn("vethAdd", 1);
     const c = container({ bridge: {} });
     await assert.rejects(svc.setUp(c), (e) => isEngineError(e, "Internal") && /vethAdd: injected/.test(e.message));
-    assert.ok(!ops.netns.has(entry!.netnsPath));
+    assert.ok(!ops.netns.has(join(h.options.execRoot, "netns", c.id)));
     assert.ok(!ops.veths.has(entry!.hostName));
+    await until(() => !ops.netns.has(entry!.netnsPath), "the adopted pool file deleted");
     assert.equal(svc.netnsPath(c.id), undefined);
     await svc.close();
   });
@@ -167,7 +186,7 @@ test("no refill while set-ups or tear-downs run, nor within the quiet time after
   const ops = new RecordingNetOps();
   const dir = await mkdtemp(join(tmpdir(), "berth-test-pool-"));
   try {
-    const pool = new NetnsPool({ ops, dir, size: 3, quietMs: 30, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
+    const pool = new NetnsPool({ ops, vethOps: poolVethOps(ops), dir, size: 3, quietMs: 30, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
     const end = pool.busy();
     pool.start();
     await new Promise((r) => setTimeout(r, 120));

@@ -1,19 +1,21 @@
 /**
  * Network namespaces made ahead of time, so a bridged container's start takes one instead of
- * waiting for berth-netlink to unshare and bind-mount a new one, and (when the helper can) with
- * the veth of the network the last containers used already inside, so the start only gives it
- * its MAC, address and route (docs/networking.md, "warm netns pool").
+ * waiting for berth-netlink to unshare and bind-mount a new one; and with the veth of the
+ * network the last starts used already inside, so the start only attaches it to the bridge and
+ * gives it its MAC, address and route (docs/networking.md, "Warm netns pool").
  *
- * An entry is a fresh netns (loopback up) mounted at <execRoot>/netns/.pool-<endpoint id>,
- * optionally holding `eth0` whose host end, vb<endpoint id…>, is a port of the network's bridge
- * (hostVethName of the pre-assigned endpoint id). A taken entry belongs to its container from
- * then on (its NetnsRecord holds the path, its endpoint the id) and goes with it: never reused.
+ * An entry is a fresh netns (loopback up) mounted at <execRoot>/netns-pool/<endpoint id>,
+ * optionally holding `eth0` (down, no address) whose host end, hostVethName(endpoint id), is
+ * down and on no bridge yet (an idle pool shows on no bridge). A start takes an entry and
+ * adopts it: the netns is bind-mounted at the container's usual <execRoot>/netns/<id> (so the
+ * SandboxKey and everything else look as without the pool) and the pool file is deleted later,
+ * in idle time. A taken entry belongs to its container from then on: never reused.
  *
- * Refills never compete with a start: one entry at a time, only once the network service has
+ * Refills never compete with a start: one step at a time, only once the network service has
  * been quiet for a while (no set-up or tear-down running or just ended), so a burst of starts
  * empties the pool and then creates namespaces as it would without one. Nothing of the pool
- * outlives the daemon: close() deletes it; a killed daemon leaves `.pool-*` files no record
- * owns, which restore removes with their veths (NetworkService.restore, sweepPoolFile).
+ * outlives the daemon: close() deletes it; a killed daemon's pool files are removed by the next
+ * restore with the veths named after them that no endpoint owns (NetworkService.restore).
  */
 import { join } from "node:path";
 import type { NetOps } from "./NetOps.js";
@@ -22,31 +24,30 @@ import type { NetworkRecord } from "./NetworkStore.js";
 import { containerIfName, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
 import { linkMtu, routeMtu } from "./bridge/mtu.js";
 
-/** The file name prefix of pooled namespaces (a dot file: never a container id). */
-export const POOL_PREFIX = ".pool-";
+/** The pool's directory under the exec root (beside netns/, which holds containers' files only). */
+export const POOL_DIR = "netns-pool";
 
 /** What a pooled veth is made for: a network and the settings its veth depends on. */
 export interface VethTarget {
   networkId: string;
   /** The network's veth-relevant settings (bridge, MTUs, icc) at the time: stale when they differ. */
   key: string;
-  bridge: string;
   mtu: number;
-  isolated: boolean;
   routeMtu: number;
 }
 
 /**
  * What a pooled veth for `n` is made with, or undefined when its containers' eth0 cannot use
  * one (not a bridge with a gateway, or internal: no default route, so vethAdd applies no route
- * mtu). Anything veth_prepare applies is in the key, so a changed network never hands out a
- * veth made for its old settings.
+ * mtu). What veth_prepare applies (MTU, the route MTU's GSO settings) is the key, so a changed
+ * network never hands out a veth made for its old settings; the bridge and port isolation are
+ * applied at the take.
  */
 export function vethTargetOf(n: NetworkRecord): VethTarget | undefined {
   if (n.driver !== "bridge" || !n.bridge || !n.gateway || n.internal) return undefined;
   const mtu = linkMtu(n);
   const rmtu = routeMtu(n);
-  return { networkId: n.id, key: `${n.bridge}|${mtu}|${n.icc ? 1 : 0}|${rmtu}`, bridge: n.bridge, mtu, isolated: !n.icc, routeMtu: rmtu };
+  return { networkId: n.id, key: `${mtu}|${rmtu}`, mtu, routeMtu: rmtu };
 }
 
 export interface PooledVeth {
@@ -66,9 +67,9 @@ export interface PoolEntry {
 
 export interface NetnsPoolOptions {
   ops: NetOps;
-  /** The pooled-veth operations; absent: only bare namespaces are pooled. */
+  /** The pool's operations; absent: no pool. */
   vethOps?: PoolVethOps;
-  /** <execRoot>/netns */
+  /** <execRoot>/netns-pool */
   dir: string;
   /** How many entries to keep ready; 0 disables the pool. */
   size: number;
@@ -89,20 +90,15 @@ export interface NetnsPoolOptions {
 /** After a failed refill: wait this long before trying again (the helper may be overloaded). */
 const RETRY_MS = 2000;
 
-/** The pool file's path for an endpoint id, and back (restore's sweep). */
-export function poolPath(dir: string, endpointId: string): string {
-  return join(dir, POOL_PREFIX + endpointId);
-}
-
-/** The host veth a `.pool-<id>` file's entry may have (ok if it has none). */
+/** The host veth a pool file's entry may have (a file named after its endpoint id). */
 export function pooledHostVeth(fileName: string): string | undefined {
-  if (!fileName.startsWith(POOL_PREFIX)) return undefined;
-  const id = fileName.slice(POOL_PREFIX.length);
-  return /^[0-9a-f]{10,}$/.test(id) ? hostVethName(id) : undefined;
+  return /^[0-9a-f]{64}$/.test(fileName) ? hostVethName(fileName) : undefined;
 }
 
 export class NetnsPool {
   private readonly ready: PoolEntry[] = [];
+  /** Pool files of adopted entries: deleted in idle time (the container's own mount keeps its netns). */
+  private readonly retired: string[] = [];
   private readonly quietMs: number;
   private vethOps: PoolVethOps | undefined;
   /** The one refill step in flight, if any. */
@@ -123,14 +119,31 @@ export class NetnsPool {
 
   /** Begins keeping the pool filled (after restore has swept what an earlier daemon left). */
   start(): void {
-    if (this.closed || this.o.size <= 0) return;
+    if (this.closed || this.o.size <= 0 || !this.vethOps) return;
     this.started = true;
     this.schedule(0);
   }
 
-  /** Whether `path` is one of the pool's namespaces not yet handed out. */
+  /** Whether `path` is one of the pool's files (ready, or adopted and not deleted yet). */
   holds(path: string): boolean {
-    return this.ready.some((e) => e.path === path);
+    return this.ready.some((e) => e.path === path) || this.retired.includes(path);
+  }
+
+  /**
+   * The taken entry's netns becomes the container's at `to` (a bind mount); the pool file is
+   * deleted later. False when that failed: the entry is deleted, the caller makes a netns.
+   */
+  async adopt(e: PoolEntry, to: string): Promise<boolean> {
+    try {
+      await this.vethOps!.netnsAdopt(e.path, to);
+    } catch (x) {
+      this.o.log("warn", `netns pool: adopting ${e.path} as ${to}: ${(x as Error).message}`);
+      if (/unknown operation/.test((x as Error).message)) this.vethOps = undefined;
+      await this.destroy(e);
+      return false;
+    }
+    this.retired.push(e.path);
+    return true;
   }
 
   /** The entries ready now (tests, diagnostics). */
@@ -171,8 +184,8 @@ export class NetnsPool {
   }
 
   /**
-   * A network is going (remove) or changed: its pooled veths are deleted now, so its bridge has
-   * no port of the pool's; with no network left, the whole pool goes.
+   * A network is going (remove): its pooled veths are deleted now; with no network left, the
+   * whole pool goes.
    */
   async dropNetwork(networkId: string): Promise<void> {
     // A refill in flight finishes first; it checks the network again (valid()) when done.
@@ -180,6 +193,8 @@ export class NetnsPool {
     const drop = this.o.wanted() ? this.ready.filter((e) => e.veth?.networkId === networkId) : [...this.ready];
     for (const e of drop) this.ready.splice(this.ready.indexOf(e), 1);
     await Promise.all(drop.map((e) => this.destroy(e)));
+    // Refilled for the network starts use now, when there is one.
+    this.schedule(this.quietMs);
   }
 
   /** No more refills; every entry the pool still holds is deleted. Idempotent. */
@@ -188,7 +203,16 @@ export class NetnsPool {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.filling;
-    await Promise.all(this.ready.splice(0).map((e) => this.destroy(e)));
+    const entries = this.ready.splice(0);
+    await Promise.all([...entries.map((e) => this.destroy(e)), this.deleteRetired()]);
+    // The helper replies to link_delete once the deletion has started; a second request naming
+    // the link waits for it to finish (docs/networking.md). So when close() returns (the daemon
+    // is about to exit), no pooled veth is left on a bridge.
+    await Promise.all(entries.flatMap((e) => (e.veth ? [this.o.ops.linkDelete(e.veth.hostName).catch(() => {})] : [])));
+  }
+
+  private async deleteRetired(): Promise<void> {
+    await Promise.all(this.retired.splice(0).map((p) => this.o.ops.netnsDelete(p).catch((x: unknown) => this.o.log("warn", `netns pool: deleting ${p}: ${(x as Error).message}`))));
   }
 
   /** The entry's veth and netns, deleted at once; failures are logged (restore sweeps the file). */
@@ -231,11 +255,14 @@ export class NetnsPool {
       this.schedule(this.active > 0 ? this.quietMs : this.quietMs - quietFor);
       return;
     }
-    if (!this.o.wanted()) return;
-    const target = this.vethOps ? this.o.vethTarget(this.recent) : undefined;
     let retry = 0;
     let work: Promise<void>;
-    if (this.ready.length >= this.o.size) {
+    const target = this.vethOps && this.o.wanted() ? this.o.vethTarget(this.recent) : undefined;
+    if (this.retired.length > 0) {
+      work = this.deleteRetired();
+    } else if (!this.vethOps || !this.o.wanted()) {
+      return;
+    } else if (this.ready.length >= this.o.size) {
       const out = this.misfit(target);
       if (!out) return;
       this.ready.splice(this.ready.indexOf(out), 1);
@@ -255,7 +282,7 @@ export class NetnsPool {
   private async make(target: VethTarget | undefined): Promise<boolean> {
     const { ops, log } = this.o;
     const id = newEndpointId();
-    const e: PoolEntry = { path: poolPath(this.o.dir, id) };
+    const e: PoolEntry = { path: join(this.o.dir, id) };
     try {
       await ops.netnsCreate(e.path);
     } catch (x) {
@@ -267,9 +294,7 @@ export class NetnsPool {
     if (target && this.vethOps) {
       const veth: PooledVeth = { networkId: target.networkId, key: target.key, endpointId: id, hostName: hostVethName(id), ifName: containerIfName(0) };
       try {
-        await this.vethOps.vethPrepare({
-          hostName: veth.hostName, netnsPath: e.path, ifName: veth.ifName, mtu: target.mtu, bridge: target.bridge, isolated: target.isolated, routeMtu: target.routeMtu,
-        });
+        await this.vethOps.vethPrepare({ hostName: veth.hostName, netnsPath: e.path, ifName: veth.ifName, mtu: target.mtu, routeMtu: target.routeMtu });
         e.veth = veth;
       } catch (x) {
         const msg = (x as Error).message;

@@ -35,7 +35,7 @@ import { OPT_ENABLE_ICC } from "./bridge/bridgeOptions.js";
 import { Attachments } from "./Attachments.js";
 import { NetworkPolicies } from "./policy/NetworkPolicies.js";
 import type { ServiceContext } from "./serviceContext.js";
-import { NetnsPool, pooledHostVeth, vethTargetOf } from "./NetnsPool.js";
+import { NetnsPool, POOL_DIR, pooledHostVeth, vethTargetOf } from "./NetnsPool.js";
 import { poolVethOps } from "./poolOps.js";
 
 export interface NetworkServiceOptions {
@@ -102,7 +102,7 @@ export class NetworkService implements ContainerNetworking {
       return n && !this.removing.has(id) ? n : undefined;
     };
     this.pool = new NetnsPool({
-      ops: o.ops, vethOps: poolVethOps(o.ops), dir: join(o.execRoot, "netns"), size: o.netnsPool ?? DEFAULT_NETNS_POOL, log: o.log,
+      ops: o.ops, vethOps: poolVethOps(o.ops), dir: join(o.execRoot, POOL_DIR), size: o.netnsPool ?? DEFAULT_NETNS_POOL, log: o.log,
       // Only while there is a bridge network to attach to.
       wanted: () => this.store.networks().some((n) => n.driver === "bridge" && !this.removing.has(n.id)),
       // Veths for the network the last start used, else the default bridge's.
@@ -140,6 +140,7 @@ export class NetworkService implements ContainerNetworking {
     const s = new NetworkService(o);
     // netns_create makes the file, not its directory.
     await mkdir(join(o.execRoot, "netns"), { recursive: true, mode: 0o711 });
+    await mkdir(join(o.execRoot, POOL_DIR), { recursive: true, mode: 0o711 });
     await s.ensurePredefined();
     await s.ensureAll();
     return s;
@@ -308,15 +309,35 @@ export class NetworkService implements ContainerNetworking {
     const owned = new Set(this.store.allNetns().map((r) => r.path));
     for (const f of files) {
       const path = join(dir, f);
-      // Pool namespaces a killed daemon left (.pool-*) are unowned too, and go here with the
-      // veth they may hold (deleting the netns would take it too, but only once the kernel's
-      // namespace clean-up runs).
-      if (owned.has(path) || this.pool.holds(path)) continue;
+      if (owned.has(path)) continue;
       this.o.log("info", `network restore: removing netns file ${path} that no container owns`);
-      const veth = pooledHostVeth(f);
-      await Promise.all([veth ? this.o.ops.linkDelete(veth) : undefined, this.o.ops.netnsDelete(path)]);
+      await this.o.ops.netnsDelete(path);
     }
+    await this.sweepPool();
     this.pool.start();
+  }
+
+  /**
+   * What a killed daemon's pool left: its files, and the veths named after them that no
+   * endpoint owns (an adopted entry's veth is its container's; deleting the netns would take
+   * the others too, but only once the kernel's namespace clean-up runs).
+   */
+  private async sweepPool(): Promise<void> {
+    const dir = join(this.o.execRoot, POOL_DIR);
+    let files: string[] = [];
+    try {
+      files = await readdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const owned = new Set(this.store.allEndpoints().map((e) => e.hostVeth));
+    await Promise.all(files.map(async (f) => {
+      const path = join(dir, f);
+      if (this.pool.holds(path)) return;
+      const veth = pooledHostVeth(f);
+      this.o.log("info", `network restore: removing pooled netns ${path}${veth && !owned.has(veth) ? ` and ${veth}` : ""} of an earlier daemon`);
+      await Promise.all([veth && !owned.has(veth) ? this.o.ops.linkDelete(veth) : undefined, this.o.ops.netnsDelete(path)]);
+    }));
   }
 
   /**

@@ -17,7 +17,7 @@ import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
 import { DnsServer } from "../../src/network/dns/DnsServer.js";
 import { defaultProxyPath } from "../../src/network/ports/proxyProcess.js";
 import { NetworkService, type NetworkServiceOptions } from "../../src/network/NetworkService.js";
-import { POOL_PREFIX } from "../../src/network/NetnsPool.js";
+import { POOL_DIR } from "../../src/network/NetnsPool.js";
 import { hostVethName } from "../../src/network/bridge/endpointNames.js";
 import type { ContainerNetInfo, NetworkSetup } from "../../src/network/types.js";
 import type { EndpointSettings } from "../../src/api/types/network.js";
@@ -49,14 +49,15 @@ const started: ContainerNetInfo[] = [];
 
 const execRoot = () => join(dir, "exec");
 const nsDir = () => join(execRoot(), "netns");
-/** Pool files not (yet) a container's: a taken one keeps its name. */
-const taken = new Set<string>();
-const poolFiles = () => (existsSync(nsDir()) ? readdirSync(nsDir()).filter((f) => f.startsWith(POOL_PREFIX) && !taken.has(join(nsDir(), f))) : []);
-const poolMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${nsDir()}/${POOL_PREFIX}`) && ![...taken].some((t) => l.includes(t)));
+const poolDir = () => join(execRoot(), POOL_DIR);
+const poolFiles = () => (existsSync(poolDir()) ? readdirSync(poolDir()) : []);
+const poolMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${poolDir()}/`));
 const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
 const portsOf = (br: string) => (JSON.parse(spawnSync("ip", ["-j", "link", "show", "master", br], { encoding: "utf8" }).stdout || "[]") as { ifname: string }[]).map((l) => l.ifname);
 /** The pool's veths: host ends named after a pool file's endpoint id. */
-const pooledVeths = () => poolFiles().map((f) => hostVethName(f.slice(POOL_PREFIX.length)));
+const pooledVeths = () => poolFiles().map((f) => hostVethName(f));
+/** The pool is full and idle: `n` files, each with its veth, on no bridge yet. */
+const poolReady = (n = 2) => poolFiles().length === n && pooledVeths().every((v) => linkExists(v) && !bridges.some((b) => portsOf(b).includes(v)));
 
 function inNs(file: string, args: string[]): { status: number | null; out: string } {
   const r = spawnSync("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 });
@@ -155,7 +156,7 @@ after(async () => {
     spawnSync("ip", ["link", "del", br], { stdio: "ignore" });
   }
   spawnSync("nft", ["delete", "table", "inet", table], { stdio: "ignore" });
-  for (const f of existsSync(nsDir()) ? readdirSync(nsDir()) : []) spawnSync("umount", ["-l", join(nsDir(), f)], { stdio: "ignore" });
+  for (const d of [nsDir(), poolDir()]) for (const f of existsSync(d) ? readdirSync(d) : []) spawnSync("umount", ["-l", join(d, f)], { stdio: "ignore" });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -164,24 +165,25 @@ test("containers started from the pool network exactly like ones started without
   await svc.create({ Name: netA, IPAM: { Config: [{ Subnet: `${nets[1]}.0/24` }] }, Options: { "com.docker.network.bridge.name": bridges[1]! } });
   assert.equal(poolFiles().length, 0, "no pool before restore");
   await svc.restore([]);
-  // Two pooled namespaces, each holding eth0 (down) whose host end is a port of the default bridge.
-  await until(() => poolFiles().length === 2 && pooledVeths().every((v) => portsOf(bridges[0]!).includes(v)), "the pool");
+  // Two pooled namespaces, each holding eth0 (down) whose host end is on no bridge yet.
+  await until(() => poolReady(), "the pool");
   for (const f of poolFiles()) {
-    const inside = JSON.parse(inNs(join(nsDir(), f), ["ip", "-j", "link", "show"]).out) as { ifname: string; flags: string[] }[];
+    const inside = JSON.parse(inNs(join(poolDir(), f), ["ip", "-j", "link", "show"]).out) as { ifname: string; flags: string[] }[];
     assert.deepEqual(inside.map((l) => [l.ifname, l.flags.includes("UP")]), [["lo", true], ["eth0", false]]);
   }
   assert.equal(poolMounts().length, 2);
+  assert.deepEqual(portsOf(bridges[0]!), [], "an idle pool shows on no bridge");
 
   // From the pool: the default bridge, with a published port.
   const port = await freePort();
   const c1 = containerInfo(1, { bridge: {} }, { portBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] }, exposedPorts: ["80/tcp"] });
   started.push(c1);
-  const pooledNames = pooledVeths();
+  const pooledIds = poolFiles();
   const s1 = await svc.setUp(c1);
-  taken.add(s1.netnsPath);
-  assert.ok(s1.netnsPath.startsWith(join(nsDir(), POOL_PREFIX)), "a pooled namespace");
+  assert.equal(s1.netnsPath, join(nsDir(), c1.id), "the container's usual path");
   const ep1 = svc.view(c1.id, c1).networks.bridge!;
-  assert.ok(pooledNames.includes(hostVethName(ep1.EndpointID!)), "and its pooled veth");
+  assert.ok(pooledIds.includes(ep1.EndpointID!), "a pooled namespace and veth");
+  assert.deepEqual(portsOf(bridges[0]!), [hostVethName(ep1.EndpointID!)]);
   assert.equal(ep1.IPAddress, `${nets[0]}.2`);
   const mac1 = (JSON.parse(inNs(s1.netnsPath, ["ip", "-j", "link", "show", "dev", "eth0"]).out) as { address: string }[])[0]!.address;
   assert.equal(mac1, ep1.MacAddress);
@@ -192,23 +194,27 @@ test("containers started from the pool network exactly like ones started without
   } finally {
     server.kill();
   }
+  // The adopted pool file goes in idle time; the container's netns stays.
+  await until(() => !poolFiles().includes(ep1.EndpointID!) && poolReady(), "the adopted file deleted and the pool refilled");
+  assert.ok(ping(s1.netnsPath, `${nets[0]}.1`), "still reachable");
 
   // Not from the pool (a network the pool had no veth for): the reference to compare with.
   const c2 = containerInfo(2, { [netA]: { Aliases: ["db"] } });
   started.push(c2);
+  const forBridge = poolFiles();
   const s2 = await svc.setUp(c2);
-  assert.equal(s2.netnsPath, join(nsDir(), c2.id), "made at start");
+  assert.ok(!forBridge.includes(svc.view(c2.id, c2).networks[netA]!.EndpointID!), "made at start");
   const reference = linkShape(s2.netnsPath);
-  // The pool follows: its entries become netA's, in idle time.
-  await until(() => pooledVeths().length === 2 && pooledVeths().every((v) => portsOf(bridges[1]!).includes(v)), "netA's veths in the pool");
+  // The pool follows: its entries are made again for netA, in idle time.
+  await until(() => poolReady() && poolFiles().every((f) => !forBridge.includes(f)), "netA's veths in the pool");
 
   const c3 = containerInfo(3, { [netA]: { Aliases: ["web"] } });
   started.push(c3);
-  const pooledA = pooledVeths();
+  const pooledA = poolFiles();
   const s3: NetworkSetup = await svc.setUp(c3);
-  taken.add(s3.netnsPath);
   const ep3 = svc.view(c3.id, c3).networks[netA]!;
-  assert.ok(pooledA.includes(hostVethName(ep3.EndpointID!)), "c3 got a pooled veth");
+  assert.ok(pooledA.includes(ep3.EndpointID!), "c3 got a pooled veth");
+  assert.ok(portsOf(bridges[1]!).includes(hostVethName(ep3.EndpointID!)));
   assert.deepEqual(linkShape(s3.netnsPath), reference, "the same link, addresses and routes as without the pool");
   assert.ok(ping(s3.netnsPath, `${nets[1]}.1`), "c3 reaches its gateway");
   assert.ok(ping(s3.netnsPath, svc.view(c2.id, c2).networks[netA]!.IPAddress!), "c3 -> c2");
@@ -220,34 +226,34 @@ test("containers started from the pool network exactly like ones started without
   started.length = 0;
   for (const s of [s1, s2, s3]) assert.ok(!existsSync(s.netnsPath), `${s.netnsPath} deleted`);
 
-  // rm is not refused for the pool's veths on the network; they go with it.
-  await until(() => pooledVeths().length === 2 && pooledVeths().every((v) => portsOf(bridges[1]!).includes(v)), "netA's veths in the pool again");
+  // rm is not refused for the pool's veths of the network; they go with it.
+  await until(() => poolReady(), "the pool refilled");
   const onA = pooledVeths();
   await svc.remove(netA);
   assert.ok(!linkExists(bridges[1]!));
   for (const v of onA) await until(() => !linkExists(v), `${v} gone with the network`);
 
   // Daemon stop: the pool is gone; the default bridge stays (live restore).
-  await until(() => poolFiles().length === 2 && pooledVeths().every((v) => portsOf(bridges[0]!).includes(v)), "the default bridge's veths back in the pool");
+  await until(() => poolReady(), "the default bridge's veths back in the pool");
   let last = pooledVeths();
   await svc.close();
   services.pop();
   assert.deepEqual(poolFiles(), []);
   assert.deepEqual(poolMounts(), []);
-  for (const v of last) await until(() => !linkExists(v), `${v} deleted at close`);
+  for (const v of last) assert.ok(!linkExists(v), `${v} deleted at close`);
 
-  // What a killed daemon's pool leaves (pooled namespaces holding veths on the bridge) is swept
-  // by the next daemon's restore, which then makes its own pool.
+  // What a killed daemon's pool leaves (pooled namespaces holding veths) is swept by the next
+  // daemon's restore, which then makes its own pool.
   const left = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
   for (const id of left) {
-    await helper.netnsCreate(join(nsDir(), POOL_PREFIX + id));
-    await helper.request("veth_prepare", hostVethName(id), [hostVethName(id), join(nsDir(), POOL_PREFIX + id), "eth0", 1500, bridges[0]!, "0", ""]);
-    assert.ok(portsOf(bridges[0]!).includes(hostVethName(id)));
+    await helper.netnsCreate(join(poolDir(), id));
+    await helper.request("veth_prepare", hostVethName(id), [hostVethName(id), join(poolDir(), id), "eth0", 1500, ""]);
+    assert.ok(linkExists(hostVethName(id)));
   }
   svc = await openService();
   await svc.restore([]);
   for (const id of left) {
-    assert.ok(!existsSync(join(nsDir(), POOL_PREFIX + id)), `${id} swept`);
+    assert.ok(!existsSync(join(poolDir(), id)), `${id} swept`);
     await until(() => !linkExists(hostVethName(id)), `${hostVethName(id)} swept`);
   }
   await until(() => poolFiles().length === 2, "the new pool");
@@ -258,7 +264,7 @@ test("containers started from the pool network exactly like ones started without
   services.pop();
   assert.deepEqual(poolFiles(), []);
   assert.deepEqual(poolMounts(), []);
-  for (const v of last) await until(() => !linkExists(v), `${v} deleted at close`);
+  for (const v of last) assert.ok(!linkExists(v), `${v} deleted at close`);
   assert.deepEqual(portsOf(bridges[0]!), [], "no port left on the default bridge");
   assert.ok(linkExists(bridges[0]!));
   // Its refills are over: nothing comes back.

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { EngineError } from "../../errors/EngineError.js";
 import type { NetOps, VethRequest } from "../NetOps.js";
 
-export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault" | "vethPrepare" | "vethTake";
+export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault" | "vethPrepare" | "vethTake" | "netnsAdopt";
 
 export interface RecordedCall {
   op: OpName;
@@ -74,11 +74,6 @@ export class RecordingNetOps implements NetOps {
     this.bridges.delete(name);
   }
 
-  /** A bridge deleted behind the service's back (its ports stay, detached, as in the kernel). */
-  detachPorts(bridge: string): void {
-    for (const [name, v] of this.veths) if (v.bridge === bridge) this.veths.set(name, { ...v, bridge: "" });
-  }
-
   async vethAdd(req: VethRequest): Promise<void> {
     await this.call("vethAdd", [req]);
     if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_add: ${req.netnsPath}: ENOENT`);
@@ -87,24 +82,37 @@ export class RecordingNetOps implements NetOps {
     this.veths.set(req.hostName, req);
   }
 
-  /** A pooled pair: recorded as a veth without address (mac, cidr, gateway empty) until taken. */
+  /** A pooled pair: recorded as a veth on no bridge without address (bridge, mac, cidr, gateway empty) until taken. */
   async vethPrepare(req: Parameters<NonNullable<NetOps["vethPrepare"]>>[0]): Promise<void> {
     await this.call("vethPrepare", [req]);
     if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_prepare: ${req.netnsPath}: ENOENT`);
-    if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_prepare: bridge ${req.bridge}: ENODEV`);
     if (this.veths.has(req.hostName)) throw new EngineError("AlreadyExists", `veth_prepare: ${req.hostName}: EEXIST`);
-    this.veths.set(req.hostName, { ...req, mac: "", cidr: "", gateway: "" });
+    this.veths.set(req.hostName, { ...req, bridge: "", isolated: false, mac: "", cidr: "", gateway: "" });
   }
 
-  /** Like the helper: a prepared pair on that bridge gets the container's settings; else it is deleted and the call fails. */
+  /** Like the helper: a prepared pair gets its bridge and the container's settings; on failure it is deleted. */
   async vethTake(req: Parameters<NonNullable<NetOps["vethTake"]>>[0]): Promise<void> {
-    await this.call("vethTake", [req]);
-    const v = this.veths.get(req.hostName);
-    if (!v || v.bridge !== req.bridge || !this.bridges.has(req.bridge)) {
+    try {
+      await this.call("vethTake", [req]);
+      const v = this.veths.get(req.hostName);
+      if (!v) throw new EngineError("NotFound", `veth_take ${req.hostName}: look up: ENODEV`);
+      if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_take ${req.hostName}: bridge ${req.bridge}: ENODEV`);
+      this.veths.set(req.hostName, { ...v, netnsPath: req.netnsPath, bridge: req.bridge, isolated: req.isolated, mac: req.mac, cidr: req.cidr, gateway: req.gateway, routeMtu: req.routeMtu ?? 0 });
+    } catch (e) {
       this.veths.delete(req.hostName);
-      throw new EngineError("Internal", `veth_take ${req.hostName}: not a port of bridge ${req.bridge} any more: ESTALE`);
+      throw e;
     }
-    this.veths.set(req.hostName, { ...v, mac: req.mac, cidr: req.cidr, gateway: req.gateway, routeMtu: req.routeMtu ?? 0 });
+  }
+
+  /** Like the helper: the netns at `from` is mounted at `to` too; its veths are recorded under `to`. */
+  async netnsAdopt(from: string, to: string): Promise<void> {
+    await this.call("netnsAdopt", [from, to]);
+    if (!this.netns.has(from)) throw new EngineError("NotFound", `netns_adopt ${to}: ${from}: ENOENT`);
+    if (this.netns.has(to)) throw new EngineError("AlreadyExists", `netns_adopt ${to}: EEXIST`);
+    this.netns.add(to);
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, "");
+    for (const [name, v] of this.veths) if (v.netnsPath === from) this.veths.set(name, { ...v, netnsPath: to });
   }
 
   async linkDelete(name: string): Promise<void> {
