@@ -126,7 +126,8 @@ static void finish(struct sup *s) {
   /* The terminal proxy made our stdin non-blocking: give the caller its file back as it was. */
   if (s->proxy_stdin) set_nonblock(0, 0);
   /* The exit record before the connections close: a client seeing EOF can read it at once. */
-  if (s->dirfd >= 0) exitrec_write(s->dirfd, s->status);
+  if (s->dirfd >= 0) exitrec_write(s->dirfd, s->exit_fd, s->status);
+  s->exit_fd = -1;
   TMARK("exit written");
   if (s->listen_fd >= 0) { close(s->listen_fd); unlinkat(s->dirfd, "ctl.sock", 0); s->listen_fd = -1; }
   for (size_t i = s->nclients; i-- > 0;) {
@@ -144,6 +145,8 @@ int sup_run(struct sup *s) {
   if (io->master >= 0) set_nonblock(io->master, 1);
   if (io->in_w >= 0) set_nonblock(io->in_w, 1);
   if (s->l->sock >= 0) set_nonblock(s->l->sock, 1);
+  /* The caller has our report and is busy for a while before it sends `start`. */
+  if (s->dirfd >= 0 && s->exit_fd < 0) s->exit_fd = exitrec_prepare(s->dirfd);
   enum { P_SIG, P_SOCK, P_OUT, P_ERR, P_MASTER, P_IN, P_LISTEN, P_FIXED };
   struct pollfd *pfd = NULL;
   size_t pcap = 0;

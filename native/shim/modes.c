@@ -40,7 +40,7 @@ static void run_init(struct run *r, const struct options *o) {
   r->l.stdio.in_w = r->l.stdio.out_r = r->l.stdio.err_r = r->l.stdio.master = -1;
   for (int i = 0; i < 3; i++) r->l.stdio.child[i] = -1;
   r->s.l = &r->l;
-  r->s.dirfd = r->s.sigfd = r->s.listen_fd = -1;
+  r->s.dirfd = r->s.sigfd = r->s.listen_fd = r->s.exit_fd = -1;
   r->s.log.fd = -1;
   r->report = o->sync_fd;
   r->direct_report = -1;

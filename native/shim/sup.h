@@ -21,6 +21,7 @@ struct sup {
   int dirfd;         /* state dir */
   int sigfd;
   int listen_fd;
+  int exit_fd;       /* exit.tmp, made ahead of the exit (exitrec.h), or -1 */
   int foreground;    /* exec without --detach: forward signals, exit with the status */
   struct client *clients;
   size_t nclients, cap;
