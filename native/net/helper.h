@@ -36,7 +36,6 @@ int op_veth_add(struct helper *h, char **f, struct reply *rp);
 int op_link_delete(struct helper *h, char **f, struct reply *rp);
 int op_veth_prepare(struct helper *h, char **f, struct reply *rp);
 int op_veth_take(struct helper *h, char **f, struct reply *rp);
-int op_netns_adopt(struct helper *h, char **f, struct reply *rp);
 int op_nft(struct helper *h, char **f, struct reply *rp);
 int op_sysctl(struct helper *h, char **f, struct reply *rp);
 int op_route_default(struct helper *h, char **f, struct reply *rp);

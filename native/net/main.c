@@ -34,7 +34,6 @@ static const struct op ops[] = {
   { "link_delete", 1, 0, op_link_delete },
   { "veth_prepare", 5, 0, op_veth_prepare },
   { "veth_take", 9, 0, op_veth_take },
-  { "netns_adopt", 2, 0, op_netns_adopt },
   { "nft", 1, 0, op_nft },
   { "sysctl", 2, 0, op_sysctl },
   { "route_default", 3, 1, op_route_default },

@@ -2,16 +2,12 @@
  * container-independent part of veth_add in idle time (the pair, the peer already inside a
  * pooled netns under its final name, down, no address; the host end down and not yet a bridge
  * port, so an idle pool shows on no bridge); veth_take, on the start path, does the rest in one
- * request (host end enslaved, isolated as asked, up; inside: MAC, address, up, default route);
- * netns_adopt gives a pooled netns the container's own path with a bind mount. Failures leave
- * nothing of a pair behind. */
+ * request (host end enslaved, isolated as asked, up; inside: MAC, address, up, default route).
+ * Failures leave nothing of a pair behind. */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "deferred.h"
@@ -19,10 +15,6 @@
 #include "link.h"
 #include "netns.h"
 #include "veth.h"
-
-#ifndef NSFS_MAGIC
-#define NSFS_MAGIC 0x6e736673
-#endif
 
 /* Deletes the host end (and so the peer) after a failure; notes a failed cleanup in rp. */
 static void drop_pair(struct helper *h, const char *host, struct reply *rp) {
@@ -105,32 +97,4 @@ int op_veth_take(struct helper *h, char **f, struct reply *rp) {
   }
   if (r < 0) drop_pair(h, v.host, rp);
   return r;
-}
-
-/* f: from (a netns file), to (a new path). The netns at `from` is bind-mounted at `to` too; `from`
- * stays (the caller deletes it later, off its hot path). */
-int op_netns_adopt(struct helper *h, char **f, struct reply *rp) {
-  (void)h;
-  const char *from = f[0], *to = f[1];
-  if (from[0] != '/' || to[0] != '/') return op_fail_text(rp, EINVAL, "netns_adopt %s: paths must be absolute (%s)", to, from);
-  struct statfs sfs;
-  if (statfs(from, &sfs) < 0) return op_fail(rp, errno, NULL, "netns_adopt %s: %s", to, from);
-  if (sfs.f_type != NSFS_MAGIC) return op_fail_text(rp, EINVAL, "netns_adopt %s: %s is not a network namespace", to, from);
-  int created = 0;
-  int fd = open(to, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-  if (fd >= 0) {
-    created = 1;
-    close(fd);
-  } else if (errno == EEXIST) {
-    /* A plain file left by a crash is reused; a live namespace is not replaced. */
-    if (statfs(to, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) return op_fail_text(rp, EEXIST, "netns_adopt %s: a network namespace is already mounted there", to);
-  } else {
-    return op_fail(rp, errno, NULL, "netns_adopt %s: create file", to);
-  }
-  if (mount(from, to, NULL, MS_BIND, NULL) < 0) {
-    int e = errno;
-    if (created) unlink(to);
-    return op_fail(rp, e, NULL, "netns_adopt %s: bind mount %s", to, from);
-  }
-  return 0;
 }

@@ -105,13 +105,21 @@ export class Attachments {
       const gw = gatewayIndex(nets, entries.map(([, cfg]) => cfg));
       const fits = gw === 0 ? vethTargetOf(nets[0]!) : undefined;
       let pooled = this.x.pool.take(fits && { networkId: fits.networkId, key: fits.key });
-      const ns: NetnsRecord = { containerId: c.id, path: join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [] };
+      const ns: NetnsRecord = { containerId: c.id, path: join(opts.execRoot, "netns", c.id), proxy: null, published: [], exposed: [], ...(pooled ? { pooledPath: pooled.path } : {}) };
+      // Recorded first: a crash from here on leaves it owned and torn down, never handed out again.
       store.putNetns(ns);
       rb.add("forget netns", () => store.deleteNetns(c.id));
-      // A pooled netns gets the container's usual path (a bind mount); else one is made there.
-      if (pooled && !(await this.x.pool.adopt(pooled, ns.path))) pooled = undefined;
-      const veth = pooled?.veth;
-      if (veth) rb.add(`delete ${veth.hostName}`, () => ops.linkDelete(veth.hostName));
+      if (pooled) {
+        const p = pooled;
+        if (p.veth) rb.add(`delete ${p.veth.hostName}`, () => ops.linkDelete(p.veth!.hostName));
+        rb.add("delete pooled netns", () => ops.netnsDelete(p.path));
+        // The container's usual path links to the pooled netns; else one is made there.
+        if (!(await this.x.pool.adopt(p, ns.path))) {
+          pooled = undefined;
+          delete ns.pooledPath;
+          store.putNetns(ns);
+        }
+      }
       if (!pooled) await ops.netnsCreate(ns.path);
       rb.add("delete netns", () => ops.netnsDelete(ns.path));
       mark(pooled ? "net: netns taken" : "net: netns created");
@@ -300,9 +308,10 @@ export class Attachments {
     const links = Promise.all(store.endpointsOfContainer(containerId).map(async (ep) => {
       if (await step(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth))) store.deleteEndpoint(ep.id);
     })).then(() => mark("net: links deleted"));
-    const nsGone = ns ? step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path)).then((ok) => {
-      if (ok) mark("net: netns deleted");
-      return ok;
+    const pooledGone = ns?.pooledPath ? step(`delete netns ${ns.pooledPath}`, () => ops.netnsDelete(ns.pooledPath!)) : Promise.resolve(true);
+    const nsGone = ns ? Promise.all([step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path)), pooledGone]).then(([a, b]) => {
+      if (a && b) mark("net: netns deleted");
+      return a && b;
     }) : Promise.resolve(false);
     const [stopped, , deleted] = await Promise.all([proxyStopped, links, nsGone]);
     if (ns && stopped && proxy) store.putNetns({ ...ns, proxy: null });

@@ -49,7 +49,7 @@ export interface NetOps {
    * A veth pair made ahead of its container (the warm pool, NetnsPool.ts): the peer `ifName`
    * inside the netns at `netnsPath`, down, without address; the host end down and not yet a
    * bridge port; `mtu` and `routeMtu` (GSO settings) as vethAdd applies them. Nothing is left
-   * on failure. Optional, like vethTake and netnsAdopt: without them there is no pool.
+   * on failure. Optional, like vethTake: without them there is no pool.
    */
   vethPrepare?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mtu" | "routeMtu">): Promise<void>;
   /**
@@ -58,8 +58,6 @@ export interface NetOps {
    * the pair is deleted.
    */
   vethTake?(req: Pick<VethRequest, "hostName" | "netnsPath" | "ifName" | "mac" | "bridge" | "isolated" | "cidr" | "gateway" | "routeMtu">): Promise<void>;
-  /** The netns at `from` is bind-mounted at the new file `to` too (a pooled netns gets the container's path). */
-  netnsAdopt?(from: string, to: string): Promise<void>;
   /** Ends the helper (the daemon is closing). */
   close(): void;
 }

@@ -7,9 +7,10 @@
  * An entry is a fresh netns (loopback up) mounted at <execRoot>/netns-pool/<endpoint id>,
  * optionally holding `eth0` (down, no address) whose host end, hostVethName(endpoint id), is
  * down and on no bridge yet (an idle pool shows on no bridge). A start takes an entry and
- * adopts it: the netns is bind-mounted at the container's usual <execRoot>/netns/<id> (so the
- * SandboxKey and everything else look as without the pool) and the pool file is deleted later,
- * in idle time. A taken entry belongs to its container from then on: never reused.
+ * adopts it: the container's usual <execRoot>/netns/<id> becomes a symlink to the pool file (so
+ * the SandboxKey, the runtime's join by path and everything else look as without the pool; a
+ * bind mount there cost a helper request on the start path), and its NetnsRecord names the
+ * pool file too, which goes with the container. A taken entry is never reused.
  *
  * Refills never compete with a start: one step at a time, only once the network service has
  * been quiet for a while (no set-up or tear-down running or just ended), so a burst of starts
@@ -17,6 +18,7 @@
  * outlives the daemon: close() deletes it; a killed daemon's pool files are removed by the next
  * restore with the veths named after them that no endpoint owns (NetworkService.restore).
  */
+import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { NetOps } from "./NetOps.js";
 import type { PoolVethOps } from "./poolOps.js";
@@ -97,8 +99,6 @@ export function pooledHostVeth(fileName: string): string | undefined {
 
 export class NetnsPool {
   private readonly ready: PoolEntry[] = [];
-  /** Pool files of adopted entries: deleted in idle time (the container's own mount keeps its netns). */
-  private readonly retired: string[] = [];
   private readonly quietMs: number;
   private vethOps: PoolVethOps | undefined;
   /** The one refill step in flight, if any. */
@@ -124,25 +124,23 @@ export class NetnsPool {
     this.schedule(0);
   }
 
-  /** Whether `path` is one of the pool's files (ready, or adopted and not deleted yet). */
+  /** Whether `path` is one of the pool's files not handed out. */
   holds(path: string): boolean {
-    return this.ready.some((e) => e.path === path) || this.retired.includes(path);
+    return this.ready.some((e) => e.path === path);
   }
 
   /**
-   * The taken entry's netns becomes the container's at `to` (a bind mount); the pool file is
-   * deleted later. False when that failed: the entry is deleted, the caller makes a netns.
+   * The taken entry's netns becomes the container's: `to` (its usual path) links to the pool
+   * file. False when that failed: the entry is deleted, the caller makes a netns as usual.
    */
   async adopt(e: PoolEntry, to: string): Promise<boolean> {
     try {
-      await this.vethOps!.netnsAdopt(e.path, to);
+      await symlink(e.path, to);
     } catch (x) {
-      this.o.log("warn", `netns pool: adopting ${e.path} as ${to}: ${(x as Error).message}`);
-      if (/unknown operation/.test((x as Error).message)) this.vethOps = undefined;
+      this.o.log("warn", `netns pool: linking ${to} to ${e.path}: ${(x as Error).message}`);
       await this.destroy(e);
       return false;
     }
-    this.retired.push(e.path);
     return true;
   }
 
@@ -204,15 +202,11 @@ export class NetnsPool {
     this.timer = undefined;
     await this.filling;
     const entries = this.ready.splice(0);
-    await Promise.all([...entries.map((e) => this.destroy(e)), this.deleteRetired()]);
+    await Promise.all(entries.map((e) => this.destroy(e)));
     // The helper replies to link_delete once the deletion has started; a second request naming
     // the link waits for it to finish (docs/networking.md). So when close() returns (the daemon
     // is about to exit), no pooled veth is left on a bridge.
     await Promise.all(entries.flatMap((e) => (e.veth ? [this.o.ops.linkDelete(e.veth.hostName).catch(() => {})] : [])));
-  }
-
-  private async deleteRetired(): Promise<void> {
-    await Promise.all(this.retired.splice(0).map((p) => this.o.ops.netnsDelete(p).catch((x: unknown) => this.o.log("warn", `netns pool: deleting ${p}: ${(x as Error).message}`))));
   }
 
   /** The entry's veth and netns, deleted at once; failures are logged (restore sweeps the file). */
@@ -258,9 +252,7 @@ export class NetnsPool {
     let retry = 0;
     let work: Promise<void>;
     const target = this.vethOps && this.o.wanted() ? this.o.vethTarget(this.recent) : undefined;
-    if (this.retired.length > 0) {
-      work = this.deleteRetired();
-    } else if (!this.vethOps || !this.o.wanted()) {
+    if (!this.vethOps || !this.o.wanted()) {
       return;
     } else if (this.ready.length >= this.o.size) {
       const out = this.misfit(target);

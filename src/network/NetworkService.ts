@@ -318,9 +318,9 @@ export class NetworkService implements ContainerNetworking {
   }
 
   /**
-   * What a killed daemon's pool left: its files, and the veths named after them that no
-   * endpoint owns (an adopted entry's veth is its container's; deleting the netns would take
-   * the others too, but only once the kernel's namespace clean-up runs).
+   * What a killed daemon's pool left: its files no container took, and the veths named after
+   * them that no endpoint owns (deleting the netns would take those too, but only once the
+   * kernel's namespace clean-up runs).
    */
   private async sweepPool(): Promise<void> {
     const dir = join(this.o.execRoot, POOL_DIR);
@@ -331,9 +331,10 @@ export class NetworkService implements ContainerNetworking {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     const owned = new Set(this.store.allEndpoints().map((e) => e.hostVeth));
+    const taken = new Set(this.store.allNetns().flatMap((r) => (r.pooledPath ? [r.pooledPath] : [])));
     await Promise.all(files.map(async (f) => {
       const path = join(dir, f);
-      if (this.pool.holds(path)) return;
+      if (this.pool.holds(path) || taken.has(path)) return;
       const veth = pooledHostVeth(f);
       this.o.log("info", `network restore: removing pooled netns ${path}${veth && !owned.has(veth) ? ` and ${veth}` : ""} of an earlier daemon`);
       await Promise.all([veth && !owned.has(veth) ? this.o.ops.linkDelete(veth) : undefined, this.o.ops.netnsDelete(path)]);

@@ -123,6 +123,11 @@ export interface NetnsRecord {
   published: PublishedPort[];
   /** Exposed "port/proto" keys without a binding (NetworkSettings.Ports null entries). */
   exposed: string[];
+  /**
+   * A netns taken from the warm pool (NetnsPool.ts): its file, which `path` (a symlink) points
+   * to. It goes with the container like `path`.
+   */
+  pooledPath?: string;
 }
 
 interface Row { record: string }
@@ -227,7 +232,8 @@ export class NetworkStore {
   }
 
   putNetns(n: NetnsRecord): void {
-    const ports = JSON.stringify({ proxy: n.proxy, published: n.published, exposed: n.exposed });
+    // The pooled file rides in the JSON column (no schema change; absent for older records).
+    const ports = JSON.stringify({ proxy: n.proxy, published: n.published, exposed: n.exposed, ...(n.pooledPath ? { pooledPath: n.pooledPath } : {}) });
     this.db.prepare("INSERT INTO container_netns (container_id, path, ports) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET path = excluded.path, ports = excluded.ports").run(n.containerId, n.path, ports);
   }
 
@@ -240,7 +246,7 @@ export class NetworkStore {
   }
 
   private netnsOf(r: { container_id: string; path: string; ports: string }): NetnsRecord {
-    const p = JSON.parse(r.ports) as { proxy: NetnsRecord["proxy"]; published: PublishedPort[]; exposed: string[] };
-    return { containerId: r.container_id, path: r.path, proxy: p.proxy, published: p.published, exposed: p.exposed };
+    const p = JSON.parse(r.ports) as { proxy: NetnsRecord["proxy"]; published: PublishedPort[]; exposed: string[]; pooledPath?: string };
+    return { containerId: r.container_id, path: r.path, proxy: p.proxy, published: p.published, exposed: p.exposed, ...(p.pooledPath ? { pooledPath: p.pooledPath } : {}) };
   }
 }

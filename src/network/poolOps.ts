@@ -1,12 +1,12 @@
 /**
- * The warm pool's operations of a NetOps (NetOps.vethPrepare / vethTake / netnsAdopt). The daemon's NetOps is
+ * The warm pool's operations of a NetOps (NetOps.vethPrepare / vethTake). The daemon's NetOps is
  * the berth-netlink client (src/sys/netHelper.ts), which has no methods of its own for them
  * yet but sends any request line through its public request(); so they are made from that,
  * in the helper protocol's field order (docs/networking.md, "netlink helper protocol").
  */
 import type { NetOps } from "./NetOps.js";
 
-export type PoolVethOps = Required<Pick<NetOps, "vethPrepare" | "vethTake" | "netnsAdopt">>;
+export type PoolVethOps = Required<Pick<NetOps, "vethPrepare" | "vethTake">>;
 
 interface LineRequests {
   request(op: string, object: string, fields: (string | number)[]): Promise<string[]>;
@@ -14,7 +14,7 @@ interface LineRequests {
 
 /** The ops' own methods, else ones over its request(); undefined when it has neither. */
 export function poolVethOps(ops: NetOps): PoolVethOps | undefined {
-  if (ops.vethPrepare && ops.vethTake && ops.netnsAdopt) return { vethPrepare: ops.vethPrepare.bind(ops), vethTake: ops.vethTake.bind(ops), netnsAdopt: ops.netnsAdopt.bind(ops) };
+  if (ops.vethPrepare && ops.vethTake) return { vethPrepare: ops.vethPrepare.bind(ops), vethTake: ops.vethTake.bind(ops) };
   const lines = ops as NetOps & Partial<LineRequests>;
   if (typeof lines.request !== "function") return undefined;
   const request = lines.request.bind(ops);
@@ -24,9 +24,6 @@ export function poolVethOps(ops: NetOps): PoolVethOps | undefined {
     },
     async vethTake(r) {
       await request("veth_take", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mac, r.bridge, r.isolated ? "1" : "0", r.cidr, r.gateway, r.routeMtu ? String(r.routeMtu) : ""]);
-    },
-    async netnsAdopt(from, to) {
-      await request("netns_adopt", to, [from, to]);
     },
   };
 }

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,8 +50,20 @@ const started: ContainerNetInfo[] = [];
 const execRoot = () => join(dir, "exec");
 const nsDir = () => join(execRoot(), "netns");
 const poolDir = () => join(execRoot(), POOL_DIR);
-const poolFiles = () => (existsSync(poolDir()) ? readdirSync(poolDir()) : []);
-const poolMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${poolDir()}/`));
+/** Pooled netns files a container took: its <execRoot>/netns/<id> links to one. */
+const takenFiles = () => new Set((existsSync(nsDir()) ? readdirSync(nsDir()) : []).flatMap((f) => {
+  const p = join(nsDir(), f);
+  return lstatSync(p).isSymbolicLink() ? [readlinkSync(p)] : [];
+}));
+/** The pool's ready entries (their files, named after their endpoint ids). */
+const poolFiles = () => {
+  const taken = takenFiles();
+  return (existsSync(poolDir()) ? readdirSync(poolDir()) : []).filter((f) => !taken.has(join(poolDir(), f)));
+};
+const poolMounts = () => {
+  const taken = takenFiles();
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${poolDir()}/`) && ![...taken].some((t) => l.includes(t)));
+};
 const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
 const portsOf = (br: string) => (JSON.parse(spawnSync("ip", ["-j", "link", "show", "master", br], { encoding: "utf8" }).stdout || "[]") as { ifname: string }[]).map((l) => l.ifname);
 /** The pool's veths: host ends named after a pool file's endpoint id. */
@@ -181,6 +193,7 @@ test("containers started from the pool network exactly like ones started without
   const pooledIds = poolFiles();
   const s1 = await svc.setUp(c1);
   assert.equal(s1.netnsPath, join(nsDir(), c1.id), "the container's usual path");
+  assert.equal(readlinkSync(s1.netnsPath), join(poolDir(), svc.view(c1.id, c1).networks.bridge!.EndpointID!), "linking to the pooled netns");
   const ep1 = svc.view(c1.id, c1).networks.bridge!;
   assert.ok(pooledIds.includes(ep1.EndpointID!), "a pooled namespace and veth");
   assert.deepEqual(portsOf(bridges[0]!), [hostVethName(ep1.EndpointID!)]);
@@ -194,9 +207,7 @@ test("containers started from the pool network exactly like ones started without
   } finally {
     server.kill();
   }
-  // The adopted pool file goes in idle time; the container's netns stays.
-  await until(() => !poolFiles().includes(ep1.EndpointID!) && poolReady(), "the adopted file deleted and the pool refilled");
-  assert.ok(ping(s1.netnsPath, `${nets[0]}.1`), "still reachable");
+  await until(() => poolReady(), "the pool refilled");
 
   // Not from the pool (a network the pool had no veth for): the reference to compare with.
   const c2 = containerInfo(2, { [netA]: { Aliases: ["db"] } });
@@ -224,7 +235,8 @@ test("containers started from the pool network exactly like ones started without
 
   for (const c of [c1, c2, c3]) await svc.tearDown(c.id);
   started.length = 0;
-  for (const s of [s1, s2, s3]) assert.ok(!existsSync(s.netnsPath), `${s.netnsPath} deleted`);
+  for (const s of [s1, s2, s3]) assert.ok(!existsSync(s.netnsPath) && !lstatSync(s.netnsPath, { throwIfNoEntry: false }), `${s.netnsPath} deleted`);
+  assert.equal(readdirSync(poolDir()).length, poolFiles().length, "the taken pooled files went with their containers");
 
   // rm is not refused for the pool's veths of the network; they go with it.
   await until(() => poolReady(), "the pool refilled");

@@ -4,12 +4,12 @@
  * netns files are really created and removed (under the test's temporary exec root), as
  * restore() reads the directory. `failOn` makes the n-th call of an operation (or every call) reject, for rollback tests.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { EngineError } from "../../errors/EngineError.js";
 import type { NetOps, VethRequest } from "../NetOps.js";
 
-export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault" | "vethPrepare" | "vethTake" | "netnsAdopt";
+export type OpName = "netnsCreate" | "netnsDelete" | "bridgeEnsure" | "bridgeDelete" | "vethAdd" | "linkDelete" | "nft" | "sysctl" | "routeDefault" | "vethPrepare" | "vethTake";
 
 export interface RecordedCall {
   op: OpName;
@@ -33,6 +33,18 @@ export class RecordingNetOps implements NetOps {
 
   clearFailures(): void {
     this.failures = [];
+  }
+
+  /**
+   * The netns file a path names: a container's path may be a symlink to a pooled netns
+   * (NetnsPool), which the helper follows like the kernel does. Veths are recorded under it.
+   */
+  real(path: string): string {
+    try {
+      return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : path;
+    } catch {
+      return path;
+    }
   }
 
   count(op: OpName): number {
@@ -59,6 +71,11 @@ export class RecordingNetOps implements NetOps {
 
   async netnsDelete(path: string): Promise<void> {
     await this.call("netnsDelete", [path]);
+    if (this.real(path) !== path) {
+      // Like the helper: nothing is mounted on a symlink; only the link goes.
+      rmSync(path, { force: true });
+      return;
+    }
     this.netns.delete(path);
     rmSync(path, { force: true });
     for (const [name, v] of this.veths) if (v.netnsPath === path) this.veths.delete(name);
@@ -76,6 +93,7 @@ export class RecordingNetOps implements NetOps {
 
   async vethAdd(req: VethRequest): Promise<void> {
     await this.call("vethAdd", [req]);
+    req = { ...req, netnsPath: this.real(req.netnsPath) };
     if (!this.netns.has(req.netnsPath)) throw new EngineError("NotFound", `veth_add: ${req.netnsPath}: ENOENT`);
     if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_add: bridge ${req.bridge}: ENODEV`);
     if (this.veths.has(req.hostName)) throw new EngineError("AlreadyExists", `veth_add: ${req.hostName}: EEXIST`);
@@ -97,22 +115,12 @@ export class RecordingNetOps implements NetOps {
       const v = this.veths.get(req.hostName);
       if (!v) throw new EngineError("NotFound", `veth_take ${req.hostName}: look up: ENODEV`);
       if (!this.bridges.has(req.bridge)) throw new EngineError("NotFound", `veth_take ${req.hostName}: bridge ${req.bridge}: ENODEV`);
-      this.veths.set(req.hostName, { ...v, netnsPath: req.netnsPath, bridge: req.bridge, isolated: req.isolated, mac: req.mac, cidr: req.cidr, gateway: req.gateway, routeMtu: req.routeMtu ?? 0 });
+      if (!this.netns.has(this.real(req.netnsPath))) throw new EngineError("NotFound", `veth_take ${req.hostName}: open netns ${req.netnsPath}: ENOENT`);
+      this.veths.set(req.hostName, { ...v, netnsPath: this.real(req.netnsPath), bridge: req.bridge, isolated: req.isolated, mac: req.mac, cidr: req.cidr, gateway: req.gateway, routeMtu: req.routeMtu ?? 0 });
     } catch (e) {
       this.veths.delete(req.hostName);
       throw e;
     }
-  }
-
-  /** Like the helper: the netns at `from` is mounted at `to` too; its veths are recorded under `to`. */
-  async netnsAdopt(from: string, to: string): Promise<void> {
-    await this.call("netnsAdopt", [from, to]);
-    if (!this.netns.has(from)) throw new EngineError("NotFound", `netns_adopt ${to}: ${from}: ENOENT`);
-    if (this.netns.has(to)) throw new EngineError("AlreadyExists", `netns_adopt ${to}: EEXIST`);
-    this.netns.add(to);
-    mkdirSync(dirname(to), { recursive: true });
-    writeFileSync(to, "");
-    for (const [name, v] of this.veths) if (v.netnsPath === from) this.veths.set(name, { ...v, netnsPath: to });
   }
 
   async linkDelete(name: string): Promise<void> {
@@ -133,6 +141,7 @@ export class RecordingNetOps implements NetOps {
   /** Like the helper: the veth whose peer is ifName in that netns now carries the default route. */
   async routeDefault(netnsPath: string, ifName: string, gateway: string, mtu?: number): Promise<void> {
     await this.call("routeDefault", [netnsPath, ifName, gateway, mtu ?? 0]);
+    netnsPath = this.real(netnsPath);
     const inside = [...this.veths].filter(([, v]) => v.netnsPath === netnsPath);
     if (!inside.some(([, v]) => v.ifName === ifName)) throw new EngineError("NotFound", `route_default ${netnsPath}: find ${ifName}: ENODEV`);
     // Copies: the recorded vethAdd arguments stay as they were asked.
