@@ -56,6 +56,9 @@ export async function readRecord(root: string, id: string): Promise<ContainerRec
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`container ${id}: does not exist`);
       throw e;
     }
+    // A record's first write goes straight into the new file (writeRecord): between its
+    // creation and that write the file is empty, which is the same as not written yet.
+    if (text.length === 0) throw notFound(`container ${id}: does not exist`);
     try {
       return JSON.parse(text) as ContainerRecord;
     } catch (e) {
@@ -70,7 +73,12 @@ export async function readRecord(root: string, id: string): Promise<ContainerRec
 const IN_PLACE_MAX = 4096;
 
 export interface WriteRecordOptions {
-  /** The record's first write (its directory was just made): skips the in-place attempt, which can only find no file. */
+  /**
+   * The record's first write (its directory was just made): the file is created with its
+   * content in one write, without the in-place attempt (which can only find no file) and
+   * without a temporary file and rename (a record of one page cannot be read half-written,
+   * and an empty one reads as missing, see readRecord).
+   */
   fresh?: boolean;
 }
 
@@ -80,7 +88,9 @@ export async function writeRecord(root: string, rec: ContainerRecord, opts: Writ
   const dir = containerDir(root, rec.id);
   const path = join(dir, RECORD_FILE);
   const text = JSON.stringify(rec, null, 1) + "\n";
-  if (!opts.fresh && Buffer.byteLength(text) <= IN_PLACE_MAX && rewriteInPlace(path, text)) return;
+  const small = Buffer.byteLength(text) <= IN_PLACE_MAX;
+  if (opts.fresh && small) return createWithContent(path, text);
+  if (!opts.fresh && small && rewriteInPlace(path, text)) return;
   const tmp = join(dir, `.${RECORD_FILE}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
@@ -92,6 +102,25 @@ export async function writeRecord(root: string, rec: ContainerRecord, opts: Writ
       /* never made, or already renamed */
     }
     throw e;
+  }
+}
+
+/** Creates a new record file (EEXIST if there is one) with one write of at most a page. */
+function createWithContent(path: string, text: string): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const body = Buffer.from(text);
+    const n = writeSync(fd, body, 0, body.length, 0);
+    if (n !== body.length) throw internal(`write ${path}: short write (${n} of ${body.length} bytes)`);
+  } catch (e) {
+    try {
+      unlinkSync(path);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  } finally {
+    closeSync(fd);
   }
 }
 
