@@ -11,7 +11,7 @@ import { parseFlatKeyed, readOptional } from "../control.js";
 import { applyBlkioV1, blkioStatsV1 } from "./blkio.js";
 import { applyCpuV1, cpuThrottlingV1 } from "./cpu.js";
 import { cpuacctStatsV1 } from "./cpuacct.js";
-import { applyCpusetV1, initCpusetV1 } from "./cpuset.js";
+import { applyCpusetV1, initCpusetV1, type CpusetValues } from "./cpuset.js";
 import { applyDevicesV1 } from "./devices.js";
 import { freezeV1, freezerStateV1, thawV1, type WaitOptions } from "./freezer.js";
 import { findV1Hierarchies, type V1Hierarchy } from "./hierarchies.js";
@@ -93,7 +93,12 @@ export class CgroupV1Manager implements CgroupManager {
     try {
       for (const h of this.hierarchies) {
         const isCpuset = h.controllers.includes("cpuset");
-        const made = await makePath(this.fs, h.mountPoint, parts, isCpuset ? (dir, parent) => initCpusetV1(this.fs, dir, parent) : undefined);
+        // Each level's values are the next level's parent values: read once, not per level.
+        let above: CpusetValues | undefined;
+        const initCpuset = async (dir: string, parent: string, fresh: boolean) => {
+          above = await initCpusetV1(this.fs, dir, parent, fresh, above);
+        };
+        const made = await makePath(this.fs, h.mountPoint, parts, isCpuset ? initCpuset : undefined);
         created.push(...made);
       }
       await this.apply(path, resources);
