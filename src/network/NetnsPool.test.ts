@@ -5,7 +5,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordingNetOps } from "./testing/RecordingNetOps.js";
-import { poolVethOps } from "./poolOps.js";
 import { EngineError, isEngineError } from "../errors/EngineError.js";
 import { container, withService, type Harness } from "./testing/serviceHarness.js";
 import { NetnsPool, POOL_DIR, pooledHostVeth } from "./NetnsPool.js";
@@ -184,7 +183,8 @@ test("no refill while set-ups or tear-downs run, nor within the quiet time after
   const ops = new RecordingNetOps();
   const dir = await mkdtemp(join(tmpdir(), "berth-test-pool-"));
   try {
-    const pool = new NetnsPool({ ops, vethOps: poolVethOps(ops), dir, size: 3, quietMs: 30, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
+    // Without pooled-veth operations (an older helper): bare namespaces.
+    const pool = new NetnsPool({ ops, dir, size: 3, quietMs: 30, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
     const end = pool.busy();
     pool.start();
     await new Promise((r) => setTimeout(r, 120));
@@ -193,6 +193,7 @@ test("no refill while set-ups or tear-downs run, nor within the quiet time after
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(ops.count("netnsCreate"), 0, "nothing within the quiet time");
     await until(() => pool.entries().length === 3, "the pool");
+    assert.ok(pool.entries().every((e) => !e.veth));
     // One at a time: every create was answered before the next was asked for.
     let inFlight = 0;
     let most = 0;

@@ -69,7 +69,7 @@ export interface PoolEntry {
 
 export interface NetnsPoolOptions {
   ops: NetOps;
-  /** The pool's operations; absent: no pool. */
+  /** The pooled-veth operations; absent: bare namespaces only. */
   vethOps?: PoolVethOps;
   /** <execRoot>/netns-pool */
   dir: string;
@@ -119,7 +119,7 @@ export class NetnsPool {
 
   /** Begins keeping the pool filled (after restore has swept what an earlier daemon left). */
   start(): void {
-    if (this.closed || this.o.size <= 0 || !this.vethOps) return;
+    if (this.closed || this.o.size <= 0) return;
     this.started = true;
     this.schedule(0);
   }
@@ -252,7 +252,7 @@ export class NetnsPool {
     let retry = 0;
     let work: Promise<void>;
     const target = this.vethOps && this.o.wanted() ? this.o.vethTarget(this.recent) : undefined;
-    if (!this.vethOps || !this.o.wanted()) {
+    if (!this.o.wanted()) {
       return;
     } else if (this.ready.length >= this.o.size) {
       const out = this.misfit(target);
@@ -290,13 +290,15 @@ export class NetnsPool {
         e.veth = veth;
       } catch (x) {
         const msg = (x as Error).message;
+        if (!/unknown operation/.test(msg)) {
+          log("warn", `netns pool: veth for ${e.path}: ${msg}`);
+          // The helper left nothing of the pair; the bare namespace goes too, and a while passes
+          // before the next try (it would be taken out again as a misfit at once).
+          await this.destroy(e);
+          return false;
+        }
         // A helper without the operation (an older installed binary): bare namespaces only.
-        if (/unknown operation/.test(msg)) this.vethOps = undefined;
-        else log("warn", `netns pool: veth for ${e.path}: ${msg}`);
-        // The helper left nothing of the pair; the bare namespace goes too, and a while passes
-        // before the next try (it would be taken out again as a misfit at once).
-        await this.destroy(e);
-        return this.vethOps === undefined;
+        this.vethOps = undefined;
       }
     }
     if (!this.valid(e)) {
