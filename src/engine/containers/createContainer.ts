@@ -105,7 +105,6 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     // Every HostConfig problem surfaces now, not at start. The user is resolved at start (it
     // needs the mounted rootfs) and the network namespace made then, so the bundle's
     // config.json is rewritten then.
-    mark("create: etc files");
     const network = hostConfig.NetworkMode === "host" ? "host" : "none";
     const userns = containerUserns(ctx.userns, hostConfig, config.Labels);
     const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true, userns, init: ctx.init });
