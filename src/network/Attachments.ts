@@ -96,7 +96,7 @@ export class Attachments {
       return n;
     });
     const rb = new Rollback();
-    const done = this.x.pool.busy();
+    const done = this.x.pool.busy("setUp");
     try {
       // A namespace made ahead (NetnsPool) when one is ready; it is this container's from now
       // on (recorded first, so a crash leaves it owned and torn down, never handed out again).
@@ -281,7 +281,7 @@ export class Attachments {
    * each step's outcome, so whatever failed is retried by a later tear-down.
    */
   async tearDown(containerId: string): Promise<void> {
-    const done = this.x.pool.busy();
+    const done = this.x.pool.busy("tearDown");
     try {
       await this.tearDownNow(containerId);
     } finally {

@@ -185,7 +185,7 @@ test("no refill while set-ups or tear-downs run, nor within the quiet time after
   try {
     // Without pooled-veth operations (an older helper): bare namespaces.
     const pool = new NetnsPool({ ops, dir, size: 3, quietMs: 30, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
-    const end = pool.busy();
+    const end = pool.busy("tearDown");
     pool.start();
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(ops.count("netnsCreate"), 0, "nothing while busy");

@@ -13,12 +13,13 @@
  * pool file too, which goes with the container. A taken entry is never reused.
  *
  * Refills never compete with a start: one step at a time, only once the network service has
- * been quiet for a while (no set-up or tear-down running or just ended), so a burst of starts
- * empties the pool and then creates namespaces as it would without one. Nothing of the pool
+ * been quiet for a while (no set-up or tear-down running, none just ended, and no start whose
+ * networking was just set up still going on), so a burst of starts empties the pool and then
+ * creates namespaces as it would without one. Nothing of the pool
  * outlives the daemon: close() deletes it; a killed daemon's pool files are removed by the next
  * restore with the veths named after them that no endpoint owns (NetworkService.restore).
  */
-import { symlink } from "node:fs/promises";
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { NetOps } from "./NetOps.js";
 import type { PoolVethOps } from "./poolOps.js";
@@ -75,8 +76,13 @@ export interface NetnsPoolOptions {
   dir: string;
   /** How many entries to keep ready; 0 disables the pool. */
   size: number;
-  /** Quiet time before a refill step (ms). */
+  /** Quiet time before a refill step (ms), after a tear-down or a take (default 10). */
   quietMs?: number;
+  /**
+   * Quiet time after a set-up (ms, default 75): the container's start goes on after its
+   * network is ready (spec, cgroup, runtime), and a refill then would compete with it.
+   */
+  settleMs?: number;
   /** Whether a pool is worth keeping now (false: the daemon has no bridge network). */
   wanted: () => boolean;
   /**
@@ -100,11 +106,13 @@ export function pooledHostVeth(fileName: string): string | undefined {
 export class NetnsPool {
   private readonly ready: PoolEntry[] = [];
   private readonly quietMs: number;
+  private readonly settleMs: number;
   private vethOps: PoolVethOps | undefined;
   /** The one refill step in flight, if any. */
   private filling: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
-  private lastActivity = 0;
+  /** No refill step before this time (Date.now() ms). */
+  private quietUntil = 0;
   /** Set-ups and tear-downs in progress. */
   private active = 0;
   private started = false;
@@ -113,7 +121,8 @@ export class NetnsPool {
   private recent: string | undefined;
 
   constructor(private readonly o: NetnsPoolOptions) {
-    this.quietMs = o.quietMs ?? 25;
+    this.quietMs = o.quietMs ?? 10;
+    this.settleMs = o.settleMs ?? 75;
     this.vethOps = o.vethOps;
   }
 
@@ -135,7 +144,9 @@ export class NetnsPool {
    */
   async adopt(e: PoolEntry, to: string): Promise<boolean> {
     try {
-      await symlink(e.path, to);
+      // Synchronous on purpose (~tens of µs): queued behind the start's other file work in
+      // libuv's thread pool, the asynchronous call took milliseconds.
+      symlinkSync(e.path, to);
     } catch (x) {
       this.o.log("warn", `netns pool: linking ${to} to ${e.path}: ${(x as Error).message}`);
       await this.destroy(e);
@@ -165,20 +176,24 @@ export class NetnsPool {
   }
 
   /**
-   * Marks network work in progress (set-up, tear-down): no refill starts while any is running
-   * nor within quietMs after the last one ended. Returns the function that ends it.
+   * Marks network work in progress (set-up, tear-down): no refill starts while any is running,
+   * nor within `after` ms of its end (a set-up: settleMs, the start it belongs to is still
+   * going on; a tear-down: quietMs). Returns the function that ends it.
    */
-  busy(): () => void {
+  busy(kind: "setUp" | "tearDown"): () => void {
     this.active++;
-    this.lastActivity = Date.now();
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       this.active--;
-      this.lastActivity = Date.now();
-      this.schedule(this.quietMs);
+      this.quiet(kind === "setUp" ? this.settleMs : this.quietMs);
+      this.schedule(this.quietUntil - Date.now());
     };
+  }
+
+  private quiet(ms: number): void {
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + ms);
   }
 
   /**
@@ -244,9 +259,9 @@ export class NetnsPool {
   /** One refill step when nothing else is going on: a misfit out, or a new entry in. */
   private step(): void {
     if (this.closed || this.filling) return;
-    const quietFor = Date.now() - this.lastActivity;
-    if (this.active > 0 || quietFor < this.quietMs) {
-      this.schedule(this.active > 0 ? this.quietMs : this.quietMs - quietFor);
+    const wait = this.quietUntil - Date.now();
+    if (this.active > 0 || wait > 0) {
+      this.schedule(this.active > 0 ? this.quietMs : wait);
       return;
     }
     let retry = 0;
