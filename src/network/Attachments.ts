@@ -4,7 +4,7 @@
  * live connect/disconnect, what inspect shows, and adoption at daemon start.
  */
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { conflict, EngineError, failedPrecondition, invalidArgument, notFound } from "../errors/EngineError.js";
 import type { PortMap } from "../api/types/container.js";
 import type { EndpointSettings } from "../api/types/network.js";
@@ -121,7 +121,7 @@ export class Attachments {
         }
       }
       if (!pooled) await ops.netnsCreate(ns.path);
-      rb.add("delete netns", () => ops.netnsDelete(ns.path));
+      rb.add("delete netns", async () => (pooled ? rmSync(ns.path, { force: true }) : ops.netnsDelete(ns.path)));
       mark(pooled ? "net: netns taken" : "net: netns created");
       const eps: EndpointRecord[] = [];
       for (let i = 0; i < nets.length; i++) {
@@ -308,11 +308,19 @@ export class Attachments {
     const links = Promise.all(store.endpointsOfContainer(containerId).map(async (ep) => {
       if (await step(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth))) store.deleteEndpoint(ep.id);
     })).then(() => mark("net: links deleted"));
-    const pooledGone = ns?.pooledPath ? step(`delete netns ${ns.pooledPath}`, () => ops.netnsDelete(ns.pooledPath!)) : Promise.resolve(true);
-    const nsGone = ns ? Promise.all([step(`delete netns ${ns.path}`, () => ops.netnsDelete(ns.path)), pooledGone]).then(([a, b]) => {
-      if (a && b) mark("net: netns deleted");
-      return a && b;
-    }) : Promise.resolve(false);
+    // A pooled netns: the helper deletes its file; the container's path is only our symlink to
+    // it, removed here without a helper request (ok if missing, like netns_delete).
+    const nsGone = !ns ? Promise.resolve(false) : step(`delete netns ${ns.pooledPath ?? ns.path}`, async () => {
+      if (ns.pooledPath) {
+        await ops.netnsDelete(ns.pooledPath);
+        rmSync(ns.path, { force: true });
+      } else {
+        await ops.netnsDelete(ns.path);
+      }
+    }).then((ok) => {
+      if (ok) mark("net: netns deleted");
+      return ok;
+    });
     const [stopped, , deleted] = await Promise.all([proxyStopped, links, nsGone]);
     if (ns && stopped && proxy) store.putNetns({ ...ns, proxy: null });
     if (ns && deleted) {
