@@ -26,6 +26,7 @@ import type { PoolVethOps } from "./poolOps.js";
 import type { NetworkRecord } from "./NetworkStore.js";
 import { containerIfName, hostVethName, newEndpointId } from "./bridge/endpointNames.js";
 import { linkMtu, routeMtu } from "./bridge/mtu.js";
+import { mark } from "../util/timingMarks.js";
 
 /** The pool's directory under the exec root (beside netns/, which holds containers' files only). */
 export const POOL_DIR = "netns-pool";
@@ -279,7 +280,9 @@ export class NetnsPool {
         if (!ok) retry = RETRY_MS;
       });
     }
+    mark("net: pool refill begins");
     this.filling = work.finally(() => {
+      mark("net: pool refill ended");
       this.filling = null;
       this.schedule(retry);
     });
