@@ -161,6 +161,31 @@ test("restore sweeps a killed daemon's pool files and their veths, but not a vet
   });
 });
 
+test("live restore: a daemon stop deletes the pool but not a running container's pooled netns; the next restore adopts it", async () => {
+  await withService({ netnsPool: 2 }, async (h) => {
+    const { svc, ops } = h;
+    await svc.restore([]);
+    await until(() => pooledVeths(h).length === 2, "the pool");
+    const c = container({ bridge: {} });
+    const setup = await svc.setUp(c);
+    const file = readlinkSync(setup.netnsPath);
+    await until(() => pooledVeths(h).length === 2, "the refill");
+    await svc.close();
+    assert.deepEqual(poolFiles(h), [file.split("/").pop()], "only the container's pooled netns is left");
+    assert.ok(ops.netns.has(file) && existsSync(setup.netnsPath));
+    assert.equal([...ops.veths.values()].filter((v) => v.cidr === "").length, 0, "no pooled veth left");
+    const again = await h.reopen({ netnsPool: 2 });
+    await again.restore([c]);
+    assert.ok(ops.netns.has(file), "a running container's pooled netns is not swept");
+    assert.equal(again.netnsPath(c.id), setup.netnsPath);
+    await again.tearDown(c.id);
+    assert.ok(!ops.netns.has(file) && !existsSync(setup.netnsPath));
+    await again.close();
+    assert.equal(ops.netns.size, 0);
+    assert.equal(ops.veths.size, 0);
+  });
+});
+
 test("a failed start gives its pooled namespace and veth back to nobody: both deleted", async () => {
   await withService({ netnsPool: 1 }, async (h) => {
     const { svc, ops } = h;
