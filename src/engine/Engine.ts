@@ -5,6 +5,7 @@ import { ensureDefaultImage } from "../image/defaultImage.js";
 import type { SqliteDatabase } from "../image/metadata/sqlite.js";
 import type { RuntimeContext } from "../runtime/RuntimeContext.js";
 import { linuxRuntimeContext } from "../runtime/linuxContext.js";
+import { BackgroundDeletes } from "../util/backgroundDeletes.js";
 import { containersDir, dbPath, DEFAULT_PATHS, runtimeRoot, seccompCacheDir, type EnginePaths } from "./paths.js";
 
 /**
@@ -16,6 +17,42 @@ export interface Engine {
   db: SqliteDatabase & { close(): unknown };
   images: ImageService;
   runtime: RuntimeContext;
+  /** The runtime's deleted state directories (runtime.stateDeletes); released by exit handling. */
+  runtimeDeletes?: HeldDeletes;
+}
+
+/**
+ * Deleted runtime state directories (already renamed out of the way), held until the exit
+ * whose runtime delete made them has been handled (ContainerEngine releases them then: after
+ * a `docker run --rm` container's removal too) and then removed in the background: started at
+ * once, their dozen thread-pool round trips competed with that removal's own and delayed it.
+ * A timer releases whatever nobody released (a delete outside exit handling).
+ */
+export class HeldDeletes {
+  private held: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deletes: BackgroundDeletes, private readonly maxHoldMs = 100) {}
+
+  start(path: string): void {
+    this.held.push(path);
+    this.timer ??= setTimeout(() => this.release(), this.maxHoldMs).unref();
+  }
+
+  /** Starts deleting everything held. */
+  release(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const paths = this.held;
+    this.held = [];
+    for (const p of paths) this.deletes.start(p);
+  }
+
+  /** Releases and waits until every delete has finished. */
+  async flush(): Promise<void> {
+    this.release();
+    await this.deletes.flush();
+  }
 }
 
 export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<Engine> {
@@ -30,17 +67,23 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
     // Unpacked now (once; later opens find it committed), so the first container does not pay.
     await images.ensureUnpacked(await ensureDefaultImage(images));
     const runtime = linuxRuntimeContext({ root: runtimeRoot(paths), seccompCacheDir: seccompCacheDir(paths) });
-    return { paths, db, images, runtime };
+    // The daemon outlives its containers: deleted state directories go in the background
+    // (flushed by closeEngine; what a crash left is swept here).
+    await BackgroundDeletes.sweep(runtime.root);
+    const runtimeDeletes = new HeldDeletes(new BackgroundDeletes());
+    runtime.stateDeletes = runtimeDeletes;
+    return { paths, db, images, runtime, runtimeDeletes };
   } catch (e) {
     db.close();
     throw e;
   }
 }
 
-/** Waits for the image service's background deletes, then closes the database. */
+/** Waits for the image service's and the runtime's background deletes, then closes the database. */
 export async function closeEngine(engine: Engine): Promise<void> {
   try {
     await engine.images.flushDeletes();
+    await engine.runtimeDeletes?.flush();
   } finally {
     engine.db.close();
   }

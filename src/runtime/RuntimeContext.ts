@@ -20,6 +20,15 @@ export interface RuntimeContext {
   shimPath: string;
   /** Absent: a spec with linux.seccomp is refused (never silently unconfined). */
   seccomp?: { compile: SeccompCompiler; cacheDir: string; compiler?: string; filterFlags?: (profile: Seccomp) => number };
+  /**
+   * For a long-lived owner (berthd): `delete` renames a container's state directory to a
+   * `.rm-` name in root (one syscall) and hands that path to `start`, which deletes it in the
+   * background (a BackgroundDeletes, or something holding it back a little), so the owner
+   * must finish them before exiting and sweep root's `.rm-*` at start (a crash's leftovers;
+   * BackgroundDeletes.sweep). Absent (the runtime CLI, which exits right after): removed
+   * before `delete` returns.
+   */
+  stateDeletes?: { start(path: string): void };
 }
 
 export const DEFAULT_RUNTIME_ROOT = "/run/berth/runtime";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
-import { mkdtemp, mkdir, writeFile, readFile, rm, access } from "node:fs/promises";
+import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, access } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import { execInContainer } from "./exec.js";
 import { listContainers } from "./list.js";
 import { listProcesses } from "./ps.js";
 import { isEngineError } from "../../errors/EngineError.js";
+import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
 
 interface Env {
   ctx: RuntimeContext;
@@ -213,6 +214,37 @@ test("delete --force kills the cgroup, waits for the shim's exit, then cleans up
     assert.ok(e.cg.calls.includes("killAll /berth/c1 9"));
     assert.ok(e.cg.calls.includes("destroy /berth/c1"));
     assert.equal(await exists(join(e.root, "c1")), false);
+  } finally {
+    await e.cleanup();
+  }
+});
+
+test("with stateDeletes, delete renames the state directory out of the way and removes it in the background; the same id can be created again meanwhile", async () => {
+  const e = await setup();
+  try {
+    const started: string[] = [];
+    const deletes = new BackgroundDeletes();
+    e.ctx.stateDeletes = { start: (p: string) => void started.push(p) };
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    await deleteContainer(e.ctx, "c1", { force: true });
+    assert.equal(await exists(join(e.root, "c1")), false);
+    assert.equal(started.length, 1);
+    assert.match(started[0], new RegExp(`^${join(e.root, ".rm-c1.")}[0-9a-f]{8}$`));
+    assert.ok(await exists(join(started[0], "state.json")), "only renamed so far");
+    assert.deepEqual(await listContainers(e.ctx), []);
+    // A second delete of the same id while the first's files are still there gets its own name.
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    await deleteContainer(e.ctx, "c1", { force: true });
+    assert.equal(started.length, 2);
+    assert.notEqual(started[0], started[1]);
+    // What a crash would leave: the owner's sweep at its next start removes both.
+    assert.deepEqual((await BackgroundDeletes.sweep(e.root)).length, 2);
+    assert.deepEqual((await readdir(e.root)).filter((n) => n.startsWith(".rm-")), []);
+    e.ctx.stateDeletes = deletes;
+    await createContainer(e.ctx, { id: "c2", bundle: e.bundle });
+    await deleteContainer(e.ctx, "c2", { force: true });
+    await deletes.flush();
+    assert.deepEqual((await readdir(e.root)).filter((n) => n.includes("c2")), []);
   } finally {
     await e.cleanup();
   }
