@@ -80,7 +80,8 @@ function inNsAsync(file: string, args: string[]): Promise<string> {
     execFile("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 }, (_e, out, err) => resolve(`${out}${err}`));
   });
 }
-const ping = (file: string, to: string) => inNs(file, ["/bin/busybox", "ping", "-c1", "-W1", to]).status === 0;
+// Up to three single pings: one lost to a loaded machine (seen once beside the other net- tests) is not a fault.
+const ping = (file: string, to: string) => [1, 2, 3].some(() => inNs(file, ["/bin/busybox", "ping", "-c1", "-W1", to]).status === 0);
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   for (let t = 0; t < ms; t += 20) {
