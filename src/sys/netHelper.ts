@@ -97,6 +97,16 @@ export class NetHelper implements NetOps {
     return this.call("veth_add", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mac, r.mtu, r.bridge, r.cidr, r.gateway, r.isolated ? "1" : "0", r.routeMtu ? String(r.routeMtu) : ""]);
   }
 
+  /** A warm pool's pair (src/network/NetnsPool.ts): container end down in the pooled netns, host end on no bridge. */
+  vethPrepare(r: Parameters<NonNullable<NetOps["vethPrepare"]>>[0]): Promise<void> {
+    return this.call("veth_prepare", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mtu, r.routeMtu ? String(r.routeMtu) : ""]);
+  }
+
+  /** A pooled pair taken by a container: bridge port, MAC, address, up, default route. */
+  vethTake(r: Parameters<NonNullable<NetOps["vethTake"]>>[0]): Promise<void> {
+    return this.call("veth_take", r.hostName, [r.hostName, r.netnsPath, r.ifName, r.mac, r.bridge, r.isolated ? "1" : "0", r.cidr, r.gateway, r.routeMtu ? String(r.routeMtu) : ""]);
+  }
+
   linkDelete(name: string): Promise<void> {
     return this.call("link_delete", name, [name]);
   }
