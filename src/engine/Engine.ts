@@ -5,6 +5,7 @@ import { ensureDefaultImage } from "../image/defaultImage.js";
 import type { SqliteDatabase } from "../image/metadata/sqlite.js";
 import type { RuntimeContext } from "../runtime/RuntimeContext.js";
 import { linuxRuntimeContext } from "../runtime/linuxContext.js";
+import { releaseCgroupParent } from "../runtime/containerCgroup.js";
 import { BackgroundDeletes } from "../util/backgroundDeletes.js";
 import { containersDir, dbPath, DEFAULT_PATHS, runtimeRoot, seccompCacheDir, type EnginePaths } from "./paths.js";
 
@@ -68,10 +69,12 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
     await images.ensureUnpacked(await ensureDefaultImage(images));
     const runtime = linuxRuntimeContext({ root: runtimeRoot(paths), seccompCacheDir: seccompCacheDir(paths) });
     // The daemon outlives its containers: deleted state directories go in the background
-    // (flushed by closeEngine; what a crash left is swept here).
+    // (flushed by closeEngine; what a crash left is swept here) and berth's cgroup parent
+    // stays while it runs (removed by closeEngine if no container is left in it).
     await BackgroundDeletes.sweep(runtime.root);
     const runtimeDeletes = new HeldDeletes(new BackgroundDeletes());
     runtime.stateDeletes = runtimeDeletes;
+    runtime.keepCgroupParent = true;
     return { paths, db, images, runtime, runtimeDeletes };
   } catch (e) {
     db.close();
@@ -79,11 +82,16 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
   }
 }
 
-/** Waits for the image service's and the runtime's background deletes, then closes the database. */
+/**
+ * Waits for the image service's and the runtime's background deletes, removes berth's cgroup
+ * parent if no container is left in it (running ones stay for the next daemon), then closes
+ * the database.
+ */
 export async function closeEngine(engine: Engine): Promise<void> {
   try {
     await engine.images.flushDeletes();
     await engine.runtimeDeletes?.flush();
+    if (engine.runtime.keepCgroupParent && engine.runtime.cgroups) await releaseCgroupParent(engine.runtime.cgroups).catch(() => {});
   } finally {
     engine.db.close();
   }

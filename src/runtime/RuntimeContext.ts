@@ -29,6 +29,14 @@ export interface RuntimeContext {
    * before `delete` returns.
    */
   stateDeletes?: { start(path: string): void };
+  /**
+   * For a long-lived owner (berthd): berth's shared cgroup parent (`/berth`) stays when its
+   * last container goes, so the next lone container does not make it again (nine mkdirs and
+   * the cpuset copy, then nine rmdirs); the owner removes it when it stops
+   * (releaseCgroupParent). Absent (the runtime CLI): removed with its last container, so
+   * nothing stays behind.
+   */
+  keepCgroupParent?: boolean;
 }
 
 export const DEFAULT_RUNTIME_ROOT = "/run/berth/runtime";

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeCgroupManager } from "./testing/FakeCgroupManager.js";
-import { defaultCgroupPath, destroyContainerCgroup } from "./containerCgroup.js";
+import { defaultCgroupPath, destroyContainerCgroup, releaseCgroupParent } from "./containerCgroup.js";
 import { removeIfEmpty } from "./cgroup/tree.js";
 import { nodeCgroupFs } from "./cgroup/cgroupFs.js";
 
@@ -22,6 +22,22 @@ test("destroying a container under /berth also tries the shared parent; a chosen
     "destroy /berth/b",
     "removeIfEmpty /berth",
     "destroy /system.slice/c",
+  ]);
+});
+
+test("keepParent leaves berth's shared parent to releaseCgroupParent, which removes it only when empty", async () => {
+  const cg = new FakeCgroupManager();
+  await cg.create(defaultCgroupPath("a"));
+  await cg.create(defaultCgroupPath("b"));
+  await destroyContainerCgroup(cg, defaultCgroupPath("a"), { keepParent: true });
+  await releaseCgroupParent(cg);
+  await destroyContainerCgroup(cg, defaultCgroupPath("b"), { keepParent: true });
+  await releaseCgroupParent(cg);
+  assert.deepEqual(cg.calls.filter((c) => !c.startsWith("create")), [
+    "destroy /berth/a",
+    "removeIfEmpty /berth (busy)",
+    "destroy /berth/b",
+    "removeIfEmpty /berth",
   ]);
 });
 

@@ -114,7 +114,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       });
       rb.add(`remove cgroup ${cgroupsPath}`, async () => {
         await cg.killAll(cgroupsPath, 9).catch(() => {});
-        await destroyContainerCgroup(cg, cgroupsPath);
+        await destroyContainerCgroup(cg, cgroupsPath, { keepParent: ctx.keepCgroupParent });
       });
       mark("rt: cgroup created");
       procsFiles = made.procsFiles;

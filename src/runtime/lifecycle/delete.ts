@@ -94,7 +94,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, opts: 
     const left = await ctx.cgroups.pids(rec.cgroupsPath).catch(() => []);
     if (left.length) await ctx.cgroups.killAll(rec.cgroupsPath, 9);
     mark("del: pids");
-    await destroyContainerCgroup(ctx.cgroups, rec.cgroupsPath);
+    await destroyContainerCgroup(ctx.cgroups, rec.cgroupsPath, { keepParent: ctx.keepCgroupParent });
     mark("del: cgroup destroyed");
   }
   if (ctx.stateDeletes) removeStateDirLater(ctx, dir);

@@ -250,6 +250,23 @@ test("with stateDeletes, delete renames the state directory out of the way and r
   }
 });
 
+test("with keepCgroupParent, delete and a failed create leave berth's cgroup parent; without, it goes with the last container", async () => {
+  const e = await setup();
+  try {
+    e.ctx.keepCgroupParent = true;
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    await deleteContainer(e.ctx, "c1", { force: true });
+    assert.ok(e.cg.calls.includes("destroy /berth/c1"));
+    assert.ok(!e.cg.calls.some((c) => c.startsWith("removeIfEmpty")));
+    e.ctx.keepCgroupParent = false;
+    await createContainer(e.ctx, { id: "c2", bundle: e.bundle });
+    await deleteContainer(e.ctx, "c2", { force: true });
+    assert.ok(e.cg.calls.includes("removeIfEmpty /berth"));
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test("delete --force clears a state directory a dead create left without a record", async () => {
   const e = await setup();
   try {
