@@ -4,7 +4,6 @@ import { join, resolve } from "node:path";
 import { EngineError, isEngineError } from "../../errors/EngineError.js";
 import { unmount, unmountAll } from "../../image/snapshot/mountAll.js";
 import type { SnapshotMount } from "../../image/snapshot/Snapshotter.js";
-import { readRecord } from "../../runtime/containerStore.js";
 import { createContainer as runtimeCreate } from "../../runtime/lifecycle/create.js";
 import { deleteContainer as runtimeDelete } from "../../runtime/lifecycle/delete.js";
 import { startContainer as runtimeStart } from "../../runtime/lifecycle/start.js";
@@ -85,10 +84,10 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     mark("start: hooks");
     await runtimeStart(engine.runtime, rec.id);
     mark("start: runtime started");
-    const r = await readRecord(engine.runtime.root, rec.id);
     rb.commit();
     announceConnected(ctx, rec);
-    return { pid: created.pid, shimPid: r.shimPid, shimStartTime: r.shimStartTime, cgroupsPath: r.cgroupsPath };
+    // As create recorded them (start changes neither): no reading the record back.
+    return { pid: created.pid, shimPid: created.shimPid, shimStartTime: created.shimStartTime, cgroupsPath: created.cgroupsPath };
   } catch (e) {
     return rb.run(startError(e), `start container ${rec.id}`);
   }

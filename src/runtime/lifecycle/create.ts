@@ -54,6 +54,10 @@ export interface CreateResult {
   id: string;
   pid: number;
   shimPid: number;
+  /** What the record holds about the shim and cgroup (start keeps it), so a caller need not read it back. */
+  shimStartTime: string;
+  /** The cgroup path given to the manager; "" without one. */
+  cgroupsPath: string;
 }
 
 /** Bound on waiting for a killed container's shim during rollback. */
@@ -180,7 +184,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     await spawned.exited.catch(() => {});
     mark("rt: shim exited");
     rb.commit();
-    return { id, pid: rec.pid, shimPid: rec.shimPid };
+    return { id, pid: rec.pid, shimPid: rec.shimPid, shimStartTime: rec.shimStartTime, cgroupsPath: rec.cgroupsPath };
   } catch (e) {
     return rb.run(e, `create ${id}`);
   }

@@ -155,6 +155,19 @@ test("start, poststart hooks, kill, exit record -> stopped, delete runs poststop
   }
 });
 
+test("create returns what it recorded about the shim and cgroup (the engine does not read the record back)", async () => {
+  const e = await setup();
+  try {
+    const r = await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    const rec = JSON.parse(await readFile(join(e.root, "c1", "state.json"), "utf8"));
+    assert.deepEqual(r, { id: "c1", pid: rec.pid, shimPid: rec.shimPid, shimStartTime: "222", cgroupsPath: "/berth/c1" });
+    assert.equal(rec.shimStartTime, "222");
+    assert.equal(rec.cgroupsPath, "/berth/c1");
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test("a reused pid (different start time) or a zombie init means stopped", async () => {
   const e = await setup();
   try {
