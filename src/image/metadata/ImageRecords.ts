@@ -2,7 +2,7 @@ import { conflict, invalidArgument, notFound } from "../../errors/EngineError.js
 import type { Digest, Platform } from "../../oci/image.js";
 import { parseDigest } from "../digest.js";
 import { BlobSources } from "./BlobSources.js";
-import { ensureSchema, type SqliteDatabase } from "./sqlite.js";
+import { ensureSchema, type SqliteDatabase, type SqliteStatement } from "./sqlite.js";
 
 /**
  * Image records: what berth knows about each image (keyed by its ID, the config digest, as in
@@ -83,9 +83,21 @@ export class ImageRecords {
   /** Which registry repositories hold which blobs (for cross-repository mounts on push). */
   readonly blobSources: BlobSources;
 
+  /**
+   * Prepared statements, compiled once (as SnapshotMetadata's): a prepare costs tens of µs and
+   * every container create and start resolves its image by name and id.
+   */
+  private readonly statements = new Map<string, SqliteStatement>();
+
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
     ensureSchema(db, "image", SCHEMA_VERSION, DDL);
     this.blobSources = new BlobSources(db, now);
+  }
+
+  private stmt(sql: string): SqliteStatement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
   }
 
   private toRecord(r: Row): ImageRecord {
@@ -110,33 +122,31 @@ export class ImageRecords {
   put(input: ImageRecordInput): ImageRecord {
     parseDigest(input.id);
     parseDigest(input.manifestDigest);
-    this.db
-      .prepare(
-        `INSERT INTO images (id, manifest_digest, manifest_media_type, created, content_size, os, architecture, variant, chain_id, added_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET manifest_digest = excluded.manifest_digest, manifest_media_type = excluded.manifest_media_type,
-           created = excluded.created, content_size = excluded.content_size, os = excluded.os, architecture = excluded.architecture,
-           variant = excluded.variant, chain_id = excluded.chain_id`,
-      )
-      .run(input.id, input.manifestDigest, input.manifestMediaType, input.created, input.contentSize, input.platform.os, input.platform.architecture, input.platform.variant ?? null, input.chainId ?? null, this.now());
+    this.stmt(
+      `INSERT INTO images (id, manifest_digest, manifest_media_type, created, content_size, os, architecture, variant, chain_id, added_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET manifest_digest = excluded.manifest_digest, manifest_media_type = excluded.manifest_media_type,
+         created = excluded.created, content_size = excluded.content_size, os = excluded.os, architecture = excluded.architecture,
+         variant = excluded.variant, chain_id = excluded.chain_id`,
+    ).run(input.id, input.manifestDigest, input.manifestMediaType, input.created, input.contentSize, input.platform.os, input.platform.architecture, input.platform.variant ?? null, input.chainId ?? null, this.now());
     return this.get(input.id)!;
   }
 
   setUnpackedSize(id: Digest, size: number): void {
-    this.db.prepare("UPDATE images SET unpacked_size = ? WHERE id = ?").run(size, id);
+    this.stmt("UPDATE images SET unpacked_size = ? WHERE id = ?").run(size, id);
   }
 
   get(id: Digest): ImageRecord | undefined {
-    const r = this.db.prepare("SELECT * FROM images WHERE id = ?").get(id) as Row | undefined;
+    const r = this.stmt("SELECT * FROM images WHERE id = ?").get(id) as Row | undefined;
     return r ? this.toRecord(r) : undefined;
   }
 
   list(): ImageRecord[] {
-    return (this.db.prepare("SELECT * FROM images ORDER BY added_at, id").all() as Row[]).map((r) => this.toRecord(r));
+    return (this.stmt("SELECT * FROM images ORDER BY added_at, id").all() as Row[]).map((r) => this.toRecord(r));
   }
 
   names(id: Digest): string[] {
-    return (this.db.prepare("SELECT name FROM image_names WHERE image_id = ? ORDER BY added_at, name").all(id) as Array<{ name: string }>).map((r) => r.name);
+    return (this.stmt("SELECT name FROM image_names WHERE image_id = ? ORDER BY added_at, name").all(id) as Array<{ name: string }>).map((r) => r.name);
   }
 
   /**
@@ -146,9 +156,9 @@ export class ImageRecords {
   setName(name: string, id: Digest): Digest | undefined {
     return this.db.transaction(() => {
       if (!this.get(id)) throw notFound(`tag image: No such image: ${id}`);
-      const prev = this.db.prepare("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
+      const prev = this.stmt("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
       if (prev?.image_id === id) return undefined;
-      this.db.prepare("INSERT INTO image_names (name, image_id, added_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added_at = excluded.added_at").run(name, id, this.now());
+      this.stmt("INSERT INTO image_names (name, image_id, added_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added_at = excluded.added_at").run(name, id, this.now());
       return prev?.image_id;
     })();
   }
@@ -156,14 +166,14 @@ export class ImageRecords {
   /** Removes a name; returns the image it pointed at, or undefined if it did not exist. */
   removeName(name: string): Digest | undefined {
     return this.db.transaction(() => {
-      const prev = this.db.prepare("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
-      if (prev) this.db.prepare("DELETE FROM image_names WHERE name = ?").run(name);
+      const prev = this.stmt("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
+      if (prev) this.stmt("DELETE FROM image_names WHERE name = ?").run(name);
       return prev?.image_id;
     })();
   }
 
   byName(name: string): ImageRecord | undefined {
-    const r = this.db.prepare("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
+    const r = this.stmt("SELECT image_id FROM image_names WHERE name = ?").get(name) as { image_id: string } | undefined;
     return r ? this.get(r.image_id) : undefined;
   }
 
@@ -175,14 +185,14 @@ export class ImageRecords {
     let hex = prefix;
     if (prefix.startsWith("sha256:")) hex = prefix.slice(7);
     if (!/^[0-9a-f]{1,64}$/.test(hex)) return undefined;
-    const rows = this.db.prepare("SELECT * FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT 2").all(`sha256:${hex}`, `sha256:${hex}\uffff`) as Row[];
+    const rows = this.stmt("SELECT * FROM images WHERE id >= ? AND id < ? ORDER BY id LIMIT 2").all(`sha256:${hex}`, `sha256:${hex}\uffff`) as Row[];
     if (rows.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${prefix}`);
     return rows[0] ? this.toRecord(rows[0]) : undefined;
   }
 
   /** Images with no name at all (Docker's dangling `<none>:<none>`). */
   dangling(): ImageRecord[] {
-    return (this.db.prepare("SELECT * FROM images WHERE id NOT IN (SELECT image_id FROM image_names) ORDER BY added_at, id").all() as Row[]).map((r) => this.toRecord(r));
+    return (this.stmt("SELECT * FROM images WHERE id NOT IN (SELECT image_id FROM image_names) ORDER BY added_at, id").all() as Row[]).map((r) => this.toRecord(r));
   }
 
   /** Deletes the record and its names. Refuses while a container uses the image. */
@@ -190,28 +200,28 @@ export class ImageRecords {
     this.db.transaction(() => {
       const users = this.users(id);
       if (users.length > 0) throw conflict(`remove image record ${id}: in use by container ${users[0]!.containerId}`);
-      this.db.prepare("DELETE FROM image_names WHERE image_id = ?").run(id);
-      this.db.prepare("DELETE FROM images WHERE id = ?").run(id);
+      this.stmt("DELETE FROM image_names WHERE image_id = ?").run(id);
+      this.stmt("DELETE FROM images WHERE id = ?").run(id);
     })();
   }
 
   addUser(u: ImageUser): void {
-    this.db.prepare("INSERT INTO image_users (container_id, image_id, snapshot_key) VALUES (?, ?, ?)").run(u.containerId, u.imageId, u.snapshotKey);
+    this.stmt("INSERT INTO image_users (container_id, image_id, snapshot_key) VALUES (?, ?, ?)").run(u.containerId, u.imageId, u.snapshotKey);
   }
 
   removeUser(containerId: string): ImageUser | undefined {
     const u = this.user(containerId);
-    if (u) this.db.prepare("DELETE FROM image_users WHERE container_id = ?").run(containerId);
+    if (u) this.stmt("DELETE FROM image_users WHERE container_id = ?").run(containerId);
     return u;
   }
 
   user(containerId: string): ImageUser | undefined {
-    const r = this.db.prepare("SELECT * FROM image_users WHERE container_id = ?").get(containerId) as { container_id: string; image_id: string; snapshot_key: string } | undefined;
+    const r = this.stmt("SELECT * FROM image_users WHERE container_id = ?").get(containerId) as { container_id: string; image_id: string; snapshot_key: string } | undefined;
     return r ? { containerId: r.container_id, imageId: r.image_id, snapshotKey: r.snapshot_key } : undefined;
   }
 
   users(imageId?: Digest): ImageUser[] {
-    const rows = (imageId === undefined ? this.db.prepare("SELECT * FROM image_users ORDER BY container_id").all() : this.db.prepare("SELECT * FROM image_users WHERE image_id = ? ORDER BY container_id").all(imageId)) as Array<{ container_id: string; image_id: string; snapshot_key: string }>;
+    const rows = (imageId === undefined ? this.stmt("SELECT * FROM image_users ORDER BY container_id").all() : this.stmt("SELECT * FROM image_users WHERE image_id = ? ORDER BY container_id").all(imageId)) as Array<{ container_id: string; image_id: string; snapshot_key: string }>;
     return rows.map((r) => ({ containerId: r.container_id, imageId: r.image_id, snapshotKey: r.snapshot_key }));
   }
 }
