@@ -1,10 +1,9 @@
-import { release } from "node:os";
 import { containerModeTarget, type JoinedNamespaces } from "./sharedNamespaces.js";
 import { hasShareableShm, shmPath } from "./ipcShm.js";
 import { EngineError, invalidArgument } from "../../errors/EngineError.js";
 import type { ImageConfig } from "../../oci/image.js";
 import type { Seccomp, Spec } from "../../oci/runtime.js";
-import { defaultSeccompProfile } from "../../runtime/seccomp/defaultProfile.js";
+import { defaultSeccompProfile, hostKernelRelease } from "../../runtime/seccomp/defaultProfile.js";
 import { loadDockerProfile } from "../../runtime/seccomp/dockerProfile.js";
 import { capabilitySet, containerSpec, type NetworkMode } from "../containerSpec.js";
 import type { ResolvedUser } from "../imageUser.js";
@@ -105,7 +104,7 @@ export function buildSpec(i: SpecInputs): { spec: Spec; warnings: string[] } {
   const caps = capabilitySet(capAdd, capDrop);
   let seccomp: Seccomp | "unconfined" = "unconfined";
   if (!privileged && sec.seccomp !== "unconfined") {
-    const resolveOpts = { capabilities: caps, arch: process.arch, kernelRelease: release() };
+    const resolveOpts = { capabilities: caps, arch: process.arch, kernelRelease: hostKernelRelease() };
     seccomp = sec.seccomp === "default" ? defaultSeccompProfile({ capabilities: caps }) : loadDockerProfile(sec.seccomp.json, resolveOpts) ?? "unconfined";
   }
   const resources = ociResources(hc, warnings);

@@ -112,3 +112,16 @@ test("the default profile flattens and is stable", () => {
   const lines = a.split("\n").filter((l) => l.startsWith("rule"));
   assert.equal(new Set(lines).size, lines.length);
 });
+
+test("the resolved default profile is cached by arch, kernel release and capability set (in any order), and frozen", () => {
+  const a = defaultSeccompProfile({ capabilities: ["CAP_SYS_ADMIN", "CAP_CHOWN"], arch: "x64", kernelRelease: "6.1.0" });
+  const b = defaultSeccompProfile({ capabilities: ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHOWN"], arch: "x64", kernelRelease: "6.1.0" });
+  assert.equal(a, b);
+  assert.notEqual(defaultSeccompProfile({ capabilities: ["CAP_CHOWN"], arch: "x64", kernelRelease: "6.1.0" }), a);
+  assert.notEqual(defaultSeccompProfile({ capabilities: ["CAP_SYS_ADMIN", "CAP_CHOWN"], arch: "arm64", kernelRelease: "6.1.0" }), a);
+  const old = defaultSeccompProfile({ capabilities: ["CAP_SYS_ADMIN", "CAP_CHOWN"], arch: "x64", kernelRelease: "4.4.0" });
+  assert.notEqual(old, a);
+  assert.ok(!old.syscalls!.some((s) => s.names.includes("ptrace")), "the minKernel rule still applies per release");
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.syscalls) && Object.isFrozen(a.syscalls![0]!.names));
+  assert.throws(() => (a.syscalls as unknown[]).push({}));
+});

@@ -170,11 +170,38 @@ export interface DefaultSeccompOptions {
 
 /** Docker's default profile resolved for one container: its capabilities, the host arch. */
 export function defaultSeccompProfile(opts: DefaultSeccompOptions = {}): Seccomp {
-  const resolved = resolveDockerProfile(DOCKER_DEFAULT_PROFILE, {
-    capabilities: opts.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
-    arch: opts.arch ?? process.arch,
-    kernelRelease: opts.kernelRelease ?? release(),
-  });
-  // The default profile always has a default action, so it always resolves.
-  return resolved!;
+  const capabilities = opts.capabilities ?? DOCKER_DEFAULT_CAPABILITIES;
+  const arch = opts.arch ?? process.arch;
+  const kernelRelease = opts.kernelRelease ?? hostKernelRelease();
+  // Resolving (and checking) the whole profile costs ~0.1 ms and every container's create and
+  // start builds a spec: cached by what it depends on (the capability set, not its order).
+  const key = `${arch}\n${kernelRelease}\n${[...new Set(capabilities)].sort().join(",")}`;
+  let profile = resolvedProfiles.get(key);
+  if (!profile) {
+    // The default profile always has a default action, so it always resolves. Frozen: every
+    // caller gets the same object.
+    profile = deepFreeze(resolveDockerProfile(DOCKER_DEFAULT_PROFILE, { capabilities, arch, kernelRelease })!);
+    if (resolvedProfiles.size >= MAX_CACHED_PROFILES) resolvedProfiles.clear();
+    resolvedProfiles.set(key, profile);
+  }
+  return profile;
+}
+
+/** Resolved default profiles by arch, kernel release and capability set (a handful in practice). */
+const resolvedProfiles = new Map<string, Seccomp>();
+const MAX_CACHED_PROFILES = 64;
+
+let kernelRelease: string | undefined;
+
+/** This host's kernel release (os.release(), a uname(2) per call), read once: it cannot change while running. */
+export function hostKernelRelease(): string {
+  return (kernelRelease ??= release());
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
