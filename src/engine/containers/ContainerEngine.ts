@@ -19,6 +19,7 @@ import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
 import { connectContainer, disconnectContainer, releaseNetworking, restoreNetworking } from "./containerNetwork.js";
 import { createContainer } from "./createContainer.js";
+import { PremadeContainerDirs } from "./premadeDirs.js";
 import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
 import { tearDownIpcShm } from "./ipcShm.js";
@@ -76,6 +77,8 @@ export class ContainerEngine implements ContainerLookup {
   private readonly restarts = new RestartScheduler();
   /** Removed containers' directories, deleted after the removal is reported (`docker run --rm` waits for it). */
   private readonly deletes = new BackgroundDeletes((path, e) => this.ctx.log("warn", `deleting ${path}: ${(e as Error).message}`));
+  /** The next container's directory and small files, made when one is removed (premadeDirs.ts). */
+  private readonly premade: PremadeContainerDirs;
   private readonly exitMonitor: ExitMonitor;
   private readonly health: HealthChecker;
   private closed = false;
@@ -92,6 +95,7 @@ export class ContainerEngine implements ContainerLookup {
       cgroupsPath: (id) => this.live.get(id)?.cgroupsPath,
       cancelRestart: (id) => this.cancelRestart(id),
     };
+    this.premade = new PremadeContainerDirs(containersDir(opts.engine.paths));
     this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
     this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }
@@ -132,7 +136,7 @@ export class ContainerEngine implements ContainerLookup {
   create(req: ContainerCreateRequest, opts: ContainerCreateOptions): Promise<ContainerCreateResponse> {
     this.checkOpen();
     mark("create: begin");
-    return createContainer(this.ctx, req, opts).finally(() => mark("create: end"));
+    return createContainer(this.ctx, req, opts, this.premade).finally(() => mark("create: end"));
   }
 
   async start(input: string): Promise<"done" | "notModified"> {
@@ -282,6 +286,7 @@ export class ContainerEngine implements ContainerLookup {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.lock.pending()), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
+    await this.premade.close();
     await this.deletes.flush();
   }
 
@@ -452,6 +457,7 @@ export class ContainerEngine implements ContainerLookup {
       await engine.images.removeContainerRootfs(rec.id);
       mark("remove: rootfs removed");
       this.removeDirLater(rec.dir);
+      this.premade.refillSoon();
       mark("remove: dir renamed");
     } catch (e) {
       rec.state.status = "dead";

@@ -26,6 +26,7 @@ import { containerVolumes } from "../volumes/createVolumes.js";
 import { volumesFrom } from "../volumes/volumesFrom.js";
 import { checkPidTarget } from "./sharedNamespaces.js";
 import { mark } from "../../util/timingMarks.js";
+import { CONFIG_FILE, type PremadeContainerDirs } from "./premadeDirs.js";
 
 export const LOG_FILE = "container.log";
 
@@ -35,7 +36,7 @@ export const LOG_FILE = "container.log";
  * into Config as Docker shows them, prepares the writable snapshot and the bundle directory
  * (hosts, hostname, resolv.conf, config.json) and records the container as `created`.
  */
-export async function createContainer(ctx: ContainerContext, req: ContainerCreateRequest, opts: ContainerCreateOptions): Promise<ContainerCreateResponse> {
+export async function createContainer(ctx: ContainerContext, req: ContainerCreateRequest, opts: ContainerCreateOptions, premade?: PremadeContainerDirs): Promise<ContainerCreateResponse> {
   const { engine, store } = ctx;
   if (!req.Image) throw invalidArgument("create container: Config.Image is required");
   const image = engine.images.resolve(req.Image);
@@ -80,8 +81,10 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   try {
     // The container's directory and its small files are made synchronously (one syscall of
     // ~0.1 ms each, where an async call costs a thread-pool round trip apiece and a recursive
-    // mkdir chains three) while the snapshot's directories are made in the thread pool.
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // mkdir chains three) while the snapshot's directories are made in the thread pool; or
+    // they were made ahead (premadeDirs.ts) and only the hostname is written.
+    const ahead = premade?.take(dir) ?? false;
+    if (!ahead) mkdirSync(dir, { recursive: true, mode: 0o700 });
     rb.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
     mark("create: dir made");
     const snapshotReady = engine.images.prepareRootfs(id, image).then(() => {
@@ -89,9 +92,12 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     });
     let etcFiles: EtcFiles;
     try {
-      mkdirSync(join(dir, "rootfs"), { mode: 0o700 });
       // The /etc files get their content at start (addresses exist only then); they exist from now.
-      etcFiles = createEtcFiles(dir, config.Hostname || shortId(id));
+      if (ahead) etcFiles = fillPremadeEtcFiles(dir, config.Hostname || shortId(id));
+      else {
+        mkdirSync(join(dir, "rootfs"), { mode: 0o700 });
+        etcFiles = createEtcFiles(dir, config.Hostname || shortId(id));
+      }
     } catch (e) {
       await snapshotReady.catch(() => {}); // so the rollback knows whether to remove it
       throw e;
@@ -110,7 +116,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
     const { spec, warnings: w } = buildSpec({ rec, image: imageConfig, rootfs: join(dir, "rootfs"), user: { uid: 0, gid: 0, additionalGids: [] }, etcFiles, network, creating: true, userns, init: ctx.init });
     mark("create: spec built");
     warnings.push(...w);
-    writeFileSync(join(dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
+    writeFileSync(join(dir, CONFIG_FILE), JSON.stringify(spec), { mode: 0o600 });
     mark("create: config written");
     store.insert(rec);
     mark("create: inserted");
@@ -132,6 +138,13 @@ function createEtcFiles(dir: string, hostname: string): EtcFiles {
   writeFileSync(files.hosts, hostsText([]), { mode: 0o644 });
   writeFileSync(files.hostname, hostname + "\n", { mode: 0o644 });
   writeFileSync(files.resolvConf, "", { mode: 0o644 });
+  return files;
+}
+
+/** The /etc files of a set made ahead: they exist, with the hosts header; only the hostname is this container's. */
+function fillPremadeEtcFiles(dir: string, hostname: string): EtcFiles {
+  const files = etcPaths(dir);
+  writeFileSync(files.hostname, hostname + "\n");
   return files;
 }
 
