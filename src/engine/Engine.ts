@@ -7,6 +7,8 @@ import type { RuntimeContext } from "../runtime/RuntimeContext.js";
 import { linuxRuntimeContext } from "../runtime/linuxContext.js";
 import { releaseCgroupParent } from "../runtime/containerCgroup.js";
 import { BackgroundDeletes } from "../util/backgroundDeletes.js";
+import { STATE_DIR_LAYOUT } from "../runtime/lifecycle/create.js";
+import { PremadeDirs } from "./containers/premadeDirs.js";
 import { containersDir, dbPath, DEFAULT_PATHS, runtimeRoot, seccompCacheDir, type EnginePaths } from "./paths.js";
 
 /**
@@ -20,6 +22,8 @@ export interface Engine {
   runtime: RuntimeContext;
   /** The runtime's deleted state directories (runtime.stateDeletes); released by exit handling. */
   runtimeDeletes?: HeldDeletes;
+  /** The runtime's state directories made ahead (runtime.premadeStateDirs); refilled by exit handling. */
+  runtimePremade?: PremadeDirs;
 }
 
 /**
@@ -69,13 +73,16 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
     await images.ensureUnpacked(await ensureDefaultImage(images));
     const runtime = linuxRuntimeContext({ root: runtimeRoot(paths), seccompCacheDir: seccompCacheDir(paths) });
     // The daemon outlives its containers: deleted state directories go in the background
-    // (flushed by closeEngine; what a crash left is swept here) and berth's cgroup parent
-    // stays while it runs (removed by closeEngine if no container is left in it).
+    // (flushed by closeEngine; what a crash left is swept here, with a state directory made
+    // ahead) and berth's cgroup parent stays while it runs (removed by closeEngine if no
+    // container is left in it).
     await BackgroundDeletes.sweep(runtime.root);
     const runtimeDeletes = new HeldDeletes(new BackgroundDeletes());
     runtime.stateDeletes = runtimeDeletes;
     runtime.keepCgroupParent = true;
-    return { paths, db, images, runtime, runtimeDeletes };
+    const runtimePremade = new PremadeDirs(runtime.root, STATE_DIR_LAYOUT);
+    runtime.premadeStateDirs = runtimePremade;
+    return { paths, db, images, runtime, runtimeDeletes, runtimePremade };
   } catch (e) {
     db.close();
     throw e;
@@ -90,6 +97,7 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
 export async function closeEngine(engine: Engine): Promise<void> {
   try {
     await engine.images.flushDeletes();
+    await engine.runtimePremade?.close();
     await engine.runtimeDeletes?.flush();
     if (engine.runtime.keepCgroupParent && engine.runtime.cgroups) await releaseCgroupParent(engine.runtime.cgroups).catch(() => {});
   } finally {

@@ -37,6 +37,13 @@ export interface RuntimeContext {
    * nothing stays behind.
    */
   keepCgroupParent?: boolean;
+  /**
+   * For a long-lived owner (berthd): state directories made ahead (STATE_DIR_LAYOUT: the
+   * directory, an empty plan and an empty state.json, which reads as no record), renamed to
+   * the new container's by `take` (false: none, create makes its own). The owner makes them in
+   * idle time as `.rm-` names in root, so its start-up sweep removes a crash's.
+   */
+  premadeStateDirs?: { take(dir: string): boolean };
 }
 
 export const DEFAULT_RUNTIME_ROOT = "/run/berth/runtime";

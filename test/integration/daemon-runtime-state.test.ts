@@ -26,8 +26,12 @@ test("runtime state: deleted directories leave nothing after stop; a killed daem
     assert.deepEqual(containerCgroups(id), [], "and the container's cgroup");
     await d.ok(["rm", id]);
     await d.ok(["run", "--rm", "--network", "none", "busybox", "true"]);
+    // An exit makes the next state directory ahead; the next start takes it.
+    for (let i = 0; i < 100 && trash(root).filter((n) => n.startsWith(".rm-spare-")).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(trash(root).filter((n) => n.startsWith(".rm-spare-")).length, 1, "a state directory made ahead");
+    assert.equal(await d.ok(["run", "--rm", "--network", "none", "busybox", "echo", "premade"]), "premade");
     await d.stop();
-    assert.deepEqual(trash(root), [], "a stopped daemon finished its deletes");
+    assert.deepEqual(trash(root), [], "a stopped daemon finished its deletes and removed what it made ahead");
 
     // What a daemon killed mid-delete leaves: a renamed directory with files in it.
     const left = join(root, `.rm-berth-test-${randomBytes(4).toString("hex")}.0a0b0c0d`);

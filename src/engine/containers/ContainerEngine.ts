@@ -19,7 +19,7 @@ import type { ContainerLookup, ContainerRecord } from "./ContainerRecord.js";
 import { ContainerStore } from "./ContainerStore.js";
 import { connectContainer, disconnectContainer, releaseNetworking, restoreNetworking } from "./containerNetwork.js";
 import { createContainer } from "./createContainer.js";
-import { PremadeContainerDirs } from "./premadeDirs.js";
+import { containerDirLayout, PremadeDirs } from "./premadeDirs.js";
 import { ExitMonitor } from "./ExitMonitor.js";
 import { finishExit } from "./finishExit.js";
 import { tearDownIpcShm } from "./ipcShm.js";
@@ -78,7 +78,7 @@ export class ContainerEngine implements ContainerLookup {
   /** Removed containers' directories, deleted after the removal is reported (`docker run --rm` waits for it). */
   private readonly deletes = new BackgroundDeletes((path, e) => this.ctx.log("warn", `deleting ${path}: ${(e as Error).message}`));
   /** The next container's directory and small files, made when one is removed (premadeDirs.ts). */
-  private readonly premade: PremadeContainerDirs;
+  private readonly premade: PremadeDirs;
   private readonly exitMonitor: ExitMonitor;
   private readonly health: HealthChecker;
   private closed = false;
@@ -95,7 +95,7 @@ export class ContainerEngine implements ContainerLookup {
       cgroupsPath: (id) => this.live.get(id)?.cgroupsPath,
       cancelRestart: (id) => this.cancelRestart(id),
     };
-    this.premade = new PremadeContainerDirs(containersDir(opts.engine.paths));
+    this.premade = new PremadeDirs(containersDir(opts.engine.paths), containerDirLayout());
     this.exitMonitor = new ExitMonitor(opts.engine.runtime.sys, (m) => this.ctx.log("warn", m));
     this.health = makeHealthChecker(this.ctx, { locked: (id, fn) => this.locked(id, fn), isLive, onUnhealthy: (id) => this.restartUnhealthy(id) });
   }
@@ -413,6 +413,7 @@ export class ContainerEngine implements ContainerLookup {
     } finally {
       // The runtime's state directory, renamed away by finishExit, goes now: not competing with this.
       this.ctx.engine.runtimeDeletes?.release();
+      this.ctx.engine.runtimePremade?.refillSoon();
     }
   }
 

@@ -26,7 +26,7 @@ import { containerVolumes } from "../volumes/createVolumes.js";
 import { volumesFrom } from "../volumes/volumesFrom.js";
 import { checkPidTarget } from "./sharedNamespaces.js";
 import { mark } from "../../util/timingMarks.js";
-import { CONFIG_FILE, type PremadeContainerDirs } from "./premadeDirs.js";
+import { CONFIG_FILE, type PremadeDirs } from "./premadeDirs.js";
 
 export const LOG_FILE = "container.log";
 
@@ -36,7 +36,7 @@ export const LOG_FILE = "container.log";
  * into Config as Docker shows them, prepares the writable snapshot and the bundle directory
  * (hosts, hostname, resolv.conf, config.json) and records the container as `created`.
  */
-export async function createContainer(ctx: ContainerContext, req: ContainerCreateRequest, opts: ContainerCreateOptions, premade?: PremadeContainerDirs): Promise<ContainerCreateResponse> {
+export async function createContainer(ctx: ContainerContext, req: ContainerCreateRequest, opts: ContainerCreateOptions, premade?: PremadeDirs): Promise<ContainerCreateResponse> {
   const { engine, store } = ctx;
   if (!req.Image) throw invalidArgument("create container: Config.Image is required");
   const image = engine.images.resolve(req.Image);

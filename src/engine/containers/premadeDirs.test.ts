@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
 import { hostsText } from "../etcFiles.js";
-import { PremadeContainerDirs } from "./premadeDirs.js";
+import { containerDirLayout, PremadeDirs } from "./premadeDirs.js";
 
 test("a set made ahead is renamed into place with the container's files; none: the caller makes its own", async () => {
   const parent = mkdtempSync(join(tmpdir(), "berth-test-premade-"));
   try {
-    const p = new PremadeContainerDirs(parent);
+    const p = new PremadeDirs(parent, containerDirLayout());
     assert.equal(p.take(join(parent, "a")), false, "nothing made yet");
     p.refill();
     p.refill(); // one at a time
@@ -34,7 +34,7 @@ test("a set made ahead is renamed into place with the container's files; none: t
 test("close removes an unused set and makes no more; a crash's set is swept with the .rm- leftovers", async () => {
   const parent = mkdtempSync(join(tmpdir(), "berth-test-premade-"));
   try {
-    const p = new PremadeContainerDirs(parent);
+    const p = new PremadeDirs(parent, containerDirLayout());
     p.refill();
     await p.close();
     assert.deepEqual(readdirSync(parent), []);
@@ -42,7 +42,7 @@ test("close removes an unused set and makes no more; a crash's set is swept with
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(readdirSync(parent), [], "closed: no refill");
 
-    const crashed = new PremadeContainerDirs(parent);
+    const crashed = new PremadeDirs(parent, containerDirLayout());
     crashed.refill();
     await crashed.made();
     assert.equal(readdirSync(parent).length, 1);
@@ -59,7 +59,7 @@ test("close removes an unused set and makes no more; a crash's set is swept with
 test("refillSoon makes the set after its delay; close before then makes none", async () => {
   const parent = mkdtempSync(join(tmpdir(), "berth-test-premade-"));
   try {
-    const p = new PremadeContainerDirs(parent, 20);
+    const p = new PremadeDirs(parent, containerDirLayout(), 20);
     p.refillSoon();
     assert.deepEqual(readdirSync(parent), [], "not yet");
     await new Promise((r) => setTimeout(r, 40));

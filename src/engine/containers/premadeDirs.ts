@@ -4,6 +4,13 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { etcPaths, hostsText } from "../etcFiles.js";
 
+/** What a set made ahead holds: its own mode, subdirectories and files (all created new). */
+export interface DirLayout {
+  mode: number;
+  dirs: { name: string; mode: number }[];
+  files: { name: string; content: string; mode: number }[];
+}
+
 /**
  * The name of a set made ahead: a `.rm-` name, so the sweep of the containers directory at
  * start (BackgroundDeletes.sweep in ContainerEngine.restore) removes one a crash left.
@@ -13,15 +20,32 @@ const SPARE_PREFIX = ".rm-spare-";
 /** config.json, written by create into the file made ahead. */
 export const CONFIG_FILE = "config.json";
 
+/** A container's directory as createContainer makes it (modes as it gives them; the hosts header is the same for all). */
+export function containerDirLayout(): DirLayout {
+  const etc = etcPaths("");
+  return {
+    mode: 0o700,
+    dirs: [{ name: "rootfs", mode: 0o700 }],
+    files: [
+      { name: etc.hosts, content: hostsText([]), mode: 0o644 },
+      { name: etc.hostname, content: "", mode: 0o644 },
+      { name: etc.resolvConf, content: "", mode: 0o644 },
+      { name: CONFIG_FILE, content: "", mode: 0o600 },
+    ],
+  };
+}
+
 /**
  * A container's directory and its small files (rootfs/, hosts, hostname, resolv.conf,
  * config.json) are six ext4 inode allocations on the create request's path (~0.1 ms each on
- * a calm disk, ~1 ms each while the journal is busy). When a container is removed, the next
- * one's set is made in the background as `.rm-spare-<random>` in the containers directory,
- * and the next create renames it into place (one syscall) and only writes into the files.
- * close removes an unused set; one a crash left is swept at the next start.
+ * a calm disk, ~1 ms each while the journal is busy); its runtime state directory (plan,
+ * state.json) three more on the start's. When a container is removed or has exited, the next
+ * one's set is made in the background as `.rm-spare-<random>` beside them, and the next
+ * create renames it into place (one syscall) and only writes into the files. close removes
+ * an unused set; one a crash left is swept at the next start (the `.rm-` sweeps of the
+ * containers directory and the runtime root).
  */
-export class PremadeContainerDirs {
+export class PremadeDirs {
   private spare: string | undefined;
   private filling: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -32,7 +56,7 @@ export class PremadeContainerDirs {
    * thread-pool work landed on the end of that removal's `docker run --rm` (the CLI exited
    * ~1.5 ms later, A/B); a little later the daemon is idle.
    */
-  constructor(private readonly parent: string, private readonly delayMs = 10) {}
+  constructor(private readonly parent: string, private readonly layout: DirLayout, private readonly delayMs = 10) {}
 
   /**
    * Renames the set made ahead to `dir`; false when there is none (or it could not be used:
@@ -85,16 +109,12 @@ export class PremadeContainerDirs {
 
   private async make(): Promise<void> {
     const dir = join(this.parent, SPARE_PREFIX + randomBytes(6).toString("hex"));
-    const etc = etcPaths(dir);
+    const { layout } = this;
     try {
-      // Modes as createContainer gives them; the hosts header is the same for every container.
-      await mkdir(dir, { mode: 0o700 });
+      await mkdir(dir, { mode: layout.mode });
       await Promise.all([
-        mkdir(join(dir, "rootfs"), { mode: 0o700 }),
-        writeFile(etc.hosts, hostsText([]), { mode: 0o644, flag: "wx" }),
-        writeFile(etc.hostname, "", { mode: 0o644, flag: "wx" }),
-        writeFile(etc.resolvConf, "", { mode: 0o644, flag: "wx" }),
-        writeFile(join(dir, CONFIG_FILE), "", { mode: 0o600, flag: "wx" }),
+        ...layout.dirs.map((d) => mkdir(join(dir, d.name), { mode: d.mode })),
+        ...layout.files.map((f) => writeFile(join(dir, f.name), f.content, { mode: f.mode, flag: "wx" })),
       ]);
     } catch {
       // Only an optimisation: the next create makes its directory itself.

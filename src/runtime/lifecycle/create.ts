@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { defaultCgroupPath, destroyContainerCgroup } from "../containerCgroup.js";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -12,7 +12,7 @@ import { buildPlan } from "../plan.js";
 import { NAMESPACE_PLAN_NAMES, namespaceSet } from "../namespaces.js";
 import { deviceCgroupRules } from "../devices.js";
 import type { CgroupPlanInfo } from "../cgroupMounts.js";
-import { containerDir, ensureRoot, writeRecord, type ContainerRecord } from "../containerStore.js";
+import { containerDir, ensureRoot, RECORD_FILE, writeRecord, type ContainerRecord } from "../containerStore.js";
 import { readBundle } from "../readBundle.js";
 import { Rollback } from "../../util/rollback.js";
 import { parseShimReply } from "../shimReply.js";
@@ -60,6 +60,22 @@ export interface CreateResult {
   cgroupsPath: string;
 }
 
+const PLAN_FILE = "plan";
+
+/**
+ * What a state directory holds before its shim runs, for an owner that makes them ahead
+ * (RuntimeContext.premadeStateDirs): the plan and the record, both written into by create (an
+ * empty record reads as none, see readRecord).
+ */
+export const STATE_DIR_LAYOUT = {
+  mode: 0o700,
+  dirs: [] as { name: string; mode: number }[],
+  files: [
+    { name: PLAN_FILE, content: "", mode: 0o600 },
+    { name: RECORD_FILE, content: "", mode: 0o600 },
+  ],
+};
+
 /** Bound on waiting for a killed container's shim during rollback. */
 const ROLLBACK_WAIT_MS = 10_000;
 
@@ -100,8 +116,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   await ensureRoot(ctx.root);
   const dir = containerDir(ctx.root, id);
   if (join(dir, "ctl.sock").length > 107) throw invalidArgument(`create: state directory ${dir} is too long for a unix socket path (use a shorter --root or id)`);
+  // A directory made ahead is renamed into place, which would replace an empty directory of
+  // that name (a create that died before writing anything): refused as mkdir refuses it.
+  if (ctx.premadeStateDirs && existsSync(dir)) throw alreadyExists(`create: container ${id} already exists`);
+  const premade = ctx.premadeStateDirs?.take(dir) ?? false;
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    if (!premade) mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") throw alreadyExists(`create: container ${id} already exists`);
     throw e;
@@ -124,7 +144,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       procsFiles = made.procsFiles;
       if (!sameList(procsFiles, planCgroup.procsFiles)) plan = buildPlan(spec, { ...planOptions, cgroup: { ...planCgroup, procsFiles } });
     }
-    const planFile = join(dir, "plan");
+    const planFile = join(dir, PLAN_FILE);
     // Small state files of the hot path are written synchronously (see containerStore.ts).
     writeFileSync(planFile, planText(plan), { mode: 0o600 });
 
@@ -149,7 +169,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       procsFiles,
       process: spec.process,
     };
-    await writeRecord(ctx.root, rec, { fresh: true });
+    // Into the empty record made ahead (in place), else a new file.
+    await writeRecord(ctx.root, rec, { fresh: !premade });
     mark("rt: plan, record written");
 
     const args = ["create", "--state-dir", dir, "--plan", planFile, "--sync-fd", "3"];

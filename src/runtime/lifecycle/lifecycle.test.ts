@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import { strict as assert } from "node:assert";
 import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, access } from "node:fs/promises";
+import { renameSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import type { Spec } from "../../oci/runtime.js";
 import { RecordingSys } from "../../sys/RecordingSys.js";
 import { FakeCgroupManager } from "../testing/FakeCgroupManager.js";
 import type { RuntimeContext } from "../RuntimeContext.js";
-import { createContainer } from "./create.js";
+import { createContainer, STATE_DIR_LAYOUT } from "./create.js";
 import { startContainer } from "./start.js";
 import { containerState } from "./state.js";
 import { killContainer } from "./kill.js";
@@ -258,6 +259,41 @@ test("with stateDeletes, delete renames the state directory out of the way and r
     await deleteContainer(e.ctx, "c2", { force: true });
     await deletes.flush();
     assert.deepEqual((await readdir(e.root)).filter((n) => n.includes("c2")), []);
+  } finally {
+    await e.cleanup();
+  }
+});
+
+test("with premadeStateDirs, create renames a directory made ahead into place and writes into its empty files; an existing directory is refused", async () => {
+  const e = await setup();
+  try {
+    await mkdir(e.root, { recursive: true });
+    const made = join(e.root, ".rm-spare-test");
+    await mkdir(made, { mode: STATE_DIR_LAYOUT.mode });
+    for (const f of STATE_DIR_LAYOUT.files) await writeFile(join(made, f.name), f.content, { mode: f.mode });
+    const taken: string[] = [];
+    e.ctx.premadeStateDirs = {
+      take: (dir: string) => {
+        taken.push(dir);
+        if (taken.length > 1) return false;
+        renameSync(made, dir);
+        return true;
+      },
+    };
+    await createContainer(e.ctx, { id: "c1", bundle: e.bundle });
+    assert.deepEqual(taken, [join(e.root, "c1")]);
+    assert.equal(await exists(made), false);
+    assert.equal(JSON.parse(await readFile(join(e.root, "c1", "state.json"), "utf8")).shimStartTime, "222");
+    assert.match(await readFile(join(e.root, "c1", "plan"), "utf8"), /^\S/);
+    assert.equal((await containerState(e.ctx, "c1")).status, "created");
+    // Renaming over it would replace an empty directory: refused before taking anything.
+    await mkdir(join(e.root, "c2"));
+    await assert.rejects(createContainer(e.ctx, { id: "c2", bundle: e.bundle }), (err: unknown) => isEngineError(err, "AlreadyExists"));
+    assert.equal(taken.length, 1);
+    // None left: create makes its own directory.
+    await createContainer(e.ctx, { id: "c3", bundle: e.bundle });
+    assert.equal(taken.length, 2);
+    assert.equal((await containerState(e.ctx, "c3")).status, "created");
   } finally {
     await e.cleanup();
   }
