@@ -61,9 +61,9 @@ test("containers from the warm pool network like any other; rm, a crash and a st
     assert.equal((await d.ok(["exec", "berth-test-p1", "cat", "/sys/class/net/eth0/address"])), ns.MacAddress);
     assert.equal((await eventually(() => httpGet("127.0.0.1", port))).trim(), "pooled-web");
 
-    // A user network: the first container's netns is made at its start, then the pool follows.
+    // A user network (a /24 of the daemon's own /20 pool): the first container's netns is made at its start, then the pool follows.
     const [a, b, c] = d.pool.split("/")[0]!.split(".").map(Number);
-    await d.ok(["network", "create", "--subnet", `${a}.${b}.${c! + 21}.0/24`, "berth-test-pooled"]);
+    await d.ok(["network", "create", "--subnet", `${a}.${b}.${c! + 9}.0/24`, "berth-test-pooled"]);
     const forBridge = await poolFull(d);
     await d.ok(["run", "-d", "--network", "berth-test-pooled", "--name", "berth-test-u1", "busybox", "sleep", "300"]);
     assert.equal(await pooledFrom(d, "berth-test-u1"), undefined, "no entry for that network yet");
