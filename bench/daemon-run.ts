@@ -12,7 +12,9 @@
 // spares dockerd work berthd does). Run as root after `npx tsc -p .`:
 //   node dist/bench/daemon-run.js [--n 20] [--no-docker] [--network none|bridge]
 // --no-docker measures berthd alone; compare with dockerd's numbers recorded in bench/README.md.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { randomBytes, randomInt } from "node:crypto";
 import { DOCKER_CLI } from "../test/helpers/daemon.js";
 import { startBerthd } from "./lib/daemons.js";
@@ -105,6 +107,29 @@ function measure(sock: string): { rm: number[]; detached: number[]; exec: number
   return { rm, detached, exec, floor, cold };
 }
 
+/**
+ * `docker exec c true` against a stand-in daemon answering from memory at once
+ * (bench/lib/execStub.ts): what the docker CLI alone spends on an exec, the floor below which no
+ * daemon's exec can go through it.
+ */
+async function execFloor(): Promise<number[]> {
+  const dir = mkdtempSync("/tmp/berth-bench-execstub-");
+  const sock = join(dir, "docker.sock");
+  const stub = spawn(process.execPath, [new URL("./lib/execStub.js", import.meta.url).pathname, sock], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stub.stdout!.once("data", () => resolve());
+      stub.once("exit", (code) => reject(new Error(`bench: the exec stub exited with ${code}`)));
+    });
+    const xs: number[] = [];
+    for (let i = 0; i < N; i++) xs.push(cli(sock, ["exec", "c", "true"]).ms);
+    return xs;
+  } finally {
+    stub.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (NO_DOCKER) return berthOnly();
   const skip = dockerdSkipReason();
@@ -123,6 +148,7 @@ async function main(): Promise<void> {
     cli(dockerd.sock, ["load"], image);
     const b = measure(berth.sock);
     const d = measure(dockerd.sock);
+    const stubExec = await execFloor();
     const row = (label: string, bx: number[], dx: number[]) => {
       if (bx.length === 0 || dx.length === 0) return console.log(`${label.padEnd(34)} (no sample: every command of a daemon was left out)`);
       const sb = stats(bx);
@@ -136,6 +162,7 @@ async function main(): Promise<void> {
     row("run -d busybox true", b.detached, d.detached);
     row("exec (running container) true", b.exec, d.exec);
     row("version (the CLI's floor)", b.floor, d.floor);
+    row("exec, instant stub daemon (CLI floor)", stubExec, d.exec);
     const version = cli(dockerd.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim();
     console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
   } finally {
@@ -151,6 +178,7 @@ async function berthOnly(): Promise<void> {
   const berth = await startBerthd(BERTHD_ARGS);
   try {
     const b = measure(berth.sock);
+    const stubExec = await execFloor();
     const row = (label: string, xs: number[]) => {
       const s = stats(xs);
       console.log(`${label.padEnd(34)} ${s.median.toFixed(1).padStart(8)}   (mean ${s.mean.toFixed(1)}, p90 ${s.p90.toFixed(1)})`);
@@ -161,6 +189,7 @@ async function berthOnly(): Promise<void> {
     row("run -d busybox true", b.detached);
     row("exec (running container) true", b.exec);
     row("version (the CLI's floor)", b.floor);
+    row("exec, instant stub daemon (CLI floor)", stubExec);
   } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
