@@ -13,6 +13,17 @@ import { eventually, inspect, withDaemon } from "./network-support.js";
 
 const skip = daemonSkipReason() ?? false;
 
+// Checked against Debian's dockerd 20.10 on a bridge without IPv6: `ip addr` in the container
+// shows no inet6 and all/eth0 disable_ipv6 read 1; --sysctl turns it back on.
+test("IPv6 is off in a bridged container, as Docker does for a network without IPv6; --sysctl turns it on", { skip }, async () => {
+  await withDaemon(async (d) => {
+    const off = await d.ok(["run", "--rm", "busybox", "sh", "-c", "ip -6 addr; cat /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/eth0/disable_ipv6"]);
+    assert.equal(off, "1\n1", "no IPv6 address on any interface, disabled for all and eth0");
+    const on = await d.ok(["run", "--rm", "--sysctl", "net.ipv6.conf.all.disable_ipv6=0", "busybox", "sh", "-c", "cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6; ip -6 addr show dev eth0"]);
+    assert.match(on, /^0\n[\s\S]*inet6 fe80::/, "the user's sysctl wins");
+  });
+});
+
 test("default bridge: address, route, /etc files, inspect, ping the gateway; stop takes it all down", { skip }, async () => {
   await withDaemon(async (d) => {
     const gateway = d.bip.split("/")[0];

@@ -118,9 +118,15 @@ test("allow=api:80: api:80 yes, api:8080 and db no; an unlabelled container reac
   assert.equal(await eventuallyFetch(ns(client), ip(api), 80, "api80"), "api80");
   assert.equal(fetchFrom(ns(client), ip(api), 8080), "", "api:8080 is dropped");
   assert.equal(fetchFrom(ns(client), ip(db1), 5432), "", "db is dropped");
-  // IPv6 link-local (the kernel gives every interface one) does not get around the policy.
-  const ll = /inet6 (fe80::[0-9a-f:]+)\//.exec(spawnSync("nsenter", [`--net=${ns(api)}`, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"], { encoding: "utf8" }).stdout)?.[1];
-  assert.ok(ll, "api has a link-local IPv6 address");
+  // IPv6 link-local does not get around the policy. IPv6 is off in a container's netns (as
+  // Docker's), so no interface has one until turned on (--sysctl net.ipv6.conf.all.disable_ipv6=0).
+  const linkLocal = (c: ContainerNetInfo) => /inet6 (fe80::[0-9a-f:]+)\//.exec(spawnSync("nsenter", [`--net=${ns(c)}`, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"], { encoding: "utf8" }).stdout)?.[1];
+  assert.equal(linkLocal(api), undefined, "IPv6 is off by default");
+  for (const c of [api, client, free]) {
+    assert.equal(spawnSync("nsenter", [`--net=${ns(c)}`, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6"]).status, 0);
+  }
+  const ll = linkLocal(api);
+  assert.ok(ll, "api has a link-local IPv6 address once IPv6 is on");
   assert.equal(await eventuallyFetch(ns(free), `${ll}%eth0`, 8080, "api8080"), "api8080", "an unlabelled container reaches api over IPv6 link-local");
   assert.equal(fetchFrom(ns(client), `${ll}%eth0`, 8080), "", "the labelled one does not");
   // Traffic to the host (its gateway address) is dropped too.
