@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The host files bind-mounted over the container's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
@@ -36,11 +37,13 @@ export interface EtcContent {
  */
 export async function writeEtcFiles(dir: string, c: EtcContent): Promise<EtcFiles> {
   const files = etcPaths(dir);
-  await Promise.all([
-    writeFile(files.hosts, hostsText(c.hosts), { mode: 0o644 }),
-    writeFile(files.hostname, c.hostname + "\n", { mode: 0o644 }),
-    writeFile(files.resolvConf, c.resolvConf, { mode: 0o644 }),
-  ]);
+  // Synchronous: the files exist already (made with the container's directory, see
+  // premadeDirs.ts), so each is an open, a write and a close of an existing inode (~0.03 ms);
+  // the async calls cost three thread-pool round trips each, queued behind the rootfs mount's
+  // work on the start path (1.6 ms measured there).
+  writeFileSync(files.hosts, hostsText(c.hosts), { mode: 0o644 });
+  writeFileSync(files.hostname, c.hostname + "\n", { mode: 0o644 });
+  writeFileSync(files.resolvConf, c.resolvConf, { mode: 0o644 });
   return files;
 }
 

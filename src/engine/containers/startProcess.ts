@@ -58,7 +58,9 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     // once, so the network's set-up runs while the launcher mounts.
     const [{ imageConfig, user }, net] = await allSettledThenThrow([
       (async () => {
-        await mountRootfs(await engine.images.containerMounts(rec.id), rootfs, userns, rec.hostConfig.AutoRemove === true);
+        const mounts = await engine.images.containerMounts(rec.id);
+        mark("start: rootfs mounts resolved");
+        await mountRootfs(mounts, rootfs, userns, rec.hostConfig.AutoRemove === true);
         rb.add(`unmount ${rootfs}`, () => unmountAll(rootfs));
         mark("start: rootfs mounted");
         const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
