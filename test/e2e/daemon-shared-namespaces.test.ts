@@ -52,8 +52,10 @@ test("--pid/--ipc container:X join X's namespaces; a stopped or missing target i
     const ipc = readlinkSync(`/proc/${pid}/ns/ipc`);
     assert.equal(await d.ok(["run", "--rm", "--ipc", `container:${x}`, "busybox", "readlink", "/proc/self/ns/ipc"]), ipc);
     const y = `${x}-y`;
-    await d.ok(["create", "--name", y, "--pid", `container:${x}`, "--ipc", `container:${x}`, "busybox", "true"]);
-    assert.equal(await d.ok(["inspect", "-f", "{{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}", y]), `container:${x}|container:${x}`);
+    await d.ok(["create", "--name", y, "--pid", `container:${x}`, "--ipc", `container:${x}`, "--network", `container:${x}`, "busybox", "true"]);
+    // Stored with the target's full ID, as dockerd does (checked against Debian's 20.10): a rename of x changes nothing.
+    const xId = await d.ok(["inspect", "-f", "{{.Id}}", x]);
+    assert.equal(await d.ok(["inspect", "-f", "{{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.NetworkMode}}", y]), `container:${xId}|container:${xId}|container:${xId}`);
     await d.ok(["stop", "-t", "1", x]);
     const r = await d.docker(["start", y]);
     assert.notEqual(r.code, 0);

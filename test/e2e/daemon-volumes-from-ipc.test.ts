@@ -136,7 +136,9 @@ test("--ipc shareable/container:/host share /dev/shm; private donors are refused
       assert.equal(await d.ok(["inspect", "-f", "{{.HostConfig.IpcMode}}", p]), "private");
       const r = await d.docker(["run", "--rm", "--ipc", `container:${p}`, "busybox", "true"]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(`failed to join IPC namespace: container ${p}: non-shareable IPC \\(hint: use IpcMode:shareable for the donor container\\)`));
+      // The donor is named by its ID: IpcMode was stored as container:<id> at create, as dockerd does.
+      const pid = await d.ok(["inspect", "-f", "{{.Id}}", p]);
+      assert.match(r.stderr, new RegExp(`failed to join IPC namespace: container ${pid}: non-shareable IPC \\(hint: use IpcMode:shareable for the donor container\\)`));
 
       // --ipc host: the host's /dev/shm.
       assert.equal(await d.ok(["run", "--rm", "--ipc", "host", "busybox", "cat", `/dev/shm/${hostFile}`]), "host-shm");

@@ -114,7 +114,7 @@ test("container:<name> shares the target's network: same address, its localhost 
     assert.match(out, /^shared$/m, "the target's localhost server");
     const joined = await d.ok(["create", "--network", "container:berth-test-srv", "busybox", "true"]);
     const j = await inspect(d, joined);
-    assert.equal(j.HostConfig.NetworkMode, "container:berth-test-srv");
+    assert.equal(j.HostConfig.NetworkMode, `container:${srv}`, "stored with the target's full ID, as dockerd does");
     assert.deepEqual(j.NetworkSettings.Networks, {});
     assert.equal(j.HostsPath, (await inspect(d, srv)).HostsPath, "the target's /etc/hosts");
 

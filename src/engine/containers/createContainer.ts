@@ -24,7 +24,7 @@ import { containerUserns } from "./usernsContainer.js";
 import { validateRestartPolicy } from "./restartPolicy.js";
 import { containerVolumes } from "../volumes/createVolumes.js";
 import { volumesFrom } from "../volumes/volumesFrom.js";
-import { checkPidTarget } from "./sharedNamespaces.js";
+import { checkPidTarget, pinContainerTargets } from "./sharedNamespaces.js";
 import { mark } from "../../util/timingMarks.js";
 import { CONFIG_FILE, type PremadeDirs } from "./premadeDirs.js";
 
@@ -63,6 +63,7 @@ export async function createContainer(ctx: ContainerContext, req: ContainerCreat
   // --volumes-from: the sources' mount points, copied once, at create (moby's registerMountPoints).
   const copied = volumesFrom((n) => store.get(n), hostConfig);
   checkPidTarget(ctx, hostConfig);
+  pinContainerTargets(ctx, hostConfig);
 
   mark("create: validated");
   let id = randomBytes(32).toString("hex");

@@ -44,6 +44,27 @@ export function checkPidTarget(ctx: ContainerContext, hc: { PidMode?: string }):
 }
 
 /**
+ * At create: container:<name> in PidMode, IpcMode and NetworkMode is stored as
+ * container:<full id>, as Debian's dockerd 20.10 stores and shows it (checked side by side), so
+ * a renamed target stays the one joined. A target not found keeps its text: PidMode failed in
+ * checkPidTarget already; IPC and network targets are looked up at start, as moby does.
+ */
+export function pinContainerTargets(ctx: ContainerContext, hc: { PidMode?: string; IpcMode?: string; NetworkMode?: string }): void {
+  const pin = (mode: string | undefined): string | undefined => {
+    if (!mode?.startsWith("container:") || mode === "container:") return mode;
+    try {
+      return `container:${ctx.store.get(mode.slice("container:".length)).id}`;
+    } catch (e) {
+      if (isEngineError(e, "NotFound")) return mode;
+      throw e;
+    }
+  };
+  if (hc.PidMode !== undefined) hc.PidMode = pin(hc.PidMode);
+  if (hc.IpcMode !== undefined) hc.IpcMode = pin(hc.IpcMode);
+  if (hc.NetworkMode !== undefined) hc.NetworkMode = pin(hc.NetworkMode);
+}
+
+/**
  * At start: the running targets' namespace paths (Docker's texts for a missing, stopped or
  * non-shareable one). Every failure here is a 500, as moby's: an error while making the spec at
  * start is "not an error with the request to start the container" (daemon/start.go wraps them all
