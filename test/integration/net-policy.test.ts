@@ -12,17 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
 import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
+import { netTestSkip } from "./net-testenv.js";
 import { NetworkService } from "../../src/network/NetworkService.js";
 import type { ContainerNetInfo } from "../../src/network/types.js";
 
 const helperBin = defaultNetHelperPath();
 const BRIDGE_NF = "/proc/sys/net/bridge/bridge-nf-call-iptables";
-const skip =
-  process.getuid?.() !== 0 ? "needs root (netns, bridges, veths, nft)"
-  : !existsSync(helperBin) ? `no berth-netlink at ${helperBin} (make -C native build/berth-netlink)`
-  : !existsSync(BRIDGE_NF) ? "br_netfilter is not loaded"
-  : spawnSync("nsenter", ["--version"]).status !== 0 ? "needs nsenter"
-  : false;
+const skip = netTestSkip({ brNetfilter: true });
 
 const rand = randomBytes(3).toString("hex");
 const table = `berth_test_${rand}`;

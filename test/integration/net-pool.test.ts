@@ -6,7 +6,7 @@
 // after close no pooled netns file, mount or veth is left. Root only.
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
 import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
+import { inNs, inNsAsync, linkExists, netTestSkip, ping, portsOf } from "./net-testenv.js";
 import { DnsServer } from "../../src/network/dns/DnsServer.js";
 import { defaultProxyPath } from "../../src/network/ports/proxyProcess.js";
 import { NetworkService, type NetworkServiceOptions } from "../../src/network/NetworkService.js";
@@ -24,12 +25,7 @@ import type { EndpointSettings } from "../../src/api/types/network.js";
 
 const helperBin = defaultNetHelperPath();
 const proxyBin = defaultProxyPath();
-const skip =
-  process.getuid?.() !== 0 ? "needs root (netns, bridges, veths, nft)"
-  : !existsSync(helperBin) ? `no berth-netlink at ${helperBin} (make -C native build/berth-netlink)`
-  : !existsSync(proxyBin) ? `no berth-proxy at ${proxyBin} (make -C native build/berth-proxy)`
-  : spawnSync("nsenter", ["--version"]).status !== 0 ? "needs nsenter"
-  : false;
+const skip = netTestSkip({ proxy: true });
 
 const rand = randomBytes(3).toString("hex");
 const table = `berth_test_${rand}`;
@@ -64,24 +60,11 @@ const poolMounts = () => {
   const taken = takenFiles();
   return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${poolDir()}/`) && ![...taken].some((t) => l.includes(t)));
 };
-const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
-const portsOf = (br: string) => (JSON.parse(spawnSync("ip", ["-j", "link", "show", "master", br], { encoding: "utf8" }).stdout || "[]") as { ifname: string }[]).map((l) => l.ifname);
 /** The pool's veths: host ends named after a pool file's endpoint id. */
 const pooledVeths = () => poolFiles().map((f) => hostVethName(f));
 /** The pool is full and idle: `n` files, each with its veth, on no bridge yet. */
 const poolReady = (n = 2) => poolFiles().length === n && pooledVeths().every((v) => linkExists(v) && !bridges.some((b) => portsOf(b).includes(v)));
 
-function inNs(file: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 });
-  return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
-}
-function inNsAsync(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 }, (_e, out, err) => resolve(`${out}${err}`));
-  });
-}
-// Up to three single pings: one lost to a loaded machine (seen once beside the other net- tests) is not a fault.
-const ping = (file: string, to: string) => [1, 2, 3].some(() => inNs(file, ["/bin/busybox", "ping", "-c1", "-W1", to]).status === 0);
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   for (let t = 0; t < ms; t += 20) {

@@ -5,7 +5,7 @@
 // teardown that leaves no link, netns file, mount, bridge or nft table. Root only.
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
 import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
+import { inNs, inNsAsync, linkExists, netTestSkip, ping, pingOnce, portsOf } from "./net-testenv.js";
 import { DnsServer } from "../../src/network/dns/DnsServer.js";
 import { defaultProxyPath } from "../../src/network/ports/proxyProcess.js";
 import { NetworkService } from "../../src/network/NetworkService.js";
@@ -21,12 +22,7 @@ import type { EndpointSettings } from "../../src/api/types/network.js";
 
 const helperBin = defaultNetHelperPath();
 const proxyBin = defaultProxyPath();
-const skip =
-  process.getuid?.() !== 0 ? "needs root (netns, bridges, veths, nft)"
-  : !existsSync(helperBin) ? `no berth-netlink at ${helperBin} (make -C native build/berth-netlink)`
-  : !existsSync(proxyBin) ? `no berth-proxy at ${proxyBin} (make -C native build/berth-proxy)`
-  : spawnSync("nsenter", ["--version"]).status !== 0 ? "needs nsenter"
-  : false;
+const skip = netTestSkip({ proxy: true });
 
 const rand = randomBytes(3).toString("hex");
 const table = `berth_test_${rand}`;
@@ -44,26 +40,12 @@ let svc: NetworkService;
 let db: ReturnType<typeof openTestDatabase>;
 const started: ContainerNetInfo[] = [];
 
-function inNs(file: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 });
-  return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
-}
-/** Asynchronous: the DNS server answering runs in this process, whose event loop must keep going. */
-function inNsAsync(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile("nsenter", [`--net=${file}`, ...args], { encoding: "utf8", timeout: 10_000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
-  });
-}
-const ping = (file: string, to: string) => inNs(file, ["/bin/busybox", "ping", "-c1", "-W1", to]).status === 0;
-const linkExists = (name: string) => spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
 async function waitGone(name: string): Promise<boolean> {
   for (let i = 0; i < 300 && linkExists(name); i++) await new Promise((r) => setTimeout(r, 10));
   return !linkExists(name);
 }
 const mounts = () => readFileSync("/proc/self/mountinfo", "utf8");
 const tableExists = () => spawnSync("nft", ["list", "table", "inet", table], { stdio: "ignore" }).status === 0;
-/** Host ends of veths attached to our bridges. */
-const portsOf = (br: string) => (JSON.parse(spawnSync("ip", ["-j", "link", "show", "master", br], { encoding: "utf8" }).stdout || "[]") as { ifname: string }[]).map((l) => l.ifname);
 
 /** Connects to host:port until the server in the container answers (it may still be starting). */
 async function fetchText(host: string, port: number, want: string): Promise<string> {
@@ -174,9 +156,9 @@ test("networks, containers, traffic, isolation, DNS, a published port, and nothi
   assert.ok(ping(s2.netnsPath, ip(c1)), "c2 -> c1");
   assert.ok(ping(s3.netnsPath, `${nets[2]}.1`), "c3 reaches its gateway");
   // Different networks: dropped by berth's forward chain.
-  assert.ok(!ping(s1.netnsPath, ip(c3)), "c1 must not reach c3 on another network");
-  assert.ok(!ping(s3.netnsPath, ip(c1)), "c3 must not reach c1 on another network");
-  assert.ok(!ping(s4.netnsPath, ip(c2)), "the default bridge must not reach a user network");
+  assert.ok(!pingOnce(s1.netnsPath, ip(c3)), "c1 must not reach c3 on another network");
+  assert.ok(!pingOnce(s3.netnsPath, ip(c1)), "c3 must not reach c1 on another network");
+  assert.ok(!pingOnce(s4.netnsPath, ip(c2)), "the default bridge must not reach a user network");
 
   // DNS on the user network: container name and alias, answered by berthd's resolver.
   for (const name of [c1.name, "db"]) {
@@ -237,7 +219,7 @@ test("enable_icc=false: containers of the network cannot reach each other, but r
   const sa = await svc.setUp(a);
   await svc.setUp(b);
   assert.ok(ping(sa.netnsPath, `${nets[3]}.1`), "gateway reachable");
-  assert.ok(!ping(sa.netnsPath, `${nets[3]}.3`), "icc=false: no traffic between containers");
+  assert.ok(!pingOnce(sa.netnsPath, `${nets[3]}.3`), "icc=false: no traffic between containers");
   await svc.tearDown(a.id);
   await svc.tearDown(b.id);
   await svc.remove(names.noicc);
