@@ -6,15 +6,14 @@
 // after close no pooled netns file, mount or veth is left. Root only.
 import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
 import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
-import { inNs, inNsAsync, linkExists, netTestSkip, ping, portsOf } from "./net-testenv.js";
+import { fetchText, freePort, inNs, inNsAsync, linkExists, netTestSkip, ping, portsOf, removeTestNetworking, testContainer } from "./net-testenv.js";
 import { DnsServer } from "../../src/network/dns/DnsServer.js";
 import { defaultProxyPath } from "../../src/network/ports/proxyProcess.js";
 import { NetworkService, type NetworkServiceOptions } from "../../src/network/NetworkService.js";
@@ -85,33 +84,8 @@ function linkShape(netnsPath: string): unknown {
   return { link: Object.fromEntries(keep.map((k) => [k, link[k]])), addrs, routes };
 }
 
-async function fetchText(port: number, want: string): Promise<string> {
-  let got = "";
-  for (let i = 0; i < 40 && !got.includes(want); i++) {
-    got = await new Promise<string>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      let buf = "";
-      s.on("data", (d) => (buf += d.toString()));
-      s.on("close", () => resolve(buf));
-      s.on("error", () => resolve(""));
-      s.setTimeout(1000, () => s.destroy());
-    });
-    if (!got.includes(want)) await new Promise((r) => setTimeout(r, 50));
-  }
-  return got;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  const port = await new Promise<number>((r) => srv.listen(0, "127.0.0.1", () => r((srv.address() as { port: number }).port)));
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function containerInfo(n: number, endpoints: Record<string, EndpointSettings>, more: Partial<ContainerNetInfo> = {}): ContainerNetInfo {
-  const id = randomBytes(32).toString("hex");
-  return { id, name: `berth-test-${rand}-c${n}`, hostname: id.slice(0, 12), endpoints, portBindings: {}, publishAll: false, exposedPorts: [], labels: {}, ...more };
-}
+const fetchLocal = (port: number, want: string) => fetchText("127.0.0.1", port, want, 40);
+const containerInfo = (n: number, endpoints: Record<string, EndpointSettings>, more: Partial<ContainerNetInfo> = {}) => testContainer(`berth-test-${rand}`, n, endpoints, more);
 
 async function openService(): Promise<NetworkService> {
   const s = await NetworkService.open(options);
@@ -147,12 +121,7 @@ after(async () => {
   await attempt(() => dns?.close());
   await attempt(() => helper?.close());
   await attempt(() => db?.close());
-  for (const br of bridges) {
-    for (const p of linkExists(br) ? portsOf(br) : []) spawnSync("ip", ["link", "del", p], { stdio: "ignore" });
-    spawnSync("ip", ["link", "del", br], { stdio: "ignore" });
-  }
-  spawnSync("nft", ["delete", "table", "inet", table], { stdio: "ignore" });
-  for (const d of [nsDir(), poolDir()]) for (const f of existsSync(d) ? readdirSync(d) : []) spawnSync("umount", ["-l", join(d, f)], { stdio: "ignore" });
+  removeTestNetworking({ bridges, tables: [table], nsDirs: [nsDir(), poolDir()] });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -187,7 +156,7 @@ test("containers started from the pool network exactly like ones started without
   assert.ok(ping(s1.netnsPath, `${nets[0]}.1`), "the gateway answers");
   const server = spawn("nsenter", [`--net=${s1.netnsPath}`, "/bin/busybox", "sh", "-c", "echo pooled-hello | /bin/busybox nc -l -p 80"], { stdio: "ignore" });
   try {
-    assert.match(await fetchText(port, "pooled-hello"), /pooled-hello/, "the published port reaches it");
+    assert.match(await fetchLocal(port, "pooled-hello"), /pooled-hello/, "the published port reaches it");
   } finally {
     server.kill();
   }

@@ -7,13 +7,12 @@ import { test, before, after } from "node:test";
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase } from "../../src/image/metadata/testDatabase.js";
 import { NetHelper, defaultNetHelperPath } from "../../src/sys/netHelper.js";
-import { inNs, inNsAsync, linkExists, netTestSkip, ping, pingOnce, portsOf } from "./net-testenv.js";
+import { fetchText, freePort, inNs, inNsAsync, linkExists, netTestSkip, ping, pingOnce, portsOf, removeTestNetworking, testContainer } from "./net-testenv.js";
 import { DnsServer } from "../../src/network/dns/DnsServer.js";
 import { defaultProxyPath } from "../../src/network/ports/proxyProcess.js";
 import { NetworkService } from "../../src/network/NetworkService.js";
@@ -47,40 +46,12 @@ async function waitGone(name: string): Promise<boolean> {
 const mounts = () => readFileSync("/proc/self/mountinfo", "utf8");
 const tableExists = () => spawnSync("nft", ["list", "table", "inet", table], { stdio: "ignore" }).status === 0;
 
-/** Connects to host:port until the server in the container answers (it may still be starting). */
-async function fetchText(host: string, port: number, want: string): Promise<string> {
-  let got = "";
-  for (let i = 0; i < 20 && !got.includes(want); i++) {
-    got = await new Promise<string>((resolve) => {
-      const s = connect(port, host);
-      let buf = "";
-      s.on("data", (d) => (buf += d.toString()));
-      s.on("close", () => resolve(buf));
-      s.on("error", () => resolve(""));
-      s.setTimeout(1000, () => s.destroy());
-    });
-    if (!got.includes(want)) await new Promise((r) => setTimeout(r, 50));
-  }
-  return got;
-}
-
 /** A one-shot TCP server on port 80 inside a netns (busybox nc). */
 function serveOnce(netnsPath: string, text: string) {
   return spawn("nsenter", [`--net=${netnsPath}`, "/bin/busybox", "sh", "-c", `echo ${text} | /bin/busybox nc -l -p 80`], { stdio: "ignore" });
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const srv = createServer();
-  const port = await new Promise<number>((r) => srv.listen(0, "127.0.0.1", () => r((srv.address() as { port: number }).port)));
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function containerInfo(n: number, endpoints: Record<string, EndpointSettings>, more: Partial<ContainerNetInfo> = {}): ContainerNetInfo {
-  const id = randomBytes(32).toString("hex");
-  return { id, name: `berth-test-${rand}-c${n}`, hostname: id.slice(0, 12), endpoints, portBindings: {}, publishAll: false, exposedPorts: [], labels: {}, ...more };
-}
+const containerInfo = (n: number, endpoints: Record<string, EndpointSettings>, more: Partial<ContainerNetInfo> = {}) => testContainer(`berth-test-${rand}`, n, endpoints, more);
 
 before(async () => {
   if (skip) return;
@@ -111,16 +82,7 @@ after(async () => {
   await attempt(() => dns?.close());
   await attempt(() => helper?.close());
   await attempt(() => db?.close());
-  for (const br of bridges) {
-    for (const p of linkExists(br) ? portsOf(br) : []) spawnSync("ip", ["link", "del", p], { stdio: "ignore" });
-    spawnSync("ip", ["link", "del", br], { stdio: "ignore" });
-  }
-  spawnSync("nft", ["delete", "table", "inet", table], { stdio: "ignore" });
-  spawnSync("nft", ["delete", "table", "inet", `${table}_dnat`], { stdio: "ignore" });
-  for (const sub of ["exec", join("dnat", "exec")]) {
-    const nsDir = join(dir, sub, "netns");
-    for (const f of existsSync(nsDir) ? readdirSync(nsDir) : []) spawnSync("umount", ["-l", join(nsDir, f)], { stdio: "ignore" });
-  }
+  removeTestNetworking({ bridges, tables: [table, `${table}_dnat`], nsDirs: ["exec", join("dnat", "exec")].map((sub) => join(dir, sub, "netns")) });
   rmSync(dir, { recursive: true, force: true });
 });
 
