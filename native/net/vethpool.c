@@ -26,16 +26,23 @@ static void drop_pair(struct helper *h, const char *host, struct reply *rp) {
   }
 }
 
+/* The fields both ops start with (host_name, netns_path, ifname), checked; the rest of `v` zeroed. */
+static int pair_fields(struct veth_req *v, char **f, const char *op, struct reply *rp) {
+  memset(v, 0, sizeof(*v));
+  v->host = f[0];
+  v->netns = f[1];
+  v->ifname = f[2];
+  if (!ifname_valid(v->host)) return op_fail_text(rp, EINVAL, "%s %s: invalid host interface name", op, v->host);
+  if (!ifname_valid(v->ifname)) return op_fail_text(rp, EINVAL, "%s %s: invalid container interface name %s", op, v->host, v->ifname);
+  if (v->netns[0] != '/') return op_fail_text(rp, EINVAL, "%s %s: netns path must be absolute: %s", op, v->host, v->netns);
+  return 0;
+}
+
 /* f: host_name, netns_path, ifname, mtu, route_mtu (may be empty). */
 int op_veth_prepare(struct helper *h, char **f, struct reply *rp) {
   struct veth_req v;
-  memset(&v, 0, sizeof(v));
-  v.host = f[0];
-  v.netns = f[1];
-  v.ifname = f[2];
-  if (!ifname_valid(v.host)) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid host interface name", v.host);
-  if (!ifname_valid(v.ifname)) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid container interface name %s", v.host, v.ifname);
-  if (v.netns[0] != '/') return op_fail_text(rp, EINVAL, "veth_prepare %s: netns path must be absolute: %s", v.host, v.netns);
+  int bad = pair_fields(&v, f, "veth_prepare", rp);
+  if (bad < 0) return bad;
   if (mtu_parse(f[3], &v.mtu) < 0) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid mtu %s", v.host, f[3]);
   if (f[4][0] && mtu_parse(f[4], &v.route_mtu) < 0) return op_fail_text(rp, EINVAL, "veth_prepare %s: invalid route mtu %s", v.host, f[4]);
 
@@ -53,18 +60,13 @@ int op_veth_prepare(struct helper *h, char **f, struct reply *rp) {
  * route_mtu (may be empty). */
 int op_veth_take(struct helper *h, char **f, struct reply *rp) {
   struct veth_req v;
-  memset(&v, 0, sizeof(v));
-  v.host = f[0];
-  v.netns = f[1];
-  v.ifname = f[2];
+  int bad = pair_fields(&v, f, "veth_take", rp);
+  if (bad < 0) return bad;
   v.bridge = f[4];
   v.cidr = f[6];
   v.gateway = f[7];
   v.mac_inside = 1;
-  if (!ifname_valid(v.host)) return op_fail_text(rp, EINVAL, "veth_take %s: invalid host interface name", v.host);
-  if (!ifname_valid(v.ifname)) return op_fail_text(rp, EINVAL, "veth_take %s: invalid container interface name %s", v.host, v.ifname);
   if (!ifname_valid(v.bridge)) return op_fail_text(rp, EINVAL, "veth_take %s: invalid bridge name %s", v.host, v.bridge);
-  if (v.netns[0] != '/') return op_fail_text(rp, EINVAL, "veth_take %s: netns path must be absolute: %s", v.host, v.netns);
   if (mac_parse(f[3], v.mac) < 0) return op_fail_text(rp, EINVAL, "veth_take %s: invalid mac %s", v.host, f[3]);
   v.has_mac = 1;
   if (strcmp(f[5], "0") && strcmp(f[5], "1")) return op_fail_text(rp, EINVAL, "veth_take %s: isolated must be 0 or 1, not %s", v.host, f[5]);

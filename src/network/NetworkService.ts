@@ -300,12 +300,7 @@ export class NetworkService implements ContainerNetworking {
     await this.policies.restore(running);
     await this.syncFirewall();
     const dir = join(this.o.execRoot, "netns");
-    let files: string[] = [];
-    try {
-      files = await readdir(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
+    const files = await entriesOf(dir);
     const owned = new Set(this.store.allNetns().map((r) => r.path));
     for (const f of files) {
       const path = join(dir, f);
@@ -324,12 +319,7 @@ export class NetworkService implements ContainerNetworking {
    */
   private async sweepPool(): Promise<void> {
     const dir = join(this.o.execRoot, POOL_DIR);
-    let files: string[] = [];
-    try {
-      files = await readdir(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
+    const files = await entriesOf(dir);
     const owned = new Set(this.store.allEndpoints().map((e) => e.hostVeth));
     const taken = new Set(this.store.allNetns().flatMap((r) => (r.pooledPath ? [r.pooledPath] : [])));
     await Promise.all(files.map(async (f) => {
@@ -473,5 +463,15 @@ export class NetworkService implements ContainerNetworking {
       }
     }
     await this.firewall.apply(live, dnat, this.policies.chains(live, this.store.allEndpoints()));
+  }
+}
+
+/** A directory's entries; none when it does not exist (yet). */
+async function entriesOf(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
   }
 }
