@@ -12,6 +12,15 @@ export function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** The errno of `e` or of the first error down its `cause` chain that has one (through EngineError wrapping). */
+export function causeErrno(e: unknown): string | undefined {
+  for (let cur = e, depth = 0; cur && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = errnoOf(cur);
+    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 export interface WriteOptions {
   /** The OCI field the value came from, for the message ("memory.limit"). */
   field: string;

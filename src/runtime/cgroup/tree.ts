@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { EngineError, failedPrecondition, wrapError } from "../../errors/EngineError.js";
 import type { CgroupFs } from "./cgroupFs.js";
-import { errnoOf, sleep } from "./control.js";
+import { causeErrno, errnoOf, sleep } from "./control.js";
 
 /**
  * Directory-level operations shared by v1 and v2: making a cgroup path level by level
@@ -9,15 +9,22 @@ import { errnoOf, sleep } from "./control.js";
  * leaf-first, and listing the processes of a subtree.
  */
 
-/** Creates `base/parts...` one level at a time; returns the directories this call created, outermost first. */
+/**
+ * Creates `base/parts...` one level at a time; returns the directories this call created,
+ * outermost first. `onLevel` runs for each level (made or found) and may run again for the same
+ * level when the path is started over.
+ */
 export async function makePath(fs: CgroupFs, base: string, parts: string[], onLevel?: (dir: string, parent: string, created: boolean) => Promise<void>): Promise<string[]> {
   const created: string[] = [];
   let dir = base;
   try {
-    // A shared ancestor can vanish between our EEXIST and the next mkdir (another create rolling
-    // back removes the now-empty directory): ENOENT then starts over from the top, a few times.
+    // A shared ancestor can vanish between our EEXIST and the next step (another create rolling
+    // back, or the last container's removal, rmdirs the now-empty /berth): the next mkdir then
+    // fails with ENOENT, and a write to a control file of the removed level with ENODEV (or
+    // ENOENT). Either starts over from the top, a few times. Only a missing `base` is final.
     for (let attempt = 1; ; attempt++) {
       dir = base;
+      let baseMissing = false;
       try {
         for (const p of parts) {
           const parent = dir;
@@ -28,13 +35,15 @@ export async function makePath(fs: CgroupFs, base: string, parts: string[], onLe
             made = true;
             created.push(dir);
           } catch (e) {
+            baseMissing = parent === base && errnoOf(e) === "ENOENT";
             if (errnoOf(e) !== "EEXIST") throw e;
           }
           if (onLevel) await onLevel(dir, parent, made);
         }
         break;
       } catch (e) {
-        if (errnoOf(e) !== "ENOENT" || attempt >= 3 || dir === join(base, parts[0]!)) throw e;
+        const code = causeErrno(e);
+        if ((code !== "ENOENT" && code !== "ENODEV") || baseMissing || attempt >= 3) throw e;
       }
     }
   } catch (e) {

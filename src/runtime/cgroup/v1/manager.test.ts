@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { isEngineError } from "../../../errors/EngineError.js";
 import { HYBRID_MOUNTINFO, makeV1Fixture, type V1Fixture } from "../testing/v1Fixture.js";
+import { errnoError } from "../testing/fakeKernelFs.js";
 import { CgroupV1Manager } from "./manager.js";
 
 const HIERARCHIES = ["cpu,cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd", "unified"];
@@ -183,5 +184,26 @@ test("v1 oomKills: the oom_kill count of memory.oom_control, the one file read",
     assert.equal(await m.oomKills("/berth/oom1"), (await m.stats("/berth/oom1")).memory!.oomKills);
     await f.fs.set(join(f.dir("memory", "/berth/oom1"), "memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\n");
     assert.equal(await m.oomKills("/berth/oom1"), 0, "a kernel without the counter: none");
+  });
+});
+
+test("v1 create: berth's shared parent removed between its mkdir and its cpuset write (ENODEV) is made again", async () => {
+  await withManager(async (f, m) => {
+    // Another berth's last container went: it rmdir'd the still-empty /berth just after this
+    // create made it, so the write to the removed level's cpuset.mems fails with ENODEV.
+    const parentMems = join(f.dir("cpuset", "/berth"), "cpuset.mems");
+    const orig = f.fs.writeFile.bind(f.fs);
+    let raced = 0;
+    f.fs.writeFile = async (p: string, data: string) => {
+      if (p === parentMems && raced++ === 0) {
+        await f.fs.rmdir(f.dir("cpuset", "/berth"));
+        throw errnoError("ENODEV", p);
+      }
+      return orig(p, data);
+    };
+    await m.create("/berth/ctr1");
+    assert.equal(raced, 2);
+    assert.deepEqual(await existsAnywhere(f, "/berth/ctr1"), HIERARCHIES);
+    assert.equal((await f.fs.readFile(join(f.dir("cpuset", "/berth/ctr1"), "cpuset.mems"))).trim(), "0");
   });
 });

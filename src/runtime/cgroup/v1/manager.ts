@@ -96,6 +96,7 @@ export class CgroupV1Manager implements CgroupManager {
         // Each level's values are the next level's parent values: read once, not per level.
         let above: CpusetValues | undefined;
         const initCpuset = async (dir: string, parent: string, fresh: boolean) => {
+          if (parent === h.mountPoint) above = undefined; // (re)started from the top
           above = await initCpusetV1(this.fs, dir, parent, fresh, above);
         };
         const made = await makePath(this.fs, h.mountPoint, parts, isCpuset ? initCpuset : undefined);
