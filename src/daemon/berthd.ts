@@ -28,6 +28,7 @@ import { createSystemBackend } from "./systemBackend.js";
 import { VolumeStore } from "../engine/volumes/VolumeStore.js";
 import { createVolumeBackend, volumeUsage, withVolumeRemoval } from "./volumeBackend.js";
 import { createNetworkBackend, openNetworking, withContainerNetworks, type Networking } from "./networkBackend.js";
+import { placeExecRoot, type ExecRootPlacement } from "./execRootTmpfs.js";
 
 export interface Daemon {
   engine: Engine;
@@ -73,7 +74,10 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
   let containers: ContainerEngine | undefined;
   let net: Networking | undefined;
   let stopClaims = () => {};
+  let execRoot: ExecRootPlacement | undefined;
   try {
+    // Before anything is written there (the pid file and the socket may be inside it).
+    execRoot = await placeExecRoot(opts.execRoot, log, { ownPaths: [opts.pidFile, opts.socketPath] });
     await mkdir(dirname(opts.pidFile), { recursive: true });
     await writeFile(opts.pidFile, `${process.pid}`);
     if (opts.initPath) checkInitPath(opts.initPath);
@@ -133,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     const eng = engine;
     const ctr = containers;
     const nw = net;
+    const place = execRoot;
     let closing: Promise<void> | null = null;
     return {
       engine: eng, containers: ctr, events, server,
@@ -145,6 +150,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
         await nw.close();
         await closeEngine(eng);
         await rm(opts.pidFile, { force: true });
+        await place.release();
         await unlock();
       })()),
     };
@@ -154,6 +160,7 @@ export async function startDaemon(opts: DaemonOptions, log: LogFn): Promise<Daem
     await net?.close().catch((ce) => log("error", `closing networking: ${(ce as Error).message}`));
     if (engine) await closeEngine(engine).catch(() => {});
     await rm(opts.pidFile, { force: true }).catch(() => {});
+    await execRoot?.release();
     await unlock();
     throw e;
   }

@@ -4,7 +4,7 @@
  * container_netns (a set-up container's netns file and port proxy). Writes are immediate, so
  * whatever a crash interrupts is visible to restore() from the records alone.
  */
-import { ensureSchema, type SqliteDatabase } from "../image/metadata/sqlite.js";
+import { ensureSchema, statementCache, type SqliteDatabase, type SqliteStatement } from "../image/metadata/sqlite.js";
 import type { EndpointSettings } from "../api/types/network.js";
 import type { LinkAlias } from "./links.js";
 
@@ -133,8 +133,12 @@ export interface NetnsRecord {
 interface Row { record: string }
 
 export class NetworkStore {
+  /** Prepared statements, compiled once: a container's start and exit run about a dozen. */
+  private readonly sql: (sql: string) => SqliteStatement;
+
   constructor(private readonly db: SqliteDatabase) {
     ensureSchema(db, "networks", SCHEMA_VERSION, DDL);
+    this.sql = statementCache(db);
   }
 
   /** Runs fn in one SQLite transaction. */
@@ -145,63 +149,63 @@ export class NetworkStore {
   // --- networks
 
   networks(): NetworkRecord[] {
-    return (this.db.prepare("SELECT record FROM networks ORDER BY created, name").all() as Row[]).map((r) => JSON.parse(r.record) as NetworkRecord);
+    return (this.sql("SELECT record FROM networks ORDER BY created, name").all() as Row[]).map((r) => JSON.parse(r.record) as NetworkRecord);
   }
 
   network(id: string): NetworkRecord | undefined {
-    const r = this.db.prepare("SELECT record FROM networks WHERE id = ?").get(id) as Row | undefined;
+    const r = this.sql("SELECT record FROM networks WHERE id = ?").get(id) as Row | undefined;
     return r ? (JSON.parse(r.record) as NetworkRecord) : undefined;
   }
 
   networkByName(name: string): NetworkRecord | undefined {
-    const r = this.db.prepare("SELECT record FROM networks WHERE name = ?").get(name) as Row | undefined;
+    const r = this.sql("SELECT record FROM networks WHERE name = ?").get(name) as Row | undefined;
     return r ? (JSON.parse(r.record) as NetworkRecord) : undefined;
   }
 
   insertNetwork(n: NetworkRecord): void {
-    this.db.prepare("INSERT INTO networks (id, name, created, record, last_ip) VALUES (?, ?, ?, ?, NULL)").run(n.id, n.name, n.created, JSON.stringify(n));
+    this.sql("INSERT INTO networks (id, name, created, record, last_ip) VALUES (?, ?, ?, ?, NULL)").run(n.id, n.name, n.created, JSON.stringify(n));
   }
 
   updateNetwork(n: NetworkRecord): void {
-    this.db.prepare("UPDATE networks SET name = ?, record = ? WHERE id = ?").run(n.name, JSON.stringify(n), n.id);
+    this.sql("UPDATE networks SET name = ?, record = ? WHERE id = ?").run(n.name, JSON.stringify(n), n.id);
   }
 
   deleteNetwork(id: string): void {
-    this.db.prepare("DELETE FROM networks WHERE id = ?").run(id);
+    this.sql("DELETE FROM networks WHERE id = ?").run(id);
   }
 
   /** The IPAM cursor: the last dynamically allocated address (numeric), if any. */
   lastIp(networkId: string): number | undefined {
-    const r = this.db.prepare("SELECT last_ip FROM networks WHERE id = ?").get(networkId) as { last_ip: number | null } | undefined;
+    const r = this.sql("SELECT last_ip FROM networks WHERE id = ?").get(networkId) as { last_ip: number | null } | undefined;
     return r?.last_ip ?? undefined;
   }
 
   setLastIp(networkId: string, ip: number): void {
-    this.db.prepare("UPDATE networks SET last_ip = ? WHERE id = ?").run(ip, networkId);
+    this.sql("UPDATE networks SET last_ip = ? WHERE id = ?").run(ip, networkId);
   }
 
   // --- endpoints
 
   /** Numeric addresses in use on a network. */
   usedIps(networkId: string): Set<number> {
-    return new Set((this.db.prepare("SELECT ip FROM endpoints WHERE network_id = ?").all(networkId) as { ip: number }[]).map((r) => r.ip));
+    return new Set((this.sql("SELECT ip FROM endpoints WHERE network_id = ?").all(networkId) as { ip: number }[]).map((r) => r.ip));
   }
 
   ipTaken(networkId: string, ip: number): boolean {
-    return this.db.prepare("SELECT 1 FROM endpoints WHERE network_id = ? AND ip = ?").get(networkId, ip) !== undefined;
+    return this.sql("SELECT 1 FROM endpoints WHERE network_id = ? AND ip = ?").get(networkId, ip) !== undefined;
   }
 
   insertEndpoint(e: EndpointRecord, ipNumber: number): void {
-    this.db.prepare("INSERT INTO endpoints (id, network_id, container_id, ip, record) VALUES (?, ?, ?, ?, ?)").run(e.id, e.networkId, e.containerId, ipNumber, JSON.stringify(e));
+    this.sql("INSERT INTO endpoints (id, network_id, container_id, ip, record) VALUES (?, ?, ?, ?, ?)").run(e.id, e.networkId, e.containerId, ipNumber, JSON.stringify(e));
   }
 
   /** Rewrites an endpoint's record (same id, network and address). */
   updateEndpoint(e: EndpointRecord): void {
-    this.db.prepare("UPDATE endpoints SET record = ? WHERE id = ?").run(JSON.stringify(e), e.id);
+    this.sql("UPDATE endpoints SET record = ? WHERE id = ?").run(JSON.stringify(e), e.id);
   }
 
   deleteEndpoint(id: string): void {
-    this.db.prepare("DELETE FROM endpoints WHERE id = ?").run(id);
+    this.sql("DELETE FROM endpoints WHERE id = ?").run(id);
   }
 
   endpointsOfNetwork(networkId: string): EndpointRecord[] {
@@ -217,32 +221,32 @@ export class NetworkStore {
   }
 
   countEndpoints(networkId: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?").get(networkId) as { n: number }).n;
+    return (this.sql("SELECT COUNT(*) AS n FROM endpoints WHERE network_id = ?").get(networkId) as { n: number }).n;
   }
 
   // --- container netns
 
   netns(containerId: string): NetnsRecord | undefined {
-    const r = this.db.prepare("SELECT container_id, path, ports FROM container_netns WHERE container_id = ?").get(containerId) as { container_id: string; path: string; ports: string } | undefined;
+    const r = this.sql("SELECT container_id, path, ports FROM container_netns WHERE container_id = ?").get(containerId) as { container_id: string; path: string; ports: string } | undefined;
     return r ? this.netnsOf(r) : undefined;
   }
 
   allNetns(): NetnsRecord[] {
-    return (this.db.prepare("SELECT container_id, path, ports FROM container_netns").all() as { container_id: string; path: string; ports: string }[]).map((r) => this.netnsOf(r));
+    return (this.sql("SELECT container_id, path, ports FROM container_netns").all() as { container_id: string; path: string; ports: string }[]).map((r) => this.netnsOf(r));
   }
 
   putNetns(n: NetnsRecord): void {
     // The pooled file rides in the JSON column (no schema change; absent for older records).
     const ports = JSON.stringify({ proxy: n.proxy, published: n.published, exposed: n.exposed, ...(n.pooledPath ? { pooledPath: n.pooledPath } : {}) });
-    this.db.prepare("INSERT INTO container_netns (container_id, path, ports) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET path = excluded.path, ports = excluded.ports").run(n.containerId, n.path, ports);
+    this.sql("INSERT INTO container_netns (container_id, path, ports) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET path = excluded.path, ports = excluded.ports").run(n.containerId, n.path, ports);
   }
 
   deleteNetns(containerId: string): void {
-    this.db.prepare("DELETE FROM container_netns WHERE container_id = ?").run(containerId);
+    this.sql("DELETE FROM container_netns WHERE container_id = ?").run(containerId);
   }
 
   private rows(sql: string, ...params: unknown[]): EndpointRecord[] {
-    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => JSON.parse(r.record) as EndpointRecord);
+    return (this.sql(sql).all(...params) as Row[]).map((r) => JSON.parse(r.record) as EndpointRecord);
   }
 
   private netnsOf(r: { container_id: string; path: string; ports: string }): NetnsRecord {

@@ -33,9 +33,12 @@ test("runtime state: deleted directories leave nothing after stop; a killed daem
     await d.stop();
     assert.deepEqual(trash(root), [], "a stopped daemon finished its deletes and removed what it made ahead");
 
-    // What a daemon killed mid-delete leaves: a renamed directory with files in it.
+    // What a daemon killed mid-delete leaves: a renamed directory with files in it (in its exec
+    // root, which a kill leaves mounted).
+    await d.restart();
+    await d.crash();
     const left = join(root, `.rm-berth-test-${randomBytes(4).toString("hex")}.0a0b0c0d`);
-    mkdirSync(left);
+    mkdirSync(left, { recursive: true });
     writeFileSync(join(left, "state.json"), "{}");
     await d.restart();
     assert.deepEqual(trash(root), [], "swept at start");

@@ -2,7 +2,7 @@ import { conflict, invalidArgument, notFound } from "../../errors/EngineError.js
 import type { Digest, Platform } from "../../oci/image.js";
 import { parseDigest } from "../digest.js";
 import { BlobSources } from "./BlobSources.js";
-import { ensureSchema, type SqliteDatabase, type SqliteStatement } from "./sqlite.js";
+import { ensureSchema, statementCache, type SqliteDatabase, type SqliteStatement } from "./sqlite.js";
 
 /**
  * Image records: what berth knows about each image (keyed by its ID, the config digest, as in
@@ -83,21 +83,13 @@ export class ImageRecords {
   /** Which registry repositories hold which blobs (for cross-repository mounts on push). */
   readonly blobSources: BlobSources;
 
-  /**
-   * Prepared statements, compiled once (as SnapshotMetadata's): a prepare costs tens of µs and
-   * every container create and start resolves its image by name and id.
-   */
-  private readonly statements = new Map<string, SqliteStatement>();
+  /** Prepared statements, compiled once: every container create and start resolves its image by name and id. */
+  private readonly stmt: (sql: string) => SqliteStatement;
 
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
     ensureSchema(db, "image", SCHEMA_VERSION, DDL);
     this.blobSources = new BlobSources(db, now);
-  }
-
-  private stmt(sql: string): SqliteStatement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+    this.stmt = statementCache(db);
   }
 
   private toRecord(r: Row): ImageRecord {

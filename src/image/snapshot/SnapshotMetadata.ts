@@ -1,5 +1,5 @@
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../../errors/EngineError.js";
-import { ensureSchema, type SqliteDatabase, type SqliteStatement } from "../metadata/sqlite.js";
+import { ensureSchema, statementCache, type SqliteDatabase, type SqliteStatement } from "../metadata/sqlite.js";
 import type { SnapshotInfo, SnapshotKind } from "./Snapshotter.js";
 
 /**
@@ -44,20 +44,12 @@ export function validateSnapshotKey(key: string, what = "snapshot key"): string 
 }
 
 export class SnapshotMetadata {
-  /**
-   * Prepared statements, compiled once: a prepare costs tens of µs and a container's create
-   * looks up its snapshot, its parent chain and inserts (about six statements).
-   */
-  private readonly statements = new Map<string, SqliteStatement>();
+  /** Prepared statements, compiled once: a container's create runs about six. */
+  private readonly stmt: (sql: string) => SqliteStatement;
 
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
     ensureSchema(db, "snapshot", 1, DDL);
-  }
-
-  private stmt(sql: string): SqliteStatement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+    this.stmt = statementCache(db);
   }
 
   get(key: string): SnapshotRow | undefined {

@@ -3,7 +3,7 @@
  * records: a restarted berthd renders their chains in the very first table it writes (open()),
  * so a running policy container is never left unrestricted between open() and restore().
  */
-import { ensureSchema, type SqliteDatabase } from "../../image/metadata/sqlite.js";
+import { ensureSchema, statementCache, type SqliteDatabase, type SqliteStatement } from "../../image/metadata/sqlite.js";
 
 const SCHEMA_VERSION = 1;
 const DDL = `
@@ -21,21 +21,25 @@ export interface PolicyRow {
 }
 
 export class PolicyStore {
-  constructor(private readonly db: SqliteDatabase) {
+  /** Prepared statements, compiled once (a container's network set-up and tear-down use them). */
+  private readonly sql: (sql: string) => SqliteStatement;
+
+  constructor(db: SqliteDatabase) {
     ensureSchema(db, "network_policies", SCHEMA_VERSION, DDL);
+    this.sql = statementCache(db);
   }
 
   all(): PolicyRow[] {
-    return (this.db.prepare("SELECT container_id, name, label FROM network_policies ORDER BY container_id").all() as { container_id: string; name: string; label: string }[])
+    return (this.sql("SELECT container_id, name, label FROM network_policies ORDER BY container_id").all() as { container_id: string; name: string; label: string }[])
       .map((r) => ({ containerId: r.container_id, name: r.name, label: r.label }));
   }
 
   put(r: PolicyRow): void {
-    this.db.prepare("INSERT INTO network_policies (container_id, name, label) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET name = excluded.name, label = excluded.label")
+    this.sql("INSERT INTO network_policies (container_id, name, label) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET name = excluded.name, label = excluded.label")
       .run(r.containerId, r.name, r.label);
   }
 
   delete(containerId: string): void {
-    this.db.prepare("DELETE FROM network_policies WHERE container_id = ?").run(containerId);
+    this.sql("DELETE FROM network_policies WHERE container_id = ?").run(containerId);
   }
 }
