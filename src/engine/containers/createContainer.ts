@@ -26,9 +26,7 @@ import { containerVolumes } from "../volumes/createVolumes.js";
 import { volumesFrom } from "../volumes/volumesFrom.js";
 import { checkPidTarget, pinContainerTargets } from "./sharedNamespaces.js";
 import { mark } from "../../util/timingMarks.js";
-import { CONFIG_FILE, type PremadeDirs } from "./premadeDirs.js";
-
-export const LOG_FILE = "container.log";
+import { CONFIG_FILE, LOG_FILE, type PremadeDirs } from "./premadeDirs.js";
 
 /**
  * POST /containers/create: checks the request the way moby does (image must exist — a NotFound

@@ -20,10 +20,11 @@ test("a set made ahead is renamed into place with the container's files; none: t
     assert.match(names[0]!, /^\.rm-spare-[0-9a-f]{12}$/);
     assert.equal(p.take(join(parent, "a")), true);
     assert.deepEqual(readdirSync(parent), ["a"]);
-    assert.deepEqual(readdirSync(join(parent, "a")).sort(), ["config.json", "hostname", "hosts", "resolv.conf", "rootfs"]);
+    assert.deepEqual(readdirSync(join(parent, "a")).sort(), ["config.json", "container.log", "hostname", "hosts", "resolv.conf", "rootfs"]);
     assert.equal(readFileSync(join(parent, "a", "hosts"), "utf8"), hostsText([]));
     assert.equal(statSync(join(parent, "a")).mode & 0o777, 0o700);
     assert.equal(statSync(join(parent, "a", "config.json")).mode & 0o777, 0o600);
+    assert.equal(statSync(join(parent, "a", "container.log")).mode & 0o777, 0o640, "as the shim would make it");
     assert.equal(p.take(join(parent, "b")), false, "used up");
     await p.close();
   } finally {
