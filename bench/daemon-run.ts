@@ -12,6 +12,10 @@
 // spares dockerd work berthd does). Run as root after `npx tsc -p .`:
 //   node dist/bench/daemon-run.js [--n 20] [--no-docker] [--network none|bridge]
 // --no-docker measures berthd alone; compare with dockerd's numbers recorded in bench/README.md.
+// The rows "... at the API" make the same requests as `docker exec c true` and `docker run --rm
+// busybox true` straight on the daemon's socket (bench/lib/apiClient.ts), without the CLI's
+// start-up, /_ping and gaps: the daemons' own latency. They run after the CLI rows, in this
+// process's event loop with no spawnSync in between (the daemons are processes of their own).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +23,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { DOCKER_CLI } from "../test/helpers/daemon.js";
 import { startBerthd } from "./lib/daemons.js";
 import { dockerdSkipReason, startTestDockerd } from "../test/helpers/registry.js";
+import { execTrue, negotiate, removeContainer, runRmTrue, startSleeper, type ApiTarget } from "./lib/apiClient.js";
 
 const args = process.argv.slice(2);
 const nIdx = args.indexOf("--n");
@@ -107,6 +112,56 @@ function measure(sock: string): { rm: number[]; detached: number[]; exec: number
   return { rm, detached, exec, floor, cold };
 }
 
+/** An API row's samples, or why it was aborted. */
+type ApiRow = { xs: number[] } | { error: string };
+
+/**
+ * N timed repetitions of one API sequence after one untimed warm-up (the CLI rows' daemon is warm
+ * from their own first command). The first failing request aborts the row: its error is the row.
+ */
+async function apiRow(label: string, fn: () => Promise<number>): Promise<ApiRow> {
+  const xs: number[] = [];
+  try {
+    await fn();
+    for (let i = 0; i < N; i++) xs.push(await fn());
+    return { xs };
+  } catch (e) {
+    const error = `${(e as Error).message} (after ${xs.length} of ${N})`;
+    console.error(`bench: ${label} aborted: ${error}`);
+    return { error };
+  }
+}
+
+/**
+ * The API rows for one daemon: exec into a running `sleep 3600` container, and run --rm, each as
+ * the CLI asks for them (bench/lib/apiClient.ts), at the version the CLI negotiates with it.
+ */
+async function measureApi(sock: string, clientApi: string): Promise<{ version: string; exec: ApiRow; rm: ApiRow }> {
+  console.error(`bench: measuring ${sock} at the API`);
+  const t: ApiTarget = await negotiate(sock, clientApi);
+  let exec: ApiRow;
+  let sleeper: string | undefined;
+  try {
+    sleeper = await startSleeper(t, NETWORK);
+    const target = sleeper;
+    exec = await apiRow("exec at the API", () => execTrue(t, target));
+  } catch (e) {
+    exec = { error: `set-up: ${(e as Error).message}` };
+  } finally {
+    if (sleeper) await removeContainer(t, sleeper).catch((e) => console.error(`bench: cleanup: ${(e as Error).message}`));
+  }
+  let current: string | undefined;
+  const rm = await apiRow("run --rm at the API", async () => {
+    current = undefined;
+    const ms = await runRmTrue(t, NETWORK, (id) => { current = id; });
+    current = undefined;
+    return ms;
+  });
+  // A sequence that failed half-way leaves its container: remove it (untimed, best effort).
+  if (current) await removeContainer(t, current).catch((e) => console.error(`bench: cleanup: ${(e as Error).message}`));
+  return { version: t.prefix.slice(2), exec, rm };
+}
+
 /**
  * `docker exec c true` against a stand-in daemon answering from memory at once
  * (bench/lib/execStub.ts): what the docker CLI alone spends on an exec, the floor below which no
@@ -146,9 +201,13 @@ async function main(): Promise<void> {
     dockerd = await startTestDockerd(dockerBridge ? { bridge: DOCKER_BRIDGE } : {});
     const image = cli(berth.sock, ["save", "busybox"]).stdout;
     cli(dockerd.sock, ["load"], image);
+    const clientApi = cli(berth.sock, ["version", "--format", "{{.Client.DefaultAPIVersion}}"]).stdout.toString().trim();
     const b = measure(berth.sock);
     const d = measure(dockerd.sock);
     const stubExec = await execFloor();
+    // No spawnSync from here to the table: the API rows' client runs in this event loop.
+    const ba = await measureApi(berth.sock, clientApi);
+    const da = await measureApi(dockerd.sock, clientApi);
     const row = (label: string, bx: number[], dx: number[]) => {
       if (bx.length === 0 || dx.length === 0) return console.log(`${label.padEnd(34)} (no sample: every command of a daemon was left out)`);
       const sb = stats(bx);
@@ -163,6 +222,16 @@ async function main(): Promise<void> {
     row("exec (running container) true", b.exec, d.exec);
     row("version (the CLI's floor)", b.floor, d.floor);
     row("exec, instant stub daemon (CLI floor)", stubExec, d.exec);
+    const apiRowLine = (label: string, bx: ApiRow, dx: ApiRow) => {
+      if ("error" in bx || "error" in dx) {
+        const why = [..."error" in bx ? [`berthd: ${bx.error}`] : [], ..."error" in dx ? [`dockerd: ${dx.error}`] : []];
+        return console.log(`${label.padEnd(34)} (aborted: ${why.join("; ")})`);
+      }
+      row(label, bx.xs, dx.xs);
+    };
+    apiRowLine("run --rm at the API", ba.rm, da.rm);
+    apiRowLine("exec at the API", ba.exec, da.exec);
+    console.log(`API rows: no CLI, at /v${ba.version} (berthd) and /v${da.version} (dockerd), the versions the CLI (up to API ${clientApi}) negotiates`);
     const version = cli(dockerd.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim();
     console.log(`dockerd ${version} (Debian docker.io), berthd ${cli(berth.sock, ["version", "--format", "{{.Server.Version}}"]).stdout.toString().trim()}`);
   } finally {
@@ -177,12 +246,16 @@ async function main(): Promise<void> {
 async function berthOnly(): Promise<void> {
   const berth = await startBerthd(BERTHD_ARGS);
   try {
+    const clientApi = cli(berth.sock, ["version", "--format", "{{.Client.DefaultAPIVersion}}"]).stdout.toString().trim();
     const b = measure(berth.sock);
     const stubExec = await execFloor();
+    const ba = await measureApi(berth.sock, clientApi);
     const row = (label: string, xs: number[]) => {
+      if (xs.length === 0) return console.log(`${label.padEnd(34)} (no sample: every command was left out)`);
       const s = stats(xs);
       console.log(`${label.padEnd(34)} ${s.median.toFixed(1).padStart(8)}   (mean ${s.mean.toFixed(1)}, p90 ${s.p90.toFixed(1)})`);
     };
+    const apiRowLine = (label: string, r: ApiRow) => ("error" in r ? console.log(`${label.padEnd(34)} (aborted: ${r.error})`) : row(label, r.xs));
     console.log(`docker CLI ${DOCKER_CLI}, ${N} runs each, median ms per command (berthd only, --no-docker)`);
     row("first run --rm busybox true", [b.cold]);
     row("run --rm busybox true", b.rm);
@@ -190,6 +263,9 @@ async function berthOnly(): Promise<void> {
     row("exec (running container) true", b.exec);
     row("version (the CLI's floor)", b.floor);
     row("exec, instant stub daemon (CLI floor)", stubExec);
+    apiRowLine("run --rm at the API", ba.rm);
+    apiRowLine("exec at the API", ba.exec);
+    console.log(`API rows: no CLI, at /v${ba.version}, the version the CLI (up to API ${clientApi}) negotiates`);
   } finally {
     const forced = await berth.cleanup();
     if (forced.length > 0) console.error(`bench: berthd left ${forced.join(", ")}`);
