@@ -40,6 +40,8 @@ test("OverlaySnapshotter: removing a container layer makes the next one's direct
     await s.remove("c1", { deferDelete: true });
     await s.flushDeletes();
     assert.deepEqual(await spares(f.root), [], "flushDeletes leaves none behind");
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(await spares(f.root), [], "nor makes one after it (the refill was due 10 ms after the removal)");
     await s.prepare("c2", "L1", CTR);
     await s.remove("c2", { deferDelete: true });
     for (let i = 0; i < 100 && (await spares(f.root)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
