@@ -83,11 +83,19 @@ function run(cmd: string, args: string[]): { code: number; out: string } {
 /** Like run, without blocking the event loop (servers in this process keep answering). */
 function runAsync(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: a `sh -c "wget … | md5sum"` that hangs is killed whole (killing
+    // only sh leaves wget holding the output pipe, and "close" never comes).
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
-    const t = setTimeout(() => p.kill("SIGKILL"), 10_000);
+    const t = setTimeout(() => {
+      try {
+        process.kill(-p.pid!, "SIGKILL");
+      } catch {
+        p.kill("SIGKILL");
+      }
+    }, 10_000);
     p.on("error", (e) => (out += String(e)));
     p.on("close", (code, sig) => {
       clearTimeout(t);
@@ -124,7 +132,7 @@ export interface OtherHost {
 
 /**
  * "Another host": a netns of our own (random name) with a veth pair to the host and its own
- * /30 in 10.200.0.0/13, not overlapping any route the host has.
+ * /30 in 10.208.0.0/16, not overlapping any route the host has.
  */
 export function otherHost(): OtherHost {
   const id = randomBytes(4).toString("hex");
@@ -134,7 +142,10 @@ export function otherHost(): OtherHost {
   const routes = routedSubnets();
   let base = 0;
   for (let i = 0; i < 100 && base === 0; i++) {
-    const cand = ((10 << 24) | ((200 + randomInt(8)) << 16) | (randomInt(256) << 8) | (4 * randomInt(64))) >>> 0;
+    // 10.208.0.0/16, outside the 10.200.0.0/13 that test daemons take their --bip and pools
+    // from: the daemon a test starts after this must not put its bridge's subnet around this
+    // /30 (its containers would then answer the other host on-link, into the void).
+    const cand = ((10 << 24) | (208 << 16) | (randomInt(256) << 8) | (4 * randomInt(64))) >>> 0;
     const clash = routes.some(([net, prefix]) => {
       const p = Math.min(prefix, 30);
       const mask = p === 0 ? 0 : (~0 << (32 - p)) >>> 0;
@@ -142,7 +153,7 @@ export function otherHost(): OtherHost {
     });
     if (!clash) base = cand;
   }
-  assert.ok(base !== 0, "no free /30 in 10.200.0.0/13");
+  assert.ok(base !== 0, "no free /30 in 10.208.0.0/16");
   const ip = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
   const hostIp = ip(base + 1);
   const peerIp = ip(base + 2);
