@@ -35,6 +35,8 @@ const FALLBACK_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
 export class Attachments {
   /** DNAT mode: host port choices in progress, one after the other. */
   private choosing: Promise<void> = Promise.resolve();
+  /** Set-ups whose links and ports are still being made (NetworkSetup.ready), by container id. */
+  private readonly linking = new Map<string, Promise<unknown>>();
 
   constructor(private readonly x: ServiceContext) {}
 
@@ -84,7 +86,7 @@ export class Attachments {
 
   // --- setUp / tearDown
 
-  async setUp(c: ContainerNetInfo): Promise<NetworkSetup> {
+  async setUp(c: ContainerNetInfo, how: { deferLinks?: boolean } = {}): Promise<NetworkSetup> {
     const { store, ops, opts } = this.x;
     // Whatever a previous run left (the engine tears down at exit; a crash may not have).
     if (store.netns(c.id) || store.endpointsOfContainer(c.id).length > 0) await this.tearDown(c.id);
@@ -97,6 +99,7 @@ export class Attachments {
     });
     const rb = new Rollback();
     const done = this.x.pool.busy("setUp");
+    let made: { setup: NetworkSetup; ready: Promise<void> };
     try {
       // A namespace made ahead (NetnsPool) when one is ready; it is this container's from now
       // on (recorded first, so a crash leaves it owned and torn down, never handed out again).
@@ -123,32 +126,49 @@ export class Attachments {
       if (!pooled) await ops.netnsCreate(ns.path);
       rb.add("delete netns", async () => (pooled ? rmSync(ns.path, { force: true }) : ops.netnsDelete(ns.path)));
       mark(pooled ? "net: netns taken" : "net: netns created");
-      const eps: EndpointRecord[] = [];
+      const eps: { ep: EndpointRecord; link: () => Promise<void> }[] = [];
       for (let i = 0; i < nets.length; i++) {
-        eps.push(await this.attach(nets[i]!, c, ns.path, entries[i]![1], i, i === gw, rb, i === 0 ? pooled?.veth : undefined));
+        eps.push(this.allocate(nets[i]!, c, ns.path, entries[i]![1], i, i === gw, rb, i === 0 ? pooled?.veth : undefined));
       }
-      mark("net: endpoints attached");
-      // Published ports follow the gateway network (the first network when none has a gateway).
-      await this.publish(c, ns, eps[gw < 0 ? 0 : gw]!, rb);
-      mark("net: published");
-      rb.commit();
-      return {
-        netnsPath: ns.path,
-        hostsEntries: eps.map((e) => `${e.ip}\t${c.hostname}`),
-        ...this.resolvConf(nets[0]!),
-      };
+      // What the spec and the /etc files need (the netns path, the addresses) is known now; the
+      // links and published ports are the kernel's and the helper's work, done while the engine
+      // builds the spec and the runtime creates the container (ready: awaited before its start).
+      const ready = (async () => {
+        for (const e of eps) await e.link();
+        mark("net: endpoints attached");
+        // Published ports follow the gateway network (the first network when none has a gateway).
+        await this.publish(c, ns, eps[gw < 0 ? 0 : gw]!.ep, rb);
+        mark("net: published");
+      })().then(() => rb.commit(), (e: unknown) => rb.run(e, `set up networking of ${c.name}`)).finally(() => {
+        this.linking.delete(c.id);
+        done();
+      });
+      this.linking.set(c.id, ready.catch(() => {}));
+      const setup = { netnsPath: ns.path, hostsEntries: eps.map(({ ep }) => `${ep.ip}\t${c.hostname}`), ...this.resolvConf(nets[0]!) };
+      made = { setup, ready };
     } catch (e) {
-      return rb.run(e, `set up networking of ${c.name}`);
-    } finally {
       done();
+      return rb.run(e, `set up networking of ${c.name}`);
     }
+    // `ready` undoes the whole set-up itself when it fails.
+    if (how.deferLinks) return { ...made.setup, ready: made.ready };
+    await made.ready;
+    return made.setup;
+  }
+
+  /** One endpoint, address and veth, before the call returns (network connect). */
+  private async attach(n: NetworkRecord, c: ContainerNetInfo, netnsPath: string, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback): Promise<EndpointRecord> {
+    const { ep, link } = this.allocate(n, c, netnsPath, cfg, ifIndex, defaultRoute, rb);
+    await link();
+    return ep;
   }
 
   /**
-   * One endpoint: address (record), veth (kernel). `defaultRoute`: the container's default route
-   * goes through this network's gateway (ignored for an internal network). Undo steps go to `rb`.
+   * One endpoint: its address (record) now, its veth (kernel) when `link` is called.
+   * `defaultRoute`: the container's default route goes through this network's gateway (ignored
+   * for an internal network). Undo steps go to `rb`.
    */
-  private async attach(n: NetworkRecord, c: ContainerNetInfo, netnsPath: string, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback, pooled?: PooledVeth): Promise<EndpointRecord> {
+  private allocate(n: NetworkRecord, c: ContainerNetInfo, netnsPath: string, cfg: EndpointSettings, ifIndex: number, defaultRoute: boolean, rb: Rollback, pooled?: PooledVeth): { ep: EndpointRecord; link: () => Promise<void> } {
     const { store, ops } = this.x;
     mark("net: attach begin");
     // A pooled veth's endpoint id was given when it was made (its host end is named after it).
@@ -192,20 +212,22 @@ export class Attachments {
       hostName: ep.hostVeth, netnsPath, ifName: ep.ifName, mac: ep.mac, mtu: linkMtu(n),
       bridge: n.bridge!, cidr: `${ep.ip}/${prefix}`, gateway: ep.gateway, isolated: !n.icc, routeMtu: ep.gateway ? routeMtu(n) : 0,
     };
-    if (pooled) {
-      try {
-        // Its rollback step was added when the entry was taken (setUp).
-        await this.x.pool.vethTake(req);
-        mark("net: veth taken");
-        return ep;
-      } catch (e) {
-        // E.g. the bridge was made again meanwhile: the helper deleted the pair; a new one.
-        this.x.opts.log("warn", `set up networking of ${c.name}: pooled veth ${ep.hostVeth}: ${(e as Error).message}; making a new one`);
+    const link = async () => {
+      if (pooled) {
+        try {
+          // Its rollback step was added when the entry was taken (setUp).
+          await this.x.pool.vethTake(req);
+          mark("net: veth taken");
+          return;
+        } catch (e) {
+          // E.g. the bridge was made again meanwhile: the helper deleted the pair; a new one.
+          this.x.opts.log("warn", `set up networking of ${c.name}: pooled veth ${ep.hostVeth}: ${(e as Error).message}; making a new one`);
+        }
       }
-    }
-    await ops.vethAdd(req);
-    if (!pooled) rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
-    return ep;
+      await ops.vethAdd(req);
+      if (!pooled) rb.add(`delete ${ep.hostVeth}`, () => ops.linkDelete(ep.hostVeth));
+    };
+    return { ep, link };
   }
 
   /** Published ports on the first endpoint's address: proxy or DNAT rules. */
@@ -283,6 +305,9 @@ export class Attachments {
   async tearDown(containerId: string): Promise<void> {
     const done = this.x.pool.busy("tearDown");
     try {
+      // A set-up still making its links finishes (or undoes itself) first: no link is deleted
+      // while the helper is still making it.
+      await this.linking.get(containerId);
       await this.tearDownNow(containerId);
     } finally {
       done();

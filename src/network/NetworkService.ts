@@ -247,8 +247,8 @@ export class NetworkService implements ContainerNetworking {
     return out;
   }
 
-  setUp(c: ContainerNetInfo): Promise<NetworkSetup> {
-    return this.policies.setUp(c, () => this.attachments.setUp(c), () => this.attachments.tearDown(c.id), () => this.syncFirewall());
+  setUp(c: ContainerNetInfo, opts: { deferLinks?: boolean } = {}): Promise<NetworkSetup> {
+    return this.policies.setUp(c, () => this.attachments.setUp(c, opts), () => this.attachments.tearDown(c.id), () => this.syncFirewall());
   }
 
   tearDown(containerId: string): Promise<void> {

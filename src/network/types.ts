@@ -50,6 +50,13 @@ export interface NetworkSetup {
    * --dns-search / --dns-option. False/absent: --dns replaces the nameservers (default bridge).
    */
   embeddedDns?: boolean;
+  /**
+   * setUp with `deferLinks`: resolves once the container's links and published ports are made;
+   * the container's process must not start before (the caller awaits it after creating the
+   * container, so the kernel's work runs meanwhile). Rejects after undoing this set-up.
+   * Absent: everything is made already.
+   */
+  ready?: Promise<void>;
 }
 
 /** A running container's attachments, for inspect / ps / port. */
@@ -70,8 +77,13 @@ export interface ContainerNetworking {
    * `berth.network.allow` is checked too (src/network/policy).
    */
   validate(mode: string, endpoints: Record<string, EndpointSettings> | undefined, portBindings: PortMap, exposedPorts: string[], labels?: Record<string, string>): Record<string, EndpointSettings>;
-  /** At start: netns, endpoints, port proxy, DNS names. Undoes itself on failure. */
-  setUp(c: ContainerNetInfo): Promise<NetworkSetup>;
+  /**
+   * At start: netns, endpoints, port proxy, DNS names. Undoes itself on failure. With
+   * `deferLinks`, resolves as soon as the netns path and the addresses are known, and the
+   * links and published ports follow in NetworkSetup.ready (which the caller must await before
+   * the container's process starts); without it, everything is made when it resolves.
+   */
+  setUp(c: ContainerNetInfo, opts?: { deferLinks?: boolean }): Promise<NetworkSetup>;
   /** At exit / remove / failed start: everything setUp made is gone. Idempotent. */
   tearDown(containerId: string): Promise<void>;
   /** The netns file of a set-up container (for container:<id> mode), or undefined. */

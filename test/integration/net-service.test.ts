@@ -170,7 +170,31 @@ test("a failing setUp leaves nothing in the kernel", { skip }, async () => {
   assert.deepEqual(portsOf(bridges[0]!), [], "the first endpoint's veth was deleted again");
   assert.ok(!existsSync(join(dir, "exec", "netns", c.id)));
   assert.ok(!mounts().includes(c.id));
+
+  // deferLinks: setUp answers with the netns and the addresses; the links fail in `ready`,
+  // which undoes the same way (and a tear-down asked meanwhile waits for it).
+  const d = containerInfo(8, { bridge: {}, [name]: {} });
+  started.push(d);
+  const early = await svc.setUp(d, { deferLinks: true });
+  assert.ok(early.ready, "the links follow");
+  assert.equal(early.hostsEntries.length, 2, "both addresses are known at once");
+  const tornDown = svc.tearDown(d.id);
+  await assert.rejects(early.ready!);
+  await tornDown;
+  assert.equal(svc.netnsPath(d.id), undefined);
+  assert.deepEqual(portsOf(bridges[0]!), []);
+  assert.ok(!existsSync(join(dir, "exec", "netns", d.id)));
+  assert.ok(!mounts().includes(d.id));
   await svc.remove(name);
+
+  // And one that works: traffic once `ready` resolves.
+  const e = containerInfo(9, { bridge: {} });
+  started.push(e);
+  const ok = await svc.setUp(e, { deferLinks: true });
+  await ok.ready;
+  assert.ok(ping(ok.netnsPath, `${nets[0]}.1`), "the gateway answers once ready");
+  await svc.tearDown(e.id);
+  assert.deepEqual(portsOf(bridges[0]!), []);
 });
 
 test("enable_icc=false: containers of the network cannot reach each other, but reach the gateway", { skip }, async () => {

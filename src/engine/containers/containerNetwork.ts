@@ -144,8 +144,11 @@ function extraHostLines(hc: HostConfig, gateway: () => string | undefined): stri
   });
 }
 
-/** The start's network: the namespace the spec gets and the /etc files it binds. */
-export interface StartNetwork { mode: NetworkMode; etcFiles: EtcFiles }
+/**
+ * The start's network: the namespace the spec gets and the /etc files it binds; `ready`, when
+ * given, resolves once its links and ports are made (NetworkSetup.ready): before the process starts.
+ */
+export interface StartNetwork { mode: NetworkMode; etcFiles: EtcFiles; ready?: Promise<void> }
 
 /**
  * At start, before the runtime creates the container: sets up its network (a bridged
@@ -175,9 +178,15 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   }
   const info = netInfo(rec);
   rb.add(`tear down the network of ${rec.id}`, () => nets.tearDown(rec.id));
-  const setup = await nets.setUp(info).catch((e) => {
+  // The links and ports follow in setup.ready while the runtime creates the container.
+  const setup = await nets.setUp(info, { deferLinks: true }).catch((e) => {
     throw wrapError(e, "failed to set up container networking");
   });
+  const ready = setup.ready?.catch((e: unknown) => {
+    throw wrapError(e, "failed to set up container networking");
+  });
+  // Handled here too: a start that fails before it awaits `ready` must not leave it unhandled.
+  ready?.catch(() => {});
   // host-gateway: an address of the host the container reaches directly: its first network's gateway.
   const gateway = () => Object.values(nets.view(rec.id, info).networks)[0]?.Gateway || defaultGateway();
   const hosts = [...setup.hostsEntries, ...extraHostLines(hc, gateway)];
@@ -185,7 +194,7 @@ export async function startNetworking(ctx: ContainerContext, rec: ContainerRecor
   // network's names keep resolving); --dns-search / --dns-option still apply.
   const overrides = setup.embeddedDns ? { search: hc.DnsSearch, options: hc.DnsOptions } : dns;
   const etcFiles = await writeEtcFiles(rec.dir, { hostname, hosts, resolvConf: resolvConfText(setup.resolvConf, overrides) });
-  return { mode: { path: setup.netnsPath }, etcFiles };
+  return { mode: { path: setup.netnsPath }, etcFiles, ...(ready ? { ready } : {}) };
 }
 
 /**

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EngineError, isEngineError } from "../../errors/EngineError.js";
 import { unmount, unmountAll } from "../../image/snapshot/mountAll.js";
@@ -43,7 +42,9 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
   const rb = new Rollback();
   mark("start: begin");
   try {
-    await mkdir(rootfs, { recursive: true, mode: 0o700 });
+    // Synchronous, as the other small writes on the start's path: the directory nearly always
+    // exists (made with the container's), and a thread-pool round trip costs more than the call.
+    mkdirSync(rootfs, { recursive: true, mode: 0o700 });
     // A mount left from an interrupted start or a failed unmount: gone first.
     await unmountRootfs(rec.dir);
     // A user namespace: the rootfs and /etc files reachable by its root, the image's layers idmapped.
@@ -71,7 +72,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     await setUpIpcShm(rec, userns, rb); // --ipc shareable: its shm tmpfs on the host
     mark("start: image config, user, networking");
     const { spec } = buildSpec({ rec, image: imageConfig, rootfs, user, etcFiles: net.etcFiles, network: net.mode, creating: false, userns, init: ctx.init, joined });
-    await writeFile(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
+    writeFileSync(join(rec.dir, "config.json"), JSON.stringify(spec), { mode: 0o600 });
     mark("start: spec written");
     const limits = logLimits(rec.hostConfig.LogConfig);
     const created = await runtimeCreate(engine.runtime, {
@@ -84,6 +85,10 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     rb.add(`delete the runtime state of ${rec.id}`, async () => void (await runtimeDelete(engine.runtime, rec.id, { force: true })));
     for (const hook of hooks) await hook(join(engine.runtime.root, rec.id));
     mark("start: hooks");
+    // The links and ports were made while the runtime created the container; the process
+    // starts only on a network that is ready.
+    await net.ready;
+    mark("start: network ready");
     await runtimeStart(engine.runtime, rec.id);
     mark("start: runtime started");
     rb.commit();
