@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { invalidArgument } from "../errors/EngineError.js";
 
@@ -20,7 +20,8 @@ interface GroupEntry { name: string; gid: number; members: string[] }
  */
 export async function resolveImageUser(rootfs: string, spec: string | undefined): Promise<ResolvedUser> {
   const [userPart = "", groupPart] = (spec ?? "").split(":", 2);
-  const [passwd, groups] = await Promise.all([readEntries(join(rootfs, "etc/passwd"), parsePasswd), readEntries(join(rootfs, "etc/group"), parseGroup)]);
+  const passwd = readEntries(join(rootfs, "etc/passwd"), parsePasswd);
+  const groups = readEntries(join(rootfs, "etc/group"), parseGroup);
   let uid = 0;
   let gid = 0;
   let name: string | undefined;
@@ -55,10 +56,12 @@ function checkId(n: number, what: string): number {
   return n;
 }
 
-async function readEntries<T>(path: string, parse: (fields: string[]) => T | undefined): Promise<T[]> {
+function readEntries<T>(path: string, parse: (fields: string[]) => T | undefined): T[] {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Synchronous: two small files of the mounted rootfs on every start's path, where
+    // fs.promises.readFile makes four thread-pool round trips of each.
+    text = readFileSync(path, "utf8");
   } catch {
     return []; // an image without the file: only numeric users work, as in Docker
   }
