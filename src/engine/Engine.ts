@@ -67,7 +67,7 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
   const db = openDatabase(dbPath(paths));
   db.pragma("busy_timeout = 5000");
   try {
-    const images = await ImageService.open({ root: paths.dataRoot, db });
+    const images = await ImageService.open({ root: paths.dataRoot, db, spareDirs: true });
     // A fresh install runs containers with no registry at all: the built-in busybox image.
     // Unpacked now (once; later opens find it committed), so the first container does not pay.
     await images.ensureUnpacked(await ensureDefaultImage(images));

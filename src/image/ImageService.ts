@@ -39,6 +39,11 @@ export interface ImageServiceOptions {
   db: SqliteDatabase;
   content?: ContentStore;
   platform?: Platform;
+  /**
+   * Make the next container layer's directories ahead after each removal (OverlaySnapshotter
+   * spareDirs): the daemon's engine, which calls flushDeletes as it closes.
+   */
+  spareDirs?: boolean;
 }
 
 export interface UnpackedImage {
@@ -76,7 +81,7 @@ export class ImageService {
     this.root = opts.root;
     this.content = opts.content ?? new FsContentStore(opts.root);
     this.records = new ImageRecords(opts.db);
-    this.snapshotter = new OverlaySnapshotter(opts.root, opts.db);
+    this.snapshotter = new OverlaySnapshotter(opts.root, opts.db, { spareDirs: opts.spareDirs === true });
     this.unpacker = new LayerUnpacker(this.snapshotter, this.content);
     this.platform = normalizePlatform(opts.platform ?? hostPlatform());
   }

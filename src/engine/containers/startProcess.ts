@@ -40,6 +40,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
   const { engine } = ctx;
   const rootfs = join(rec.dir, "rootfs");
   const rb = new Rollback();
+  let netReady: Promise<void> | undefined;
   mark("start: begin");
   try {
     // Synchronous, as the other small writes on the start's path: the directory nearly always
@@ -67,7 +68,10 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
         const imageConfig = await engine.images.imageConfig(engine.images.resolve(rec.imageId));
         return { imageConfig, user: await resolveImageUser(rootfs, rec.config.User || undefined) };
       })(),
-      startNetworking(ctx, rec, rb).finally(() => mark("start: networking")),
+      startNetworking(ctx, rec, rb).then((n) => {
+        netReady = n.ready;
+        return n;
+      }).finally(() => mark("start: networking")),
     ] as const);
     await setUpIpcShm(rec, userns, rb); // --ipc shareable: its shm tmpfs on the host
     mark("start: image config, user, networking");
@@ -96,7 +100,10 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     // As create recorded them (start changes neither): no reading the record back.
     return { pid: created.pid, shimPid: created.shimPid, shimStartTime: created.shimStartTime, cgroupsPath: created.cgroupsPath };
   } catch (e) {
-    return rb.run(startError(e), `start container ${rec.id}`);
+    // A network whose links or ports failed meanwhile undid itself, so the runtime may have
+    // failed for want of its netns: the network's error is the one to report (a port in use).
+    const netError = netReady && (await netReady.then(() => undefined, (x: unknown) => x));
+    return rb.run(startError(netError ?? e), `start container ${rec.id}`);
   }
 }
 

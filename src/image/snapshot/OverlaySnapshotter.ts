@@ -48,7 +48,9 @@ export class OverlaySnapshotter implements Snapshotter {
     // overlay options are comma- and colon-separated; such a root could not be expressed.
     if (/[,:]/.test(this.dir)) throw invalidArgument(`open snapshotter: root ${JSON.stringify(root)} must not contain ',' or ':'`);
     this.meta = new SnapshotMetadata(db);
-    this.spareDirs = opts.spareDirs !== false;
+    // Opt-in (the daemon's engine): whoever makes spares must call flushDeletes before its
+    // directory goes, or a refill still due lands in it.
+    this.spareDirs = opts.spareDirs === true;
   }
 
   private fsDir(id: number): string {
