@@ -238,3 +238,22 @@ test("no refill while set-ups or tear-downs run, nor within the quiet time after
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a finished start ends its set-up's settle time: starts back to back still leave the pool its refill", async () => {
+  const ops = new RecordingNetOps();
+  const dir = await mkdtemp(join(tmpdir(), "berth-test-pool-"));
+  try {
+    const pool = new NetnsPool({ ops, dir, size: 1, quietMs: 5, settleMs: 5_000, wanted: () => true, vethTarget: () => undefined, keyOf: () => undefined, log: () => {} });
+    pool.start();
+    await until(() => pool.entries().length === 1, "the pool");
+    assert.ok(pool.take());
+    pool.busy("setUp")();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(pool.entries().length, 0, "no refill within the set-up's settle time");
+    pool.startFinished();
+    await until(() => pool.entries().length === 1, "the refill once the start finished");
+    await pool.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

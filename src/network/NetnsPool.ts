@@ -193,6 +193,21 @@ export class NetnsPool {
     };
   }
 
+  /**
+   * A start whose set-up ended has finished too: its settle time (settleMs, which only keeps a
+   * refill off the rest of that start) ends; the refill follows after quietMs. Without this,
+   * starts coming back to back (`docker run --rm` in a loop, each within settleMs of the last)
+   * never left the pool a quiet moment, and every start made its netns itself.
+   */
+  startFinished(): void {
+    this.quietUntil = Math.min(this.quietUntil, Date.now() + this.quietMs);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.schedule(this.quietUntil - Date.now());
+  }
+
   private quiet(ms: number): void {
     this.quietUntil = Math.max(this.quietUntil, Date.now() + ms);
   }

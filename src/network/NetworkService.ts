@@ -251,6 +251,10 @@ export class NetworkService implements ContainerNetworking {
     return this.policies.setUp(c, () => this.attachments.setUp(c, opts), () => this.attachments.tearDown(c.id), () => this.syncFirewall());
   }
 
+  startFinished(_containerId: string): void {
+    this.pool.startFinished();
+  }
+
   tearDown(containerId: string): Promise<void> {
     return this.policies.tearDown(containerId, () => this.attachments.tearDown(containerId), () => this.syncFirewall());
   }

@@ -86,6 +86,11 @@ export interface ContainerNetworking {
   setUp(c: ContainerNetInfo, opts?: { deferLinks?: boolean }): Promise<NetworkSetup>;
   /** At exit / remove / failed start: everything setUp made is gone. Idempotent. */
   tearDown(containerId: string): Promise<void>;
+  /**
+   * The start a setUp belonged to has ended (started or failed): work the service holds back
+   * while a start goes on (the warm netns pool's refill) may follow shortly.
+   */
+  startFinished?(containerId: string): void;
   /** The netns file of a set-up container (for container:<id> mode), or undefined. */
   netnsPath(containerId: string): string | undefined;
   view(containerId: string, c: ContainerNetInfo): ContainerNetworkView;

@@ -95,6 +95,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     mark("start: network ready");
     await runtimeStart(engine.runtime, rec.id);
     mark("start: runtime started");
+    ctx.networks?.startFinished?.(rec.id);
     rb.commit();
     announceConnected(ctx, rec);
     // As create recorded them (start changes neither): no reading the record back.
@@ -103,6 +104,7 @@ export async function startProcess(ctx: ContainerContext, rec: ContainerRecord, 
     // A network whose links or ports failed meanwhile undid itself, so the runtime may have
     // failed for want of its netns: the network's error is the one to report (a port in use).
     const netError = netReady && (await netReady.then(() => undefined, (x: unknown) => x));
+    ctx.networks?.startFinished?.(rec.id);
     return rb.run(startError(netError ?? e), `start container ${rec.id}`);
   }
 }
