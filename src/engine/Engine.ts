@@ -6,6 +6,7 @@ import type { SqliteDatabase } from "../image/metadata/sqlite.js";
 import type { RuntimeContext } from "../runtime/RuntimeContext.js";
 import { linuxRuntimeContext } from "../runtime/linuxContext.js";
 import { releaseCgroupParent } from "../runtime/containerCgroup.js";
+import { PremadeCgroups } from "../runtime/premadeCgroups.js";
 import { BackgroundDeletes } from "../util/backgroundDeletes.js";
 import { STATE_DIR_LAYOUT } from "../runtime/lifecycle/create.js";
 import { PremadeDirs } from "./containers/premadeDirs.js";
@@ -24,6 +25,8 @@ export interface Engine {
   runtimeDeletes?: HeldDeletes;
   /** The runtime's state directories made ahead (runtime.premadeStateDirs); refilled by exit handling. */
   runtimePremade?: PremadeDirs;
+  /** Containers' cgroups made ahead (runtime.premadeCgroups, cgroup v1 only); refilled after starts and exits. */
+  runtimeCgroups?: PremadeCgroups;
 }
 
 /**
@@ -82,7 +85,13 @@ export async function openEngine(paths: EnginePaths = DEFAULT_PATHS): Promise<En
     runtime.keepCgroupParent = true;
     const runtimePremade = new PremadeDirs(runtime.root, STATE_DIR_LAYOUT);
     runtime.premadeStateDirs = runtimePremade;
-    return { paths, db, images, runtime, runtimeDeletes, runtimePremade };
+    const renaming = PremadeCgroups.supported(runtime.cgroups);
+    const runtimeCgroups = renaming && new PremadeCgroups(renaming, runtime.root);
+    if (runtimeCgroups) {
+      await runtimeCgroups.start();
+      runtime.premadeCgroups = runtimeCgroups;
+    }
+    return { paths, db, images, runtime, runtimeDeletes, runtimePremade, ...(runtimeCgroups ? { runtimeCgroups } : {}) };
   } catch (e) {
     db.close();
     throw e;
@@ -99,6 +108,8 @@ export async function closeEngine(engine: Engine): Promise<void> {
     await engine.images.flushDeletes();
     await engine.runtimePremade?.close();
     await engine.runtimeDeletes?.flush();
+    // Before the parent's release: a spare left in it would keep it.
+    await engine.runtimeCgroups?.close();
     if (engine.runtime.keepCgroupParent && engine.runtime.cgroups) await releaseCgroupParent(engine.runtime.cgroups).catch(() => {});
   } finally {
     engine.db.close();

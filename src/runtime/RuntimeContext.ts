@@ -44,6 +44,12 @@ export interface RuntimeContext {
    * idle time as `.rm-` names in root, so its start-up sweep removes a crash's.
    */
   premadeStateDirs?: { take(dir: string): boolean };
+  /**
+   * A container's cgroup made ahead (src/runtime/premadeCgroups.ts, cgroup v1): create renames it
+   * to the container's path in berth's default parent and applies the limits; false: none (the
+   * cgroup is created as usual). The daemon's engine sets it.
+   */
+  premadeCgroups?: { take(path: string): Promise<boolean> };
 }
 
 export const DEFAULT_RUNTIME_ROOT = "/run/berth/runtime";

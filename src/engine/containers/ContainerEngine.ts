@@ -347,6 +347,8 @@ export class ContainerEngine implements ContainerLookup {
     this.store.save(rec);
     this.watch(id, p, Date.now());
     emit(this.ctx, rec, "start");
+    // The next container's cgroup, made ahead once this start has left the daemon idle.
+    this.ctx.engine.runtimeCgroups?.refillSoon();
     mark("start: end");
     return "done";
   }
@@ -414,6 +416,7 @@ export class ContainerEngine implements ContainerLookup {
       // The runtime's state directory, renamed away by finishExit, goes now: not competing with this.
       this.ctx.engine.runtimeDeletes?.release();
       this.ctx.engine.runtimePremade?.refillSoon();
+      this.ctx.engine.runtimeCgroups?.refillSoon();
     }
   }
 

@@ -46,6 +46,12 @@ export interface CgroupManager {
   destroy(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
   /**
+   * Renames an existing cgroup to `to` under the same parent, in every hierarchy (cgroup v1
+   * only: v2 refuses rename, and its manager has no such method). `to` must not exist. On
+   * failure what was renamed is renamed back. For cgroups made ahead (src/runtime/premadeCgroups.ts).
+   */
+  rename?(from: string, to: string): Promise<void>;
+  /**
    * Removes the cgroup only if it is empty in every hierarchy (no children, no processes): for
    * a parent shared by containers, such as berth's default `/berth`. Busy or missing is success.
    */

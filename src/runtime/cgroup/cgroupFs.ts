@@ -1,4 +1,4 @@
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, statSync, writeSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 
@@ -17,6 +17,8 @@ export interface CgroupFs {
   /** Names of the subdirectories (child cgroups) of `path`. */
   subdirs(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** rename(2) of a cgroup directory within its parent (cgroup v1 only; v2 refuses it). */
+  rename?(from: string, to: string): Promise<void>;
 }
 
 /** O_WRONLY|O_TRUNC without O_CREAT: some control files are write-only (cgroup.kill), none may be created. */
@@ -53,6 +55,7 @@ export const nodeCgroupFs: CgroupFs = {
     mkdirSync(path);
   },
   rmdir: async (path) => rmdirSync(path),
+  rename: async (from, to) => renameSync(from, to),
   subdirs: async (path) => {
     const entries = readdirSync(path, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);

@@ -133,13 +133,27 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (cg && planCgroup) {
       // Never adopt a cgroup someone else made: rollback and delete kill everything in it.
       if (await cg.exists(cgroupsPath)) throw conflict(`create ${id}: cgroup ${cgroupsPath} already exists (another container's, or left over: remove it first)`);
-      const made = await cg.create(cgroupsPath, resources).catch((e: unknown) => {
-        throw wrapError(e, `create ${id}: cgroup ${cgroupsPath} (linux.resources)`);
-      });
-      rb.add(`remove cgroup ${cgroupsPath}`, async () => {
+      const removeCgroup = async () => {
         await cg.killAll(cgroupsPath, 9).catch(() => {});
         await destroyContainerCgroup(cg, cgroupsPath, { keepParent: ctx.keepCgroupParent });
-      });
+      };
+      const premadeProcs = ctx.premadeCgroups && cg.procsFiles?.(cgroupsPath);
+      let made: { procsFiles: string[] };
+      if (premadeProcs && (await ctx.premadeCgroups!.take(cgroupsPath))) {
+        // A cgroup made ahead, renamed into place: only the limits are written.
+        rb.add(`remove cgroup ${cgroupsPath}`, removeCgroup);
+        if (Object.values(resources).some((v) => v !== undefined)) {
+          await cg.update(cgroupsPath, resources).catch((e: unknown) => {
+            throw wrapError(e, `create ${id}: cgroup ${cgroupsPath} (linux.resources)`);
+          });
+        }
+        made = { procsFiles: premadeProcs };
+      } else {
+        made = await cg.create(cgroupsPath, resources).catch((e: unknown) => {
+          throw wrapError(e, `create ${id}: cgroup ${cgroupsPath} (linux.resources)`);
+        });
+        rb.add(`remove cgroup ${cgroupsPath}`, removeCgroup);
+      }
       mark("rt: cgroup created");
       procsFiles = made.procsFiles;
       if (!sameList(procsFiles, planCgroup.procsFiles)) plan = buildPlan(spec, { ...planOptions, cgroup: { ...planCgroup, procsFiles } });

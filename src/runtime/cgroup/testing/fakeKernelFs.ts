@@ -20,6 +20,8 @@ export interface KernelRules {
   onMkdir(dir: string): Promise<Record<string, string>> | Record<string, string>;
   /** errno code to fail the write with, or the content to store instead of `data`. */
   onWrite?(path: string, data: string, fs: FakeKernelFs): Promise<{ error?: string; content?: string } | void>;
+  /** errno code to refuse a rename with (cgroup2 refuses every rename: EPERM). */
+  onRename?(from: string, to: string): string | undefined;
 }
 
 export function errnoError(code: string, path: string): NodeJS.ErrnoException {
@@ -74,6 +76,14 @@ export class FakeKernelFs implements CgroupFs {
 
   subdirs(path: string): Promise<string[]> {
     return nodeCgroupFs.subdirs(path);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const refused = this.rules.onRename?.(from, to);
+    if (refused) throw errnoError(refused, from);
+    // cgroupfs (kernfs) refuses an existing target; a temp dir would replace an empty one.
+    if (await nodeCgroupFs.exists(to)) throw errnoError("EEXIST", to);
+    return nodeCgroupFs.rename!(from, to);
   }
 
   exists(path: string): Promise<boolean> {

@@ -79,6 +79,8 @@ export async function makeV1Fixture(mountinfo = HYBRID_MOUNTINFO): Promise<V1Fix
   }
   const fs: FakeKernelFs = new FakeKernelFs(root, {
     onMkdir: (dir) => filesFor(hierarchyOf(root, dir), false),
+    // The hybrid cgroup2 mount, like any cgroup2, refuses rename.
+    onRename: (from) => (hierarchyOf(root, from) === "unified" ? "EPERM" : undefined),
     onWrite: async (path, data, self) => {
       const dir = dirname(path);
       const read = async (f: string) => (await self.readFile(join(dir, f)).catch(() => "-1")).trim();

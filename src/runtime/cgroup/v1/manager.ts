@@ -111,6 +111,32 @@ export class CgroupV1Manager implements CgroupManager {
     return { procsFiles: this.procsFiles(path) };
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    const fs = this.fs;
+    if (!fs.rename) throw failedPrecondition(`rename cgroup ${from}: not supported by this filesystem seam`);
+    // The hybrid cgroup2 mount refuses rename (EPERM) like any cgroup2: there the new name is
+    // made and the old one removed (it carries no controllers, so nothing is lost), last, once
+    // every v1 hierarchy has renamed.
+    const v1 = this.hierarchies.filter((h) => !h.unified);
+    const done: V1Hierarchy[] = [];
+    try {
+      for (const h of v1) {
+        await fs.rename(this.dir(h, from), this.dir(h, to));
+        done.push(h);
+      }
+      for (const h of this.hierarchies.filter((x) => x.unified)) {
+        await fs.mkdir(this.dir(h, to));
+        await removeTree(fs, this.dir(h, from), this.opts.remove);
+      }
+    } catch (e) {
+      const cleanupErrors: unknown[] = [];
+      for (const h of this.hierarchies.filter((x) => x.unified)) await removeTree(fs, this.dir(h, to), this.opts.remove).catch((x: unknown) => cleanupErrors.push(x));
+      for (const h of done.reverse()) await fs.rename(this.dir(h, to), this.dir(h, from)).catch((x: unknown) => cleanupErrors.push(x));
+      const w = wrapError(e, `rename cgroup ${from} to ${to}`);
+      throw new EngineError(w.kind, w.message, { cause: e, cleanupErrors: [...w.cleanupErrors, ...cleanupErrors], detail: w.detail });
+    }
+  }
+
   procsFiles(path: string): string[] {
     return this.hierarchies.map((h) => join(this.dir(h, path), "cgroup.procs"));
   }

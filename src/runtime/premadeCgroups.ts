@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import type { CgroupManager } from "./cgroup/CgroupManager.js";
+import { DEFAULT_CGROUP_PARENT } from "./containerCgroup.js";
+
+/**
+ * A container's cgroup made ahead, for cgroup v1 hosts: creating `/berth/<id>` means a mkdir in
+ * every hierarchy (nine here) plus the cpuset copy, ~0.7 ms on the create's path, where a
+ * rename of a cgroup made in idle time costs ~0.1 ms (measured: 215 vs 78 µs per container for
+ * the directories alone). cgroup v2 refuses rename, and needs one mkdir anyway: its manager
+ * has no `rename`, and nothing is made ahead there.
+ *
+ * One spare at a time, named after the owner (`/berth/.spare-<8 hex of the runtime root>`), so
+ * the owner's next start removes one a crash left and side-by-side daemons never touch each
+ * other's. Made 10 ms after an exit (when the daemon is idle), taken by a create of a
+ * container in berth's default parent, never reused after a container had it, removed at close.
+ */
+export class PremadeCgroups {
+  readonly spareName: string;
+  private ready = false;
+  private filling: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly cg: CgroupManager & Required<Pick<CgroupManager, "rename">>, owner: string, private readonly delayMs = 10) {
+    this.spareName = `${DEFAULT_CGROUP_PARENT}/.spare-${createHash("sha256").update(owner).digest("hex").slice(0, 8)}`;
+  }
+
+  /** A manager that can rename (cgroup v1), or undefined. */
+  static supported(cg: CgroupManager | undefined): (CgroupManager & Required<Pick<CgroupManager, "rename">>) | undefined {
+    return cg && typeof cg.rename === "function" ? (cg as CgroupManager & Required<Pick<CgroupManager, "rename">>) : undefined;
+  }
+
+  /** Removes a spare an earlier run of this owner left (a crash); then makes one. */
+  async start(): Promise<void> {
+    await this.cg.destroy(this.spareName).catch(() => {});
+    this.refill();
+  }
+
+  /**
+   * Renames the spare to `path` (a cgroup directly in berth's default parent, which must not
+   * exist); false when there is none or it could not be used (then it is removed, and the
+   * caller creates the cgroup the usual way). The spare has no limits: the caller applies them.
+   */
+  async take(path: string): Promise<boolean> {
+    if (!this.ready || this.filling || !path.startsWith(`${DEFAULT_CGROUP_PARENT}/`) || path.slice(DEFAULT_CGROUP_PARENT.length + 1).includes("/")) return false;
+    this.ready = false;
+    try {
+      await this.cg.rename(this.spareName, path);
+      return true;
+    } catch {
+      await this.cg.destroy(this.spareName).catch(() => {});
+      return false;
+    }
+  }
+
+  /** Makes the next spare after delayMs, unless one exists or is being made. */
+  refillSoon(): void {
+    if (this.closed || this.timer || this.ready || this.filling) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refill();
+    }, this.delayMs).unref();
+  }
+
+  private refill(): void {
+    if (this.closed || this.ready || this.filling) return;
+    this.filling = this.cg.create(this.spareName).then(
+      () => {
+        this.ready = true;
+      },
+      // Only an optimisation: the next create makes its cgroup itself.
+      () => this.cg.destroy(this.spareName).catch(() => {}),
+    ).finally(() => (this.filling = undefined));
+  }
+
+  /** Resolves once a spare being made is ready (or given up). */
+  async made(): Promise<void> {
+    await this.filling;
+  }
+
+  /** Waits for a spare being made and removes it: nothing of it stays behind. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.filling;
+    this.ready = false;
+    await this.cg.destroy(this.spareName).catch(() => {});
+  }
+}
