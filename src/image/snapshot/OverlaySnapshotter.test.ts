@@ -45,6 +45,7 @@ test("OverlaySnapshotter: removing a container layer makes the next one's direct
     await s.prepare("c2", "L1", CTR);
     await s.remove("c2", { deferDelete: true });
     for (let i = 0; i < 100 && (await spares(f.root)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await s.spareMade();
     const [spare] = await spares(f.root);
     assert.ok(spare, "the removal of a container layer makes a set");
     assert.deepEqual((await readdir(join(f.root, "snapshots", spare))).sort(), ["fs", "work"]);
@@ -69,6 +70,7 @@ test("OverlaySnapshotter: a spare removed by someone else is not needed; a lefto
     await s.prepare("c1", undefined, CTR);
     await s.remove("c1", { deferDelete: true });
     for (let i = 0; i < 100 && (await spares(f.root)).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await s.spareMade();
     const [spare] = await spares(f.root);
     await rm(join(f.root, "snapshots", spare!), { recursive: true });
     await s.prepare("c2", undefined, CTR);

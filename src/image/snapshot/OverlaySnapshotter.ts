@@ -143,6 +143,11 @@ export class OverlaySnapshotter implements Snapshotter {
     this.spare = dir;
   }
 
+  /** Resolves once a spare being made is ready (or given up); at once when none is being made. */
+  async spareMade(): Promise<void> {
+    await this.spareFilling;
+  }
+
   /** Waits for a spare being made and removes the spare (at close: nothing of it stays behind). */
   private async dropSpare(): Promise<void> {
     clearTimeout(this.spareTimer);
