@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CgroupManager } from "./cgroup/CgroupManager.js";
 import { DEFAULT_CGROUP_PARENT } from "./containerCgroup.js";
+import { MadeAhead } from "../util/madeAhead.js";
 
 /**
  * A container's cgroup made ahead, for cgroup v1 hosts: creating `/berth/<id>` means a mkdir in
@@ -16,13 +17,11 @@ import { DEFAULT_CGROUP_PARENT } from "./containerCgroup.js";
  */
 export class PremadeCgroups {
   readonly spareName: string;
-  private ready = false;
-  private filling: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly ahead: MadeAhead<string>;
 
-  constructor(private readonly cg: CgroupManager & Required<Pick<CgroupManager, "rename">>, owner: string, private readonly delayMs = 10) {
+  constructor(private readonly cg: CgroupManager & Required<Pick<CgroupManager, "rename">>, owner: string, delayMs = 10) {
     this.spareName = `${DEFAULT_CGROUP_PARENT}/.spare-${createHash("sha256").update(owner).digest("hex").slice(0, 8)}`;
+    this.ahead = new MadeAhead(() => this.make(), (name) => this.cg.destroy(name).catch(() => {}), delayMs);
   }
 
   /** A manager that can rename (cgroup v1), or undefined. */
@@ -33,7 +32,7 @@ export class PremadeCgroups {
   /** Removes a spare an earlier run of this owner left (a crash); then makes one. */
   async start(): Promise<void> {
     await this.cg.destroy(this.spareName).catch(() => {});
-    this.refill();
+    this.ahead.refill();
   }
 
   /**
@@ -42,49 +41,41 @@ export class PremadeCgroups {
    * caller creates the cgroup the usual way). The spare has no limits: the caller applies them.
    */
   async take(path: string): Promise<boolean> {
-    if (!this.ready || this.filling || !path.startsWith(`${DEFAULT_CGROUP_PARENT}/`) || path.slice(DEFAULT_CGROUP_PARENT.length + 1).includes("/")) return false;
-    this.ready = false;
+    if (!path.startsWith(`${DEFAULT_CGROUP_PARENT}/`) || path.slice(DEFAULT_CGROUP_PARENT.length + 1).includes("/")) return false;
+    const spare = this.ahead.take();
+    if (!spare) return false;
     try {
-      await this.cg.rename(this.spareName, path);
+      await this.cg.rename(spare, path);
       return true;
     } catch {
-      await this.cg.destroy(this.spareName).catch(() => {});
+      await this.cg.destroy(spare).catch(() => {});
       return false;
     }
   }
 
-  /** Makes the next spare after delayMs, unless one exists or is being made. */
+  /** Makes the next spare after the delay, unless one exists or is being made. */
   refillSoon(): void {
-    if (this.closed || this.timer || this.ready || this.filling) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.refill();
-    }, this.delayMs).unref();
-  }
-
-  private refill(): void {
-    if (this.closed || this.ready || this.filling) return;
-    this.filling = this.cg.create(this.spareName).then(
-      () => {
-        this.ready = true;
-      },
-      // Only an optimisation: the next create makes its cgroup itself.
-      () => this.cg.destroy(this.spareName).catch(() => {}),
-    ).finally(() => (this.filling = undefined));
+    this.ahead.refillSoon();
   }
 
   /** Resolves once a spare being made is ready (or given up). */
   async made(): Promise<void> {
-    await this.filling;
+    await this.ahead.made();
   }
 
   /** Waits for a spare being made and removes it: nothing of it stays behind. */
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.filling;
-    this.ready = false;
-    await this.cg.destroy(this.spareName).catch(() => {});
+    await this.ahead.close();
+  }
+
+  private async make(): Promise<string | undefined> {
+    try {
+      await this.cg.create(this.spareName);
+      return this.spareName;
+    } catch {
+      // Only an optimisation: the next create makes its cgroup itself.
+      await this.cg.destroy(this.spareName).catch(() => {});
+      return undefined;
+    }
   }
 }

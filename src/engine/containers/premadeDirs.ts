@@ -3,6 +3,7 @@ import { renameSync, rmSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { etcPaths, hostsText } from "../etcFiles.js";
+import { MadeAhead } from "../../util/madeAhead.js";
 
 /** What a set made ahead holds: its own mode, subdirectories and files (all created new). */
 export interface DirLayout {
@@ -51,26 +52,24 @@ export function containerDirLayout(): DirLayout {
  * containers directory and the runtime root).
  */
 export class PremadeDirs {
-  private spare: string | undefined;
-  private filling: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly ahead: MadeAhead<string>;
 
   /**
    * `delayMs`: how long after a removal the set is made. At once, its inode allocations and
    * thread-pool work landed on the end of that removal's `docker run --rm` (the CLI exited
    * ~1.5 ms later, A/B); a little later the daemon is idle.
    */
-  constructor(private readonly parent: string, private readonly layout: DirLayout, private readonly delayMs = 10) {}
+  constructor(private readonly parent: string, private readonly layout: DirLayout, delayMs = 10) {
+    this.ahead = new MadeAhead(() => this.make(), (dir) => rm(dir, { recursive: true, force: true }), delayMs);
+  }
 
   /**
    * Renames the set made ahead to `dir`; false when there is none (or it could not be used:
    * then it is removed and the caller makes the directory the usual way).
    */
   take(dir: string): boolean {
-    const spare = this.spare;
+    const spare = this.ahead.take();
     if (!spare) return false;
-    this.spare = undefined;
     try {
       // Synchronous: one rename within a directory, cheaper than a thread-pool round trip.
       renameSync(spare, dir);
@@ -81,38 +80,27 @@ export class PremadeDirs {
     }
   }
 
-  /** Makes the next set after delayMs, unless one exists or is being made. */
+  /** Makes the next set after the delay, unless one exists or is being made. */
   refillSoon(): void {
-    if (this.closed || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.refill();
-    }, this.delayMs).unref();
+    this.ahead.refillSoon();
   }
 
   /** Starts making the next set, unless one exists or is being made. */
   refill(): void {
-    if (this.closed || this.spare || this.filling) return;
-    this.filling = this.make().finally(() => (this.filling = undefined));
+    this.ahead.refill();
   }
 
   /** Resolves once a set being made is ready (or given up). */
   async made(): Promise<void> {
-    await this.filling;
+    await this.ahead.made();
   }
 
   /** Waits for a set being made and removes the unused one: nothing of it stays behind. */
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.filling;
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) await rm(spare, { recursive: true, force: true });
+    await this.ahead.close();
   }
 
-  private async make(): Promise<void> {
+  private async make(): Promise<string | undefined> {
     const dir = join(this.parent, SPARE_PREFIX + randomBytes(6).toString("hex"));
     const { layout } = this;
     try {
@@ -124,9 +112,8 @@ export class PremadeDirs {
     } catch {
       // Only an optimisation: the next create makes its directory itself.
       await rm(dir, { recursive: true, force: true }).catch(() => {});
-      return;
+      return undefined;
     }
-    if (this.closed) await rm(dir, { recursive: true, force: true }).catch(() => {});
-    else this.spare = dir;
+    return dir;
   }
 }

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidArgument } from "../../errors/EngineError.js";
 import { BackgroundDeletes } from "../../util/backgroundDeletes.js";
+import { MadeAhead } from "../../util/madeAhead.js";
 import type { SqliteDatabase } from "../metadata/sqlite.js";
 import { SnapshotMetadata, type SnapshotRow } from "./SnapshotMetadata.js";
 import type { CommitOptions, SnapshotInfo, SnapshotMount, SnapshotOptions, SnapshotUsage, Snapshotter } from "./Snapshotter.js";
@@ -38,9 +39,7 @@ export class OverlaySnapshotter implements Snapshotter {
    * container's prepare renames it into place. flushDeletes (close) waits for it and removes
    * it, cleanupOrphans (open) removes one a crash left: nothing stays behind.
    */
-  private spare: string | undefined;
-  private spareFilling: Promise<void> | undefined;
-  private spareTimer: NodeJS.Timeout | undefined;
+  private readonly spare: MadeAhead<string>;
   private readonly spareDirs: boolean;
 
   constructor(root: string, db: SqliteDatabase, opts: { spareDirs?: boolean } = {}) {
@@ -51,6 +50,7 @@ export class OverlaySnapshotter implements Snapshotter {
     // Opt-in (the daemon's engine): whoever makes spares must call flushDeletes before its
     // directory goes, or a refill still due lands in it.
     this.spareDirs = opts.spareDirs === true;
+    this.spare = new MadeAhead(() => this.makeSpare(), (dir) => rm(dir, { recursive: true, force: true }), SPARE_DELAY_MS);
   }
 
   private fsDir(id: number): string {
@@ -97,9 +97,8 @@ export class OverlaySnapshotter implements Snapshotter {
 
   /** Renames the pre-made directory set to the row's id; false when there is none (or it vanished). */
   private takeSpare(row: SnapshotRow): boolean {
-    const spare = this.spare;
+    const spare = this.spare.take();
     if (!spare) return false;
-    this.spare = undefined;
     try {
       // Synchronous: one rename within a directory, cheaper than a thread-pool round trip.
       renameSync(spare, join(this.dir, String(row.id)));
@@ -111,26 +110,7 @@ export class OverlaySnapshotter implements Snapshotter {
     }
   }
 
-  /**
-   * The next container layer's directories, made a little after a removal (as premadeDirs.ts
-   * does): made at once, their inode allocations and thread-pool work landed on the end of the
-   * removal a `docker run --rm` waits for.
-   */
-  private refillSpareSoon(): void {
-    if (!this.spareDirs || this.spare || this.spareFilling || this.spareTimer) return;
-    this.spareTimer = setTimeout(() => {
-      this.spareTimer = undefined;
-      this.refillSpare();
-    }, SPARE_DELAY_MS).unref();
-  }
-
-  /** Starts making the next container layer's directories, unless a set exists or is being made. */
-  private refillSpare(): void {
-    if (!this.spareDirs || this.spare || this.spareFilling) return;
-    this.spareFilling = this.makeSpare().finally(() => (this.spareFilling = undefined));
-  }
-
-  private async makeSpare(): Promise<void> {
+  private async makeSpare(): Promise<string | undefined> {
     const dir = join(this.dir, SPARE_PREFIX + randomBytes(6).toString("hex"));
     try {
       await mkdir(dir, { mode: 0o755 });
@@ -138,24 +118,14 @@ export class OverlaySnapshotter implements Snapshotter {
     } catch {
       // Only an optimisation: the next prepare makes its directories itself.
       await rm(dir, { recursive: true, force: true }).catch(() => {});
-      return;
+      return undefined;
     }
-    this.spare = dir;
+    return dir;
   }
 
   /** Resolves once a spare being made is ready (or given up); at once when none is being made. */
   async spareMade(): Promise<void> {
-    await this.spareFilling;
-  }
-
-  /** Waits for a spare being made and removes the spare (at close: nothing of it stays behind). */
-  private async dropSpare(): Promise<void> {
-    clearTimeout(this.spareTimer);
-    this.spareTimer = undefined;
-    await this.spareFilling;
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) await rm(spare, { recursive: true, force: true });
+    await this.spare.made();
   }
 
   async view(key: string, parent?: string, opts: SnapshotOptions = {}): Promise<SnapshotMount[]> {
@@ -226,7 +196,10 @@ export class OverlaySnapshotter implements Snapshotter {
     // background. A failure leaves rm-<id>, which cleanupOrphans removes at the next open.
     if (opts.deferDelete) {
       this.deletes.start(doomed);
-      if (row.labels[CONTAINER_LABEL] !== undefined) this.refillSpareSoon();
+      // The next container layer's directories, made a little after this removal: made at once,
+      // their inode allocations and thread-pool work landed on the end of the removal a
+      // `docker run --rm` waits for.
+      if (this.spareDirs && row.labels[CONTAINER_LABEL] !== undefined) this.spare.refillSoon();
     }
     else await rm(doomed, { recursive: true, force: true });
   }
@@ -236,7 +209,7 @@ export class OverlaySnapshotter implements Snapshotter {
    * directories made ahead for the next container layer (the engine calls this as it closes).
    */
   async flushDeletes(): Promise<void> {
-    await this.dropSpare();
+    await this.spare.drop();
     await this.deletes.flush();
   }
 
