@@ -100,13 +100,17 @@ test("TCP from a container to another host advertises MSS ≤ 1460 although ever
         /** The MSS the other host's end of a download by a container on `net` may send with. */
         const mssSeen = async (net: string): Promise<{ mss: number; text: string }> => {
           const client = d.ok(["run", "--rm", "--network", net, "busybox", "sh", "-c", `wget -qO- http://${other.peerIp}:${port}/big | (sleep 3; wc -c)`]);
-          // The accepted socket's mss is capped by the MSS option the container sent.
+          // A client that ended (or failed) before its connection was seen says why.
+          let clientEnded: string | undefined;
+          client.then((out) => (clientEnded = `the client ended: ${out}`), (e: Error) => (clientEnded = `the client failed: ${e.message}`));
+          // The accepted socket's mss is capped by the MSS option the container sent. Generous:
+          // under a loaded CI the container's start alone can take seconds.
           const info = await eventually(async () => {
             const r = spawnSync("nsenter", [`--net=${other.netns}`, "ss", "-tin", "state", "established"], { encoding: "utf8" });
             const m = new RegExp(`:${port}\\s.*\\n.*\\bmss:(\\d+)`).exec(r.stdout);
-            if (!m) throw new Error(`no established connection yet: ${r.stdout}${r.stderr}`);
+            if (!m) throw new Error(`no established connection yet: ${r.stdout}${r.stderr}${clientEnded ? `; ${clientEnded}` : ""}`);
             return { mss: Number(m[1]), text: r.stdout };
-          }, 80, 100);
+          }, 300, 100);
           assert.equal((await client).trim(), String(4 << 20), "everything arrived");
           return info;
         };
