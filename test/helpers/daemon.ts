@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createHash, randomBytes, randomInt } from "node:crypto";
+import { reserveRange } from "./addressRanges.js";
 
 export const DOCKER_CLI = process.env.BERTH_TEST_DOCKER_CLI ?? "/usr/local/bin/docker";
 const BERTHD = resolve("dist/src/bin/berthd.js");
@@ -77,10 +78,13 @@ export async function startTestDaemon(opts: { args?: string[] } = {}): Promise<T
   const home = join(dir, "home");
   let proc: ChildProcess | null = null;
   let stderr = "";
-  // bip in 10.200-203.x.0/24, the pool in 10.204-207.y.0/20: one daemon's ranges never overlap.
+  // bip in 10.200-203.x.0/24, the pool in 10.204-207.y.0/20: one daemon's ranges never overlap,
+  // and each is reserved against the other test daemons running meanwhile (addressRanges.ts).
   const bridge = `bt${randomBytes(5).toString("hex")}`;
-  const bip = `10.${200 + randomInt(4)}.${randomInt(256)}.1/24`;
-  const pool = `10.${204 + randomInt(4)}.${16 * randomInt(16)}.0/20`;
+  const bipRange = reserveRange(() => `10.${200 + randomInt(4)}.${randomInt(256)}.0/24`);
+  const poolRange = reserveRange(() => `10.${204 + randomInt(4)}.${16 * randomInt(16)}.0/20`);
+  const bip = bipRange.cidr.replace(/\.0\/24$/, ".1/24");
+  const pool = poolRange.cidr;
   const nftTable = `berth_${createHash("sha256").update(execRoot).digest("hex").slice(0, 8)}`;
 
   const launch = async () => {
@@ -193,6 +197,8 @@ export async function startTestDaemon(opts: { args?: string[] } = {}): Promise<T
         spawnSync("umount", ["-l", m]);
       }
       await rm(dir, { recursive: true, force: true });
+      bipRange.release();
+      poolRange.release();
       return forced;
     },
   };
