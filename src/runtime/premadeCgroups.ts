@@ -5,15 +5,15 @@ import { MadeAhead } from "../util/madeAhead.js";
 
 /**
  * A container's cgroup made ahead, for cgroup v1 hosts: creating `/berth/<id>` means a mkdir in
- * every hierarchy (nine here) plus the cpuset copy, ~0.7 ms on the create's path, where a
- * rename of a cgroup made in idle time costs ~0.1 ms (measured: 215 vs 78 µs per container for
- * the directories alone). cgroup v2 refuses rename, and needs one mkdir anyway: its manager
+ * every hierarchy (ten here, the hybrid cgroup2 mount included) plus the cpuset copy, where
+ * renaming a cgroup made in idle time is cheaper (the v1 manager on this host: ~465 µs to
+ * create, ~180 µs to rename). cgroup v2 refuses rename, and needs one mkdir anyway: its manager
  * has no `rename`, and nothing is made ahead there.
  *
  * One spare at a time, named after the owner (`/berth/.spare-<8 hex of the runtime root>`), so
  * the owner's next start removes one a crash left and side-by-side daemons never touch each
- * other's. Made 10 ms after an exit (when the daemon is idle), taken by a create of a
- * container in berth's default parent, never reused after a container had it, removed at close.
+ * other's. Made 10 ms after a start or an exit (when the daemon is idle), taken by a create of
+ * a container in berth's default parent, never reused after a container had it, removed at close.
  */
 export class PremadeCgroups {
   readonly spareName: string;
